@@ -1,0 +1,979 @@
+//! Reads the published annotation files (JSON arrays or JSON Lines) into a [`Dataset`].
+//!
+//! Each file's split comes from its name (`pamela_train*.json`, ...). A file is first cut into
+//! records by a byte scanner (so every error knows its record index or line, and progress can be
+//! reported per record), then each record is parsed by serde with its field path tracked.
+//!
+//! Checks and how they are reported:
+//!
+//! | check | outcome |
+//! |---|---|
+//! | broken JSON, missing or mistyped field, unknown label, score outside 1..5, age outside 0..150, empty id | error |
+//! | one image id with two different metadata | error: the images table cannot hold both |
+//! | one participant with two different demographics | error: same reason |
+//! | one participant rating one image twice | warning; every rating is kept |
+//! | a participant of an `_unseen` split who also rated in `pamela_train` | warning; the split then does not mean what its name says |
+//! | a score with more than 3 decimals | warning; rounded to thousandths, the store's resolution |
+//! | a split with no file | warning |
+//!
+//! An error stops the load: the caller keeps whatever it had loaded before.
+
+use crate::dataset::{Dataset, Dicts, Images, Interner, Participants, Ratings, Source, NO_STYLE};
+use crate::error::{ErrorKind, LoadError, Location, Warning, WarningKind};
+use crate::schema::{Record, Split};
+use std::collections::HashMap;
+
+/// The file whose presence beside the split files marks them as the synthetic sample.
+pub const SYNTHETIC_MANIFEST: &str = "synthetic-manifest.json";
+
+/// How a file was laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    JsonArray,
+    JsonLines,
+}
+
+/// What one file contributed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    pub name: String,
+    pub split: Split,
+    pub format: Format,
+    pub records: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    file: u32,
+    at: usize,
+    lines: bool,
+}
+
+#[derive(Debug)]
+struct ImageRow {
+    path: String,
+    group: u32,
+    style: Option<u32>,
+    kind: u32,
+    category: u32,
+    prompt: String,
+    origin: Origin,
+}
+
+#[derive(Debug)]
+struct ParticipantRow {
+    age: u8,
+    age_bin: u32,
+    gender: u32,
+    nationality: u32,
+    origin: Origin,
+}
+
+/// Accumulates files, then [`Loader::finish`]es into a canonical [`Dataset`].
+#[derive(Debug, Default)]
+pub struct Loader {
+    groups: Interner,
+    styles: Interner,
+    types: Interner,
+    categories: Interner,
+    genders: Interner,
+    nationalities: Interner,
+    age_bins: Interner,
+    image_ids: HashMap<u64, u32>,
+    images: Vec<(u64, ImageRow)>,
+    participant_ids: HashMap<String, u32>,
+    participants: Vec<(String, ParticipantRow)>,
+    ratings: Vec<(u32, u32, u16, u8, u8)>,
+    files: Vec<FileSummary>,
+    rounded: usize,
+    synthetic: Option<String>,
+}
+
+impl Loader {
+    pub fn new() -> Loader {
+        Loader::default()
+    }
+
+    /// The files added so far.
+    pub fn files(&self) -> &[FileSummary] {
+        &self.files
+    }
+
+    /// Ratings read so far.
+    pub fn len(&self) -> usize {
+        self.ratings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ratings.is_empty()
+    }
+
+    /// Reads the synthetic generator's manifest: the data will be labelled synthetic.
+    pub fn add_synthetic_manifest(&mut self, name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+        let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+            LoadError::new(
+                ErrorKind::Syntax,
+                name,
+                Location::File,
+                format!("the synthetic manifest is not valid JSON: {e}"),
+            )
+        })?;
+        let provenance = v
+            .get("provenance")
+            .and_then(|p| p.as_str())
+            .ok_or_else(|| {
+                LoadError::new(
+                    ErrorKind::MissingField,
+                    name,
+                    Location::File,
+                    "expected a string `provenance` in the synthetic manifest",
+                )
+                .with_field("provenance")
+            })?;
+        self.synthetic = Some(provenance.to_string());
+        Ok(())
+    }
+
+    /// Adds one file given its name (which tells the split) and its bytes. `progress` is called
+    /// with (bytes read, total bytes) every few thousand records.
+    pub fn add_file(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<FileSummary, LoadError> {
+        let split = Split::from_file_name(name).ok_or_else(|| {
+            LoadError::new(
+                ErrorKind::UnknownSplit,
+                name,
+                Location::File,
+                "cannot tell the split from the file name: expected a name starting with \
+                 pamela_train, pamela_val_seen, pamela_val_unseen, pamela_test_seen or \
+                 pamela_test_unseen",
+            )
+        })?;
+        let text = strip_bom(bytes);
+        let (format, items) = split_records(name, text)?;
+        let file = self.files.len() as u32;
+        let total = text.len();
+        for (n, item) in items.iter().enumerate() {
+            let (at, lines) = match format {
+                Format::JsonArray => (n, false),
+                Format::JsonLines => (item.line, true),
+            };
+            let origin = Origin { file, at, lines };
+            let loc = origin.location();
+            let rec = parse_record(name, text, item, loc.clone())?;
+            self.add_record(name, rec, origin, split)?;
+            if n % 4096 == 4095 {
+                progress(item.end, total);
+            }
+        }
+        progress(total, total);
+        let summary = FileSummary {
+            name: name.to_string(),
+            split,
+            format,
+            records: items.len(),
+        };
+        self.files.push(summary.clone());
+        Ok(summary)
+    }
+
+    fn add_record(
+        &mut self,
+        name: &str,
+        rec: Record,
+        origin: Origin,
+        split: Split,
+    ) -> Result<(), LoadError> {
+        let loc = origin.location();
+        let err = |kind, field: &str, detail: String| {
+            Err(LoadError::new(kind, name, loc.clone(), detail).with_field(field))
+        };
+        let s = rec.original_score;
+        if !s.is_finite() {
+            return err(
+                ErrorKind::ScoreOutOfRange,
+                "original_score",
+                format!("expected a finite score from 1.0 to 5.0, found {s}"),
+            );
+        }
+        if !(1.0..=5.0).contains(&s) {
+            return err(
+                ErrorKind::ScoreOutOfRange,
+                "original_score",
+                format!("expected a score from 1.0 to 5.0, found {s}"),
+            );
+        }
+        let milli = crate::schema::score_to_milli(s);
+        if (s * 1000.0 - milli as f64).abs() > 1e-6 {
+            self.rounded += 1;
+        }
+        let age = rec.user_demographics.age;
+        if !(0..=150).contains(&age) {
+            return err(
+                ErrorKind::InvalidValue,
+                "user_demographics.age",
+                format!("expected an age in years from 0 to 150, found {age}"),
+            );
+        }
+        if rec.participant_id.trim().is_empty() {
+            return err(
+                ErrorKind::InvalidValue,
+                "participant_id",
+                "expected a non-empty participant id".into(),
+            );
+        }
+
+        let files = &self.files;
+        let where_ = |o: &Origin| o.describe(files, name);
+
+        // Participant: first sighting defines it; later ones must agree.
+        let d = &rec.user_demographics;
+        let prow = ParticipantRow {
+            age: age as u8,
+            age_bin: self.age_bins.intern(&d.age_binned),
+            gender: self.genders.intern(&d.gender),
+            nationality: self.nationalities.intern(&d.nationality),
+            origin,
+        };
+        let p = match self.participant_ids.get(&rec.participant_id) {
+            Some(&p) => {
+                let (_, old) = &self.participants[p as usize];
+                let fields = [
+                    ("age", old.age as u32, prow.age as u32, None),
+                    ("age_binned", old.age_bin, prow.age_bin, Some(&self.age_bins)),
+                    ("gender", old.gender, prow.gender, Some(&self.genders)),
+                    (
+                        "nationality",
+                        old.nationality,
+                        prow.nationality,
+                        Some(&self.nationalities),
+                    ),
+                ];
+                for (field, a, b, dict) in fields {
+                    if a != b {
+                        let show = |v: u32| match dict {
+                            Some(d) => format!("{:?}", d_value(d, v)),
+                            None => v.to_string(),
+                        };
+                        return err(
+                            ErrorKind::ConflictingParticipant,
+                            &format!("user_demographics.{field}"),
+                            format!(
+                                "participant {} has {field} {} here but {} in {}",
+                                rec.participant_id,
+                                show(b),
+                                show(a),
+                                where_(&old.origin)
+                            ),
+                        );
+                    }
+                }
+                p
+            }
+            None => {
+                let p = self.participants.len() as u32;
+                self.participant_ids.insert(rec.participant_id.clone(), p);
+                self.participants.push((rec.participant_id, prow));
+                p
+            }
+        };
+
+        // Image: same rule.
+        let m = &rec.image_metadata;
+        let irow = ImageRow {
+            path: rec.image_path,
+            group: self.groups.intern(&m.group),
+            style: m.style.as_deref().map(|s| self.styles.intern(s)),
+            kind: self.types.intern(&m.kind),
+            category: self.categories.intern(&m.category),
+            prompt: m.prompt.clone(),
+            origin,
+        };
+        let i = match self.image_ids.get(&rec.image_id) {
+            Some(&i) => {
+                let (_, old) = &self.images[i as usize];
+                let differs = [
+                    ("image_path", old.path != irow.path),
+                    ("image_metadata.group", old.group != irow.group),
+                    ("image_metadata.style", old.style != irow.style),
+                    ("image_metadata.type", old.kind != irow.kind),
+                    ("image_metadata.category", old.category != irow.category),
+                    ("image_metadata.prompt", old.prompt != irow.prompt),
+                ];
+                if let Some((field, _)) = differs.iter().find(|(_, d)| *d) {
+                    return err(
+                        ErrorKind::ConflictingImage,
+                        field,
+                        format!(
+                            "image {} has a different {} here than in {}",
+                            rec.image_id,
+                            field.rsplit('.').next().unwrap_or(field),
+                            where_(&old.origin)
+                        ),
+                    );
+                }
+                i
+            }
+            None => {
+                let i = self.images.len() as u32;
+                self.image_ids.insert(rec.image_id, i);
+                self.images.push((rec.image_id, irow));
+                i
+            }
+        };
+        for (dict, what) in [
+            (&self.groups, "groups"),
+            (&self.styles, "styles"),
+            (&self.types, "types"),
+            (&self.categories, "categories"),
+            (&self.genders, "genders"),
+            (&self.nationalities, "nationalities"),
+            (&self.age_bins, "age bins"),
+        ] {
+            if dict.len() >= NO_STYLE as usize {
+                return Err(LoadError::new(
+                    ErrorKind::TooLarge,
+                    name,
+                    loc.clone(),
+                    format!("more than 65,534 distinct {what}"),
+                ));
+            }
+        }
+        if self.ratings.len() >= u32::MAX as usize {
+            return Err(LoadError::new(
+                ErrorKind::TooLarge,
+                name,
+                loc,
+                "more than 4,294,967,294 ratings",
+            ));
+        }
+        self.ratings
+            .push((p, i, milli, rec.quality_label.index(), split.index()));
+        Ok(())
+    }
+
+    /// Builds the store and reports the cross-record warnings.
+    pub fn finish(self, default_source: Source) -> Result<(Dataset, Vec<Warning>), LoadError> {
+        if self.ratings.is_empty() {
+            let names: Vec<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
+            let name = if names.is_empty() {
+                "(no files)".to_string()
+            } else {
+                names.join(", ")
+            };
+            return Err(LoadError::new(
+                ErrorKind::NoData,
+                &name,
+                Location::File,
+                "no ratings were found",
+            ));
+        }
+        let mut warnings = Vec::new();
+        let source = match self.synthetic {
+            Some(provenance) => Source {
+                kind: crate::dataset::SourceKind::Synthetic,
+                provenance,
+            },
+            None => default_source,
+        };
+
+        let (group_names, group_map) = self.groups.finish();
+        let (styles, style_map) = self.styles.finish();
+        let (types, type_map) = self.types.finish();
+        let (categories, category_map) = self.categories.finish();
+        let (genders, gender_map) = self.genders.finish();
+        let (nationalities, nat_map) = self.nationalities.finish();
+        let (age_bins, bin_map) = self.age_bins.finish();
+
+        let mut image_order: Vec<u32> = (0..self.images.len() as u32).collect();
+        image_order.sort_unstable_by_key(|&i| self.images[i as usize].0);
+        let mut image_rank = vec![0u32; image_order.len()];
+        for (rank, &i) in image_order.iter().enumerate() {
+            image_rank[i as usize] = rank as u32;
+        }
+        let mut images = Images::default();
+        let mut raw_images: Vec<Option<(u64, ImageRow)>> =
+            self.images.into_iter().map(Some).collect();
+        for &i in &image_order {
+            let (id, row) = raw_images[i as usize].take().expect("each image once");
+            images.id.push(id);
+            images.path.push(row.path);
+            images.group_name.push(group_map[row.group as usize]);
+            images
+                .style
+                .push(row.style.map_or(NO_STYLE, |s| style_map[s as usize]));
+            images.kind.push(type_map[row.kind as usize]);
+            images.category.push(category_map[row.category as usize]);
+            images.prompt.push(row.prompt);
+        }
+
+        let mut part_order: Vec<u32> = (0..self.participants.len() as u32).collect();
+        part_order.sort_unstable_by(|&a, &b| {
+            self.participants[a as usize]
+                .0
+                .cmp(&self.participants[b as usize].0)
+        });
+        let mut part_rank = vec![0u32; part_order.len()];
+        for (rank, &p) in part_order.iter().enumerate() {
+            part_rank[p as usize] = rank as u32;
+        }
+        let mut participants = Participants::default();
+        let mut raw_parts: Vec<Option<(String, ParticipantRow)>> =
+            self.participants.into_iter().map(Some).collect();
+        for &p in &part_order {
+            let (id, row) = raw_parts[p as usize].take().expect("each participant once");
+            participants.id.push(id);
+            participants.age.push(row.age);
+            participants.age_bin.push(bin_map[row.age_bin as usize]);
+            participants.gender.push(gender_map[row.gender as usize]);
+            participants
+                .nationality
+                .push(nat_map[row.nationality as usize]);
+        }
+
+        let mut ratings = Ratings::default();
+        for &(p, i, score, label, split) in &self.ratings {
+            ratings.participant.push(part_rank[p as usize]);
+            ratings.image.push(image_rank[i as usize]);
+            ratings.score.push(score);
+            ratings.label.push(label);
+            ratings.split.push(split);
+        }
+
+        let dicts = Dicts {
+            group_names,
+            styles,
+            types,
+            categories,
+            genders,
+            nationalities,
+            age_bins,
+        };
+        let ds = Dataset::new(source, dicts, images, participants, ratings).map_err(|e| {
+            LoadError::new(ErrorKind::InvalidValue, "(all files)", Location::File, e.0)
+        })?;
+        warnings.extend(cross_record_warnings(&ds));
+        if self.rounded > 0 {
+            warnings.push(Warning {
+                kind: WarningKind::ScoreRounded,
+                message: format!(
+                    "{} scores had more than 3 decimals and were rounded to thousandths",
+                    self.rounded
+                ),
+            });
+        }
+        let missing: Vec<&str> = Split::ALL
+            .iter()
+            .filter(|s| !self.files.iter().any(|f| f.split == **s))
+            .map(|s| s.file_stem())
+            .collect();
+        if !missing.is_empty() {
+            warnings.push(Warning {
+                kind: WarningKind::Splits,
+                message: format!("no file was given for {}", missing.join(", ")),
+            });
+        }
+        Ok((ds, warnings))
+    }
+}
+
+fn d_value(d: &Interner, v: u32) -> String {
+    d.value(v).to_string()
+}
+
+impl Origin {
+    fn location(&self) -> Location {
+        if self.lines {
+            Location::Line(self.at)
+        } else {
+            Location::Record(self.at)
+        }
+    }
+
+    fn describe(&self, files: &[FileSummary], current: &str) -> String {
+        let name = files
+            .get(self.file as usize)
+            .map_or(current, |f| f.name.as_str());
+        format!("{name}, {}", self.location())
+    }
+}
+
+/// Repeated (participant, image) pairs and unseen participants found in train.
+pub fn cross_record_warnings(ds: &Dataset) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let r = &ds.ratings;
+    let mut pairs: Vec<(u32, u32)> = r.participant.iter().copied().zip(r.image.iter().copied()).collect();
+    pairs.sort_unstable();
+    let mut repeated = 0usize;
+    let mut example = None;
+    for w in pairs.windows(2) {
+        if w[0] == w[1] {
+            repeated += 1;
+            example.get_or_insert(w[0]);
+        }
+    }
+    if let Some((p, i)) = example {
+        out.push(Warning {
+            kind: WarningKind::RepeatedPair,
+            message: format!(
+                "{repeated} ratings repeat a (participant, image) pair already rated, e.g. \
+                 participant {} and image {}; all are kept",
+                ds.participants.id[p as usize], ds.images.id[i as usize]
+            ),
+        });
+    }
+    let mut in_train = vec![false; ds.participants.len()];
+    for k in ds.split_range(Split::Train) {
+        in_train[r.participant[k] as usize] = true;
+    }
+    let mut leaked: Vec<u32> = Vec::new();
+    for s in [Split::ValUnseen, Split::TestUnseen] {
+        for k in ds.split_range(s) {
+            let p = r.participant[k];
+            if in_train[p as usize] && leaked.last() != Some(&p) && !leaked.contains(&p) {
+                leaked.push(p);
+            }
+        }
+    }
+    if let Some(&p) = leaked.first() {
+        out.push(Warning {
+            kind: WarningKind::UnseenParticipantInTrain,
+            message: format!(
+                "{} participants of an unseen split also rate in pamela_train (e.g. {}), so \
+                 those splits are not fully unseen",
+                leaked.len(),
+                ds.participants.id[p as usize]
+            ),
+        });
+    }
+    out
+}
+
+/// One record's bytes within the file.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    start: usize,
+    end: usize,
+    /// 1-based line of the record's first byte.
+    line: usize,
+}
+
+fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(b)
+}
+
+fn line_col(text: &[u8], pos: usize) -> (usize, usize) {
+    let before = &text[..pos.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    (line, col)
+}
+
+fn syntax(name: &str, text: &[u8], pos: usize, location: Location, what: &str) -> LoadError {
+    let (line, column) = line_col(text, pos);
+    let location = match location {
+        Location::File => Location::Text { line, column },
+        other => other,
+    };
+    LoadError::new(
+        ErrorKind::Syntax,
+        name,
+        location,
+        format!("broken JSON at line {line}, column {column}: {what}"),
+    )
+}
+
+/// Cuts a file into record byte ranges: a JSON array of values, or one value per line.
+fn split_records(name: &str, text: &[u8]) -> Result<(Format, Vec<Item>), LoadError> {
+    let first = text.iter().position(|b| !b.is_ascii_whitespace());
+    match first.map(|p| (p, text[p])) {
+        None => Err(LoadError::new(
+            ErrorKind::Empty,
+            name,
+            Location::File,
+            "the file is empty: expected a JSON array of ratings or one rating object per line",
+        )),
+        Some((p, b'[')) => split_array(name, text, p).map(|v| (Format::JsonArray, v)),
+        Some((_, b'{')) => Ok((Format::JsonLines, split_lines(text))),
+        Some((p, _)) => Err(LoadError::new(
+            ErrorKind::NotAList,
+            name,
+            Location::File,
+            {
+                let (line, column) = line_col(text, p);
+                format!(
+                    "expected a JSON array (`[`) or JSON Lines (`{{` on each line), found \
+                     something else at line {line}, column {column}"
+                )
+            },
+        )),
+    }
+}
+
+fn split_lines(text: &[u8]) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut start = 0;
+    let mut line = 1;
+    while start < text.len() {
+        let end = text[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |p| start + p);
+        if text[start..end].iter().any(|b| !b.is_ascii_whitespace()) {
+            items.push(Item { start, end, line });
+        }
+        start = end + 1;
+        line += 1;
+    }
+    items
+}
+
+fn split_array(name: &str, text: &[u8], open: usize) -> Result<Vec<Item>, LoadError> {
+    let mut items = Vec::new();
+    let mut line = 1 + text[..open].iter().filter(|&&b| b == b'\n').count();
+    let mut pos = open + 1;
+    let skip_ws = |pos: &mut usize, line: &mut usize| {
+        while *pos < text.len() && text[*pos].is_ascii_whitespace() {
+            if text[*pos] == b'\n' {
+                *line += 1;
+            }
+            *pos += 1;
+        }
+    };
+    skip_ws(&mut pos, &mut line);
+    if text.get(pos) == Some(&b']') {
+        pos += 1;
+    } else {
+        loop {
+            let idx = items.len();
+            let start = pos;
+            let start_line = line;
+            let mut depth = 0usize;
+            let mut in_str = false;
+            let mut esc = false;
+            while pos < text.len() {
+                let b = text[pos];
+                if b == b'\n' {
+                    line += 1;
+                }
+                if in_str {
+                    if esc {
+                        esc = false;
+                    } else if b == b'\\' {
+                        esc = true;
+                    } else if b == b'"' {
+                        in_str = false;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_str = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' if depth > 0 => {
+                            depth -= 1;
+                            if depth == 0 {
+                                pos += 1;
+                                break;
+                            }
+                        }
+                        b',' | b']' if depth == 0 => break,
+                        _ => {}
+                    }
+                }
+                pos += 1;
+            }
+            if pos >= text.len() && (depth > 0 || in_str || pos == start) {
+                return Err(syntax(
+                    name,
+                    text,
+                    text.len(),
+                    Location::Record(idx),
+                    "the file ends inside a record (truncated?)",
+                ));
+            }
+            let end = pos;
+            items.push(Item {
+                start,
+                end,
+                line: start_line,
+            });
+            skip_ws(&mut pos, &mut line);
+            match text.get(pos) {
+                Some(b',') => {
+                    pos += 1;
+                    skip_ws(&mut pos, &mut line);
+                }
+                Some(b']') => {
+                    pos += 1;
+                    break;
+                }
+                None => {
+                    return Err(syntax(
+                        name,
+                        text,
+                        pos,
+                        Location::Record(idx),
+                        "the array is not closed with `]` (truncated?)",
+                    ))
+                }
+                Some(_) => {
+                    return Err(syntax(
+                        name,
+                        text,
+                        pos,
+                        Location::Record(idx),
+                        "expected `,` or `]` after a record",
+                    ))
+                }
+            }
+        }
+    }
+    skip_ws(&mut pos, &mut line);
+    if pos < text.len() {
+        return Err(syntax(
+            name,
+            text,
+            pos,
+            Location::File,
+            "unexpected text after the closing `]`",
+        ));
+    }
+    Ok(items)
+}
+
+fn parse_record(name: &str, text: &[u8], item: &Item, loc: Location) -> Result<Record, LoadError> {
+    let bytes = &text[item.start..item.end];
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(LoadError::new(
+            ErrorKind::Encoding,
+            name,
+            loc,
+            "the text is not valid UTF-8",
+        ));
+    }
+    if bytes.first() != Some(&b'{') {
+        let shown: String = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]).into();
+        return Err(LoadError::new(
+            ErrorKind::WrongType,
+            name,
+            loc,
+            format!("expected a rating object `{{...}}`, found `{shown}`"),
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let result: Result<Record, _> = serde_path_to_error::deserialize(&mut de);
+    let rec = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(classify(name, text, item, loc, path, inner));
+        }
+    };
+    if let Err(e) = de.end() {
+        let off = item.start + column_offset(bytes, e.line(), e.column());
+        return Err(syntax(name, text, off, loc, "unexpected text after the record"));
+    }
+    Ok(rec)
+}
+
+fn column_offset(bytes: &[u8], line: usize, column: usize) -> usize {
+    let mut l = 1;
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if l == line {
+            break;
+        }
+        if b == b'\n' {
+            l += 1;
+            start = i + 1;
+        }
+    }
+    (start + column.saturating_sub(1)).min(bytes.len())
+}
+
+fn classify(
+    name: &str,
+    text: &[u8],
+    item: &Item,
+    loc: Location,
+    path: String,
+    e: serde_json::Error,
+) -> LoadError {
+    use serde_json::error::Category;
+    let bytes = &text[item.start..item.end];
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(p) => msg[..p].to_string(),
+        None => msg,
+    };
+    let field = (path != ".").then_some(path);
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            let off = item.start + column_offset(bytes, e.line(), e.column());
+            let mut err = syntax(name, text, off, loc, &msg);
+            err.field = field;
+            err
+        }
+        Category::Data => {
+            if let Some(rest) = msg.strip_prefix("missing field `") {
+                let missing = rest.trim_end_matches('`');
+                let full = match &field {
+                    Some(f) => format!("{f}.{missing}"),
+                    None => missing.to_string(),
+                };
+                return LoadError::new(
+                    ErrorKind::MissingField,
+                    name,
+                    loc,
+                    format!("the required field `{full}` is missing"),
+                )
+                .with_field(full);
+            }
+            let is_label = field.as_deref() == Some("quality_label");
+            let (kind, detail) = if let Some(rest) = msg.strip_prefix("invalid type: ") {
+                let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+                if is_label {
+                    (
+                        ErrorKind::UnknownLabel,
+                        format!(
+                            "expected one of poor, fair, good, great, excellent, found {found}"
+                        ),
+                    )
+                } else {
+                    (
+                        ErrorKind::WrongType,
+                        format!("expected {}, found {found}", plain_type(expected)),
+                    )
+                }
+            } else if msg.starts_with("unknown variant") && is_label {
+                let found = msg
+                    .strip_prefix("unknown variant ")
+                    .and_then(|r| r.split_once(", expected"))
+                    .map_or("?", |(f, _)| f);
+                (
+                    ErrorKind::UnknownLabel,
+                    format!("expected one of poor, fair, good, great, excellent, found {found}"),
+                )
+            } else if let Some(rest) = msg.strip_prefix("invalid value: ") {
+                let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+                (
+                    ErrorKind::InvalidValue,
+                    format!("expected {}, found {found}", plain_type(expected)),
+                )
+            } else {
+                (ErrorKind::InvalidValue, msg)
+            };
+            let mut err = LoadError::new(kind, name, loc, detail);
+            err.field = field;
+            err
+        }
+    }
+}
+
+/// serde's type names in words a person reads.
+fn plain_type(expected: &str) -> String {
+    match expected {
+        "i64" | "i32" | "u64" | "u32" | "u8" | "u16" => {
+            if expected.starts_with('u') {
+                "a non-negative integer".into()
+            } else {
+                "an integer".into()
+            }
+        }
+        "f64" | "f32" => "a number".into(),
+        "a string" => "a string".into(),
+        e if e.starts_with("struct ") => "an object".into(),
+        e if e.starts_with("variant identifier") || e.starts_with("enum ") => {
+            "one of poor, fair, good, great, excellent".into()
+        }
+        e => e.to_string(),
+    }
+}
+
+/// Loads files and folders from disk. A folder contributes its split files (and the synthetic
+/// manifest, when present); other files in it are ignored.
+#[cfg(not(target_family = "wasm"))]
+pub fn load_paths(
+    paths: &[std::path::PathBuf],
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<(Dataset, Vec<Warning>, Vec<FileSummary>), LoadError> {
+    let mut files = Vec::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        let io = |e: std::io::Error| {
+            LoadError::new(ErrorKind::Io, &shown, Location::File, format!("cannot read: {e}"))
+        };
+        if path.is_dir() {
+            let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+                .map_err(io)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                            n == SYNTHETIC_MANIFEST
+                                || (Split::from_file_name(n).is_some()
+                                    && (n.ends_with(".json")
+                                        || n.ends_with(".jsonl")
+                                        || n.ends_with(".ndjson")))
+                        })
+                })
+                .collect();
+            entries.sort();
+            if entries.is_empty() {
+                return Err(LoadError::new(
+                    ErrorKind::NoData,
+                    &shown,
+                    Location::File,
+                    "the folder holds no pamela_*.json or pamela_*.jsonl files",
+                ));
+            }
+            files.extend(entries);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut loader = Loader::new();
+    let mut names = Vec::new();
+    for f in &files {
+        let shown = f.display().to_string();
+        let bytes = std::fs::read(f).map_err(|e| {
+            LoadError::new(ErrorKind::Io, &shown, Location::File, format!("cannot read: {e}"))
+        })?;
+        let base = f.file_name().and_then(|n| n.to_str()).unwrap_or(&shown);
+        if base == SYNTHETIC_MANIFEST {
+            loader.add_synthetic_manifest(&shown, &bytes)?;
+            continue;
+        }
+        names.push(base.to_string());
+        loader.add_file(&shown, &bytes, &mut |done, total| progress(&shown, done, total))?;
+    }
+    let summaries = loader.files().to_vec();
+    let source = Source {
+        kind: crate::dataset::SourceKind::Pamela,
+        provenance: format!("PAMELA files: {}", names.join(", ")),
+    };
+    let (ds, warnings) = loader.finish(source)?;
+    Ok((ds, warnings, summaries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_scanner_finds_records_with_brackets_in_strings() {
+        let t = br#"[ {"a": "x]y,{"}, {"b": [1, 2]} ]"#;
+        let items = split_array("f", t, 0).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(&t[items[0].start..items[0].end], br#"{"a": "x]y,{"}"#);
+        assert_eq!(&t[items[1].start..items[1].end], br#"{"b": [1, 2]}"#);
+    }
+
+    #[test]
+    fn empty_array_has_no_records() {
+        assert!(split_array("f", b"  [ ] ", 2).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,803 @@
+//! Filters and aggregations over the columnar store.
+//!
+//! A [`Filter`] is compiled into per-participant and per-image bit masks of the dimensions that
+//! fail ([`Compiled`]); a rating is selected when the masks of its participant, image, split and
+//! label are all zero. One pass over the ratings ([`overview`]) then yields everything a filter
+//! change needs at once: the selection's score counts, per-image and per-participant
+//! accumulators, and the *facet counts* (for every filter option, the ratings it would keep under
+//! the other filters). Facets use the classic trick: a rating that fails exactly one dimension
+//! counts for that dimension's options only. Ratings are stored in runs of one (split,
+//! participant), so participant-level work is done once per run and runs that fail two
+//! dimensions are skipped whole.
+//!
+//! Views that cross a participant attribute with an image attribute ([`cross`]) and the
+//! per-participant offsets ([`participant_offsets`]) take one more pass each.
+
+use crate::dataset::{Dataset, NO_STYLE};
+use crate::schema::{Label, Split};
+use crate::stats::{Acc, Difference, Summary};
+use serde::{Deserialize, Serialize};
+
+/// The dimensions a filter can restrict by a set of values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Dim {
+    AgeBin,
+    Gender,
+    Nationality,
+    Type,
+    Group,
+    Style,
+    Split,
+    Label,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 8] = [
+        Dim::AgeBin,
+        Dim::Gender,
+        Dim::Nationality,
+        Dim::Type,
+        Dim::Group,
+        Dim::Style,
+        Dim::Split,
+        Dim::Label,
+    ];
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+
+    pub fn key(self) -> Key {
+        match self {
+            Dim::AgeBin => Key::AgeBin,
+            Dim::Gender => Key::Gender,
+            Dim::Nationality => Key::Nationality,
+            Dim::Type => Key::Type,
+            Dim::Group => Key::Group,
+            Dim::Style => Key::Style,
+            Dim::Split => Key::Split,
+            Dim::Label => Key::Label,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.key().name()
+    }
+}
+
+const BIT_AGE: u16 = 1 << 8;
+const BIT_PARTICIPANT: u16 = 1 << 9;
+const BIT_IMAGE: u16 = 1 << 10;
+
+/// Which ratings to keep. `None` means "no restriction"; sets hold value indices (see
+/// [`Key::domain`]). An empty set keeps nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    /// Inclusive age range.
+    pub age: Option<(u8, u8)>,
+    pub sets: [Option<Vec<u16>>; 8],
+    pub participant: Option<u32>,
+    pub image: Option<u32>,
+}
+
+impl Filter {
+    pub fn set(&self, d: Dim) -> Option<&[u16]> {
+        self.sets[d as usize].as_deref()
+    }
+
+    pub fn with(mut self, d: Dim, values: Vec<u16>) -> Filter {
+        self.sets[d as usize] = Some(values);
+        self
+    }
+
+    pub fn set_values(&mut self, d: Dim, values: Option<Vec<u16>>) {
+        self.sets[d as usize] = values;
+    }
+
+    /// Whether nothing is restricted.
+    pub fn is_empty(&self) -> bool {
+        self.age.is_none()
+            && self.sets.iter().all(Option::is_none)
+            && self.participant.is_none()
+            && self.image.is_none()
+    }
+}
+
+/// A key to group by. Participant-level keys: age bin, gender, nationality, age, participant;
+/// image-level: type, group, style, image; rating-level: split, label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Key {
+    AgeBin,
+    Gender,
+    Nationality,
+    Age,
+    Participant,
+    Type,
+    Group,
+    Style,
+    Image,
+    Split,
+    Label,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Participant,
+    Image,
+    Rating,
+}
+
+impl Key {
+    pub const ALL: [Key; 11] = [
+        Key::AgeBin,
+        Key::Gender,
+        Key::Nationality,
+        Key::Age,
+        Key::Participant,
+        Key::Type,
+        Key::Group,
+        Key::Style,
+        Key::Image,
+        Key::Split,
+        Key::Label,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::AgeBin => "age_bin",
+            Key::Gender => "gender",
+            Key::Nationality => "nationality",
+            Key::Age => "age",
+            Key::Participant => "participant",
+            Key::Type => "type",
+            Key::Group => "group",
+            Key::Style => "style",
+            Key::Image => "image",
+            Key::Split => "split",
+            Key::Label => "label",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Key> {
+        Key::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// Human title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Key::AgeBin => "Age group",
+            Key::Gender => "Gender",
+            Key::Nationality => "Nationality",
+            Key::Age => "Age",
+            Key::Participant => "Participant",
+            Key::Type => "Image type",
+            Key::Group => "Visual group",
+            Key::Style => "Art style",
+            Key::Image => "Image",
+            Key::Split => "Split",
+            Key::Label => "Quality label",
+        }
+    }
+
+    fn level(self) -> Level {
+        match self {
+            Key::AgeBin | Key::Gender | Key::Nationality | Key::Age | Key::Participant => {
+                Level::Participant
+            }
+            Key::Type | Key::Group | Key::Style | Key::Image => Level::Image,
+            Key::Split | Key::Label => Level::Rating,
+        }
+    }
+
+    /// Number of distinct values: indices run from 0 to `domain - 1`. Style's last value is
+    /// "no style" (Photorealism); age runs 0 ..= 150.
+    pub fn domain(self, ds: &Dataset) -> usize {
+        match self {
+            Key::AgeBin => ds.dicts.age_bins.len(),
+            Key::Gender => ds.dicts.genders.len(),
+            Key::Nationality => ds.dicts.nationalities.len(),
+            Key::Age => 151,
+            Key::Participant => ds.participants.len(),
+            Key::Type => ds.dicts.types.len(),
+            Key::Group => ds.groups().len(),
+            Key::Style => ds.dicts.styles.len() + 1,
+            Key::Image => ds.images.len(),
+            Key::Split => 5,
+            Key::Label => 5,
+        }
+    }
+
+    /// Each participant's (or image's) value of this key; empty for rating-level keys.
+    fn column(self, ds: &Dataset) -> Vec<u32> {
+        let pa = &ds.participants;
+        let im = &ds.images;
+        let ns = ds.dicts.styles.len() as u32;
+        match self {
+            Key::AgeBin => pa.age_bin.iter().map(|&v| v as u32).collect(),
+            Key::Gender => pa.gender.iter().map(|&v| v as u32).collect(),
+            Key::Nationality => pa.nationality.iter().map(|&v| v as u32).collect(),
+            Key::Age => pa.age.iter().map(|&v| v as u32).collect(),
+            Key::Participant => (0..pa.len() as u32).collect(),
+            Key::Type => im.kind.iter().map(|&v| v as u32).collect(),
+            Key::Group => ds.image_group().iter().map(|&v| v as u32).collect(),
+            Key::Style => im
+                .style
+                .iter()
+                .map(|&s| if s == NO_STYLE { ns } else { s as u32 })
+                .collect(),
+            Key::Image => (0..im.len() as u32).collect(),
+            Key::Split | Key::Label => Vec::new(),
+        }
+    }
+
+    /// The value as people read it.
+    pub fn label(self, ds: &Dataset, v: u32) -> String {
+        match self {
+            Key::AgeBin => ds.dicts.age_bins.get(v as u16).into(),
+            Key::Gender => ds.dicts.genders.get(v as u16).into(),
+            Key::Nationality => ds.dicts.nationalities.get(v as u16).into(),
+            Key::Age => v.to_string(),
+            Key::Participant => ds.participants.id[v as usize].clone(),
+            Key::Type => ds.dicts.types.get(v as u16).into(),
+            Key::Group => ds.group_label(v as u16),
+            Key::Style => {
+                if v as usize == ds.dicts.styles.len() {
+                    "(no style)".into()
+                } else {
+                    ds.dicts.styles.get(v as u16).into()
+                }
+            }
+            Key::Image => ds.images.id[v as usize].to_string(),
+            Key::Split => Split::from_index(v as u8).map_or("?".into(), |s| s.name().into()),
+            Key::Label => Label::from_index(v as u8).map_or("?".into(), |l| l.name().into()),
+        }
+    }
+
+    /// The value as written in URLs and on the command line (stable across datasets).
+    pub fn token(self, ds: &Dataset, v: u32) -> String {
+        match self {
+            Key::Group => {
+                let g = ds.groups()[v as usize];
+                let name = ds.dicts.group_names.get(g.name);
+                if ds.groups().iter().filter(|k| k.name == g.name).count() > 1 {
+                    format!("{name}/{}", ds.dicts.types.get(g.kind))
+                } else {
+                    name.to_string()
+                }
+            }
+            Key::Style if v as usize == ds.dicts.styles.len() => "(none)".into(),
+            _ => self.label(ds, v),
+        }
+    }
+
+    /// Values whose token (or, for groups, name alone or label) matches `s`.
+    pub fn parse(self, ds: &Dataset, s: &str) -> Vec<u32> {
+        let s = s.trim();
+        let all = 0..self.domain(ds) as u32;
+        match self {
+            Key::Group => all
+                .filter(|&v| {
+                    let g = ds.groups()[v as usize];
+                    self.token(ds, v) == s
+                        || ds.group_label(v as u16) == s
+                        || ds.dicts.group_names.get(g.name) == s
+                })
+                .collect(),
+            Key::Style => all
+                .filter(|&v| self.token(ds, v) == s || self.label(ds, v) == s)
+                .collect(),
+            Key::Age => s.parse::<u32>().ok().filter(|&a| a <= 150).into_iter().collect(),
+            Key::Participant => ds.participant_index(s).into_iter().collect(),
+            Key::Image => s
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| ds.image_index(id))
+                .into_iter()
+                .collect(),
+            _ => all.filter(|&v| self.token(ds, v) == s).collect(),
+        }
+    }
+}
+
+/// A filter compiled against one dataset: which dimensions fail, per participant, image, split
+/// and label.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pfail: Vec<u16>,
+    ifail: Vec<u16>,
+    sfail: [u16; 5],
+    lfail: [u16; 5],
+}
+
+fn in_set(set: Option<&[u16]>, v: u16) -> bool {
+    set.is_none_or(|s| s.contains(&v))
+}
+
+impl Compiled {
+    pub fn new(ds: &Dataset, f: &Filter) -> Compiled {
+        let pa = &ds.participants;
+        let pfail = (0..pa.len())
+            .map(|p| {
+                let mut m = 0u16;
+                if let Some((lo, hi)) = f.age {
+                    if !(lo..=hi).contains(&pa.age[p]) {
+                        m |= BIT_AGE;
+                    }
+                }
+                if !in_set(f.set(Dim::AgeBin), pa.age_bin[p]) {
+                    m |= Dim::AgeBin.bit();
+                }
+                if !in_set(f.set(Dim::Gender), pa.gender[p]) {
+                    m |= Dim::Gender.bit();
+                }
+                if !in_set(f.set(Dim::Nationality), pa.nationality[p]) {
+                    m |= Dim::Nationality.bit();
+                }
+                if f.participant.is_some_and(|x| x as usize != p) {
+                    m |= BIT_PARTICIPANT;
+                }
+                m
+            })
+            .collect();
+        let im = &ds.images;
+        let ns = ds.dicts.styles.len() as u16;
+        let groups = ds.image_group();
+        let ifail = (0..im.len())
+            .map(|i| {
+                let mut m = 0u16;
+                if !in_set(f.set(Dim::Type), im.kind[i]) {
+                    m |= Dim::Type.bit();
+                }
+                if !in_set(f.set(Dim::Group), groups[i]) {
+                    m |= Dim::Group.bit();
+                }
+                let style = if im.style[i] == NO_STYLE { ns } else { im.style[i] };
+                if !in_set(f.set(Dim::Style), style) {
+                    m |= Dim::Style.bit();
+                }
+                if f.image.is_some_and(|x| x as usize != i) {
+                    m |= BIT_IMAGE;
+                }
+                m
+            })
+            .collect();
+        let mut sfail = [0u16; 5];
+        let mut lfail = [0u16; 5];
+        for v in 0..5u16 {
+            if !in_set(f.set(Dim::Split), v) {
+                sfail[v as usize] = Dim::Split.bit();
+            }
+            if !in_set(f.set(Dim::Label), v) {
+                lfail[v as usize] = Dim::Label.bit();
+            }
+        }
+        Compiled {
+            pfail,
+            ifail,
+            sfail,
+            lfail,
+        }
+    }
+
+    /// Whether rating `r` is selected.
+    #[inline]
+    pub fn keeps(&self, ds: &Dataset, r: usize) -> bool {
+        let ra = &ds.ratings;
+        (self.pfail[ra.participant[r] as usize]
+            | self.ifail[ra.image[r] as usize]
+            | self.sfail[ra.split[r] as usize]
+            | self.lfail[ra.label[r] as usize])
+            == 0
+    }
+
+    /// Runs of one (split, participant) that can hold selected ratings.
+    fn live_runs<'a>(
+        &'a self,
+        ds: &'a Dataset,
+    ) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+        ds.runs().iter().filter_map(move |run| {
+            let r = run.start as usize;
+            let p = ds.ratings.participant[r] as usize;
+            let s = ds.ratings.split[r] as usize;
+            (self.pfail[p] | self.sfail[s] == 0).then(|| r..run.end as usize)
+        })
+    }
+}
+
+/// For every filter dimension, how many ratings each value would keep under the other filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facets {
+    pub counts: [Vec<u64>; 8],
+    /// Ratings per age (0 ..= 150) under every filter but the age range.
+    pub age: Vec<u64>,
+}
+
+impl Facets {
+    pub fn of(&self, d: Dim) -> &[u64] {
+        &self.counts[d as usize]
+    }
+}
+
+/// Everything one pass over the ratings gives for a filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    pub total: Acc,
+    /// Selected ratings per score in thousandths above 1.0 (4001 entries).
+    pub score_counts: Vec<u64>,
+    pub labels: [u64; 5],
+    pub per_image: Vec<Acc>,
+    pub per_participant: Vec<Acc>,
+    pub facets: Facets,
+}
+
+/// The single pass described in the module docs.
+pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
+    let ra = &ds.ratings;
+    let (np, ni) = (ds.participants.len(), ds.images.len());
+    let mut score_counts = vec![0u64; 4001];
+    let mut labels = [0u64; 5];
+    let mut per_image = vec![Acc::default(); ni];
+    let mut per_participant = vec![Acc::default(); np];
+    let mut part_cnt = vec![0u64; np]; // passes image + rating dims
+    let mut img_cnt = vec![0u64; ni]; // passes participant + rating dims
+    let mut split_facet = [0u64; 5];
+    let mut label_facet = [0u64; 5];
+
+    for run in ds.runs() {
+        let (lo, hi) = (run.start as usize, run.end as usize);
+        let p = ra.participant[lo] as usize;
+        let s = ra.split[lo] as usize;
+        let pm = c.pfail[p];
+        let sm = c.sfail[s];
+        if pm != 0 && sm != 0 {
+            continue; // fails two dimensions: counts nowhere
+        }
+        let images = &ra.image[lo..hi];
+        let scores = &ra.score[lo..hi];
+        let labs = &ra.label[lo..hi];
+        if pm == 0 && sm == 0 {
+            let mut acc = Acc::default();
+            let mut pass_il = 0u64;
+            for k in 0..images.len() {
+                let i = images[k] as usize;
+                let l = labs[k] as usize;
+                let im = c.ifail[i];
+                let lm = c.lfail[l];
+                if lm == 0 {
+                    img_cnt[i] += 1;
+                }
+                if im == 0 {
+                    label_facet[l] += 1;
+                    if lm == 0 {
+                        pass_il += 1;
+                        let x = scores[k];
+                        acc.push(x);
+                        per_image[i].push(x);
+                        score_counts[(x - 1000) as usize] += 1;
+                        labels[l] += 1;
+                    }
+                }
+            }
+            part_cnt[p] += pass_il;
+            split_facet[s] += pass_il;
+            per_participant[p].merge(&acc);
+        } else {
+            // Exactly one of participant / split fails: only the count of ratings passing the
+            // image and label dimensions matters.
+            let mut pass_il = 0u64;
+            for k in 0..images.len() {
+                if c.ifail[images[k] as usize] | c.lfail[labs[k] as usize] == 0 {
+                    pass_il += 1;
+                }
+            }
+            if sm == 0 {
+                part_cnt[p] += pass_il;
+            } else {
+                split_facet[s] += pass_il;
+            }
+        }
+    }
+
+    let mut total = Acc::default();
+    for a in &per_participant {
+        total.merge(a);
+    }
+    let mut counts: [Vec<u64>; 8] = Default::default();
+    for d in Dim::ALL {
+        counts[d as usize] = vec![0; d.key().domain(ds)];
+    }
+    let mut age = vec![0u64; 151];
+    let pa = &ds.participants;
+    for p in 0..np {
+        let pm = c.pfail[p];
+        let n = part_cnt[p];
+        if n == 0 {
+            continue;
+        }
+        for (d, v) in [
+            (Dim::AgeBin, pa.age_bin[p]),
+            (Dim::Gender, pa.gender[p]),
+            (Dim::Nationality, pa.nationality[p]),
+        ] {
+            if pm & !d.bit() == 0 {
+                counts[d as usize][v as usize] += n;
+            }
+        }
+        if pm & !BIT_AGE == 0 {
+            age[pa.age[p] as usize] += n;
+        }
+    }
+    let im = &ds.images;
+    let ns = ds.dicts.styles.len() as u16;
+    let groups = ds.image_group();
+    for i in 0..ni {
+        let m = c.ifail[i];
+        let n = img_cnt[i];
+        if n == 0 {
+            continue;
+        }
+        let style = if im.style[i] == NO_STYLE { ns } else { im.style[i] };
+        for (d, v) in [
+            (Dim::Type, im.kind[i]),
+            (Dim::Group, groups[i]),
+            (Dim::Style, style),
+        ] {
+            if m & !d.bit() == 0 {
+                counts[d as usize][v as usize] += n;
+            }
+        }
+    }
+    counts[Dim::Split as usize] = split_facet.to_vec();
+    counts[Dim::Label as usize] = label_facet.to_vec();
+    Overview {
+        total,
+        score_counts,
+        labels,
+        per_image,
+        per_participant,
+        facets: Facets { counts, age },
+    }
+}
+
+/// Histogram of the selection over [1, 5] in `bins` equal bins (5.0 falls in the last).
+pub fn histogram(score_counts: &[u64], bins: usize) -> Vec<u64> {
+    let bins = bins.max(1);
+    let mut out = vec![0u64; bins];
+    for (v, &n) in score_counts.iter().enumerate() {
+        if n > 0 {
+            out[(v * bins / 4000).min(bins - 1)] += n;
+        }
+    }
+    out
+}
+
+/// Group the per-image or per-participant accumulators of an [`Overview`] by a key of that
+/// level (no pass over the ratings). One accumulator per value of the key; `None` for the
+/// rating-level keys (split, label), which need [`cross`].
+pub fn regroup(ds: &Dataset, ov: &Overview, key: Key) -> Option<Vec<Acc>> {
+    let source = match key.level() {
+        Level::Participant => &ov.per_participant,
+        Level::Image => &ov.per_image,
+        Level::Rating => return None,
+    };
+    let mut out = vec![Acc::default(); key.domain(ds)];
+    let col = key.column(ds);
+    for (x, a) in source.iter().enumerate() {
+        out[col[x] as usize].merge(a);
+    }
+    Some(out)
+}
+
+/// Two-key group-by over the selection: `cells[row * cols + col]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table2 {
+    pub rows: usize,
+    pub cols: usize,
+    pub cells: Vec<Acc>,
+}
+
+impl Table2 {
+    pub fn cell(&self, r: usize, c: usize) -> &Acc {
+        &self.cells[r * self.cols + c]
+    }
+
+    /// Accumulators of each row (all columns merged).
+    pub fn row_totals(&self) -> Vec<Acc> {
+        (0..self.rows)
+            .map(|r| {
+                let mut a = Acc::default();
+                for c in 0..self.cols {
+                    a.merge(self.cell(r, c));
+                }
+                a
+            })
+            .collect()
+    }
+}
+
+/// A per-rating key lookup, resolved once per query.
+struct KeyFn {
+    level: Level,
+    col: Vec<u32>,
+    key: Key,
+}
+
+impl KeyFn {
+    fn new(ds: &Dataset, key: Key) -> KeyFn {
+        KeyFn {
+            level: key.level(),
+            col: key.column(ds),
+            key,
+        }
+    }
+
+    #[inline]
+    fn at(&self, ds: &Dataset, r: usize) -> u32 {
+        match self.level {
+            Level::Participant => self.col[ds.ratings.participant[r] as usize],
+            Level::Image => self.col[ds.ratings.image[r] as usize],
+            Level::Rating => match self.key {
+                Key::Split => ds.ratings.split[r] as u32,
+                _ => ds.ratings.label[r] as u32,
+            },
+        }
+    }
+}
+
+/// Group the selection by one or two keys of any level.
+pub fn cross(ds: &Dataset, c: &Compiled, row: Key, col: Option<Key>) -> Table2 {
+    let rf = KeyFn::new(ds, row);
+    let cf = col.map(|k| KeyFn::new(ds, k));
+    let rows = row.domain(ds);
+    let cols = col.map_or(1, |k| k.domain(ds));
+    let mut cells = vec![Acc::default(); rows * cols];
+    for run in c.live_runs(ds) {
+        for r in run {
+            if c.ifail[ds.ratings.image[r] as usize] | c.lfail[ds.ratings.label[r] as usize] != 0 {
+                continue;
+            }
+            let x = rf.at(ds, r) as usize;
+            let y = cf.as_ref().map_or(0, |f| f.at(ds, r) as usize);
+            cells[x * cols + y].push(ds.ratings.score[r]);
+        }
+    }
+    Table2 { rows, cols, cells }
+}
+
+/// One image's ratings in the selection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImageStat {
+    pub image: u32,
+    pub summary: Summary,
+}
+
+/// Images with at least `min_n` selected ratings, with mean and spread across raters.
+pub fn image_stats(ov: &Overview, min_n: u64) -> Vec<ImageStat> {
+    ov.per_image
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.n >= min_n.max(1))
+        .map(|(i, a)| ImageStat {
+            image: i as u32,
+            summary: a.summary(),
+        })
+        .collect()
+}
+
+/// Which images to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImageOrder {
+    /// Highest mean first.
+    Top,
+    /// Lowest mean first.
+    Bottom,
+    /// Highest standard deviation across raters first.
+    Disputed,
+}
+
+/// The first `k` images in an order (ties broken by image index, so results are stable).
+pub fn rank_images(stats: &[ImageStat], order: ImageOrder, k: usize) -> Vec<ImageStat> {
+    let mut v = stats.to_vec();
+    let key = |s: &ImageStat| match order {
+        ImageOrder::Top => -s.summary.mean,
+        ImageOrder::Bottom => s.summary.mean,
+        ImageOrder::Disputed => -s.summary.sd,
+    };
+    let cmp = |a: &ImageStat, b: &ImageStat| {
+        key(a)
+            .total_cmp(&key(b))
+            .then(a.image.cmp(&b.image))
+    };
+    if v.len() > k {
+        v.select_nth_unstable_by(k, cmp);
+        v.truncate(k);
+    }
+    v.sort_by(cmp);
+    v
+}
+
+/// A participant's ratings in the selection, and how far above or below the other raters of
+/// the same images they score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParticipantStat {
+    pub participant: u32,
+    pub summary: Summary,
+    /// Mean of (own score - that image's mean in the selection): positive for generous raters.
+    pub offset: f64,
+}
+
+/// Per-participant mean offset and spread; a second pass over the selection.
+pub fn participant_offsets(ds: &Dataset, c: &Compiled, ov: &Overview) -> Vec<ParticipantStat> {
+    let image_mean: Vec<f64> = ov
+        .per_image
+        .iter()
+        .map(|a| if a.n > 0 { a.sum as f64 / a.n as f64 } else { 0.0 })
+        .collect();
+    let mut expected = vec![0f64; ds.participants.len()];
+    for run in c.live_runs(ds) {
+        let p = ds.ratings.participant[run.start] as usize;
+        let mut e = 0.0;
+        for r in run {
+            let i = ds.ratings.image[r] as usize;
+            if c.ifail[i] | c.lfail[ds.ratings.label[r] as usize] == 0 {
+                e += image_mean[i];
+            }
+        }
+        expected[p] += e;
+    }
+    ov.per_participant
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.n > 0)
+        .map(|(p, a)| ParticipantStat {
+            participant: p as u32,
+            summary: a.summary(),
+            offset: (a.sum as f64 - expected[p]) / a.n as f64 / 1000.0,
+        })
+        .collect()
+}
+
+/// One row of a cohort comparison.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CohortRow {
+    pub value: u32,
+    pub a: Summary,
+    pub b: Summary,
+    pub diff: Option<Difference>,
+}
+
+/// Cohorts A and B (any two filters) compared per value of `key`, plus overall (`value` =
+/// domain size marks the overall row, listed first).
+pub fn compare(ds: &Dataset, a: &Compiled, b: &Compiled, key: Key) -> Vec<CohortRow> {
+    let ta = cross(ds, a, key, None);
+    let tb = cross(ds, b, key, None);
+    let mut all_a = Acc::default();
+    let mut all_b = Acc::default();
+    let mut rows = Vec::new();
+    for v in 0..ta.rows {
+        let (sa, sb) = (ta.cells[v], tb.cells[v]);
+        all_a.merge(&sa);
+        all_b.merge(&sb);
+        if sa.n == 0 && sb.n == 0 {
+            continue;
+        }
+        let (sa, sb) = (sa.summary(), sb.summary());
+        rows.push(CohortRow {
+            value: v as u32,
+            a: sa,
+            b: sb,
+            diff: Difference::welch(&sa, &sb),
+        });
+    }
+    let (sa, sb) = (all_a.summary(), all_b.summary());
+    rows.insert(
+        0,
+        CohortRow {
+            value: ta.rows as u32,
+            a: sa,
+            b: sb,
+            diff: Difference::welch(&sa, &sb),
+        },
+    );
+    rows
+}
