@@ -1,1 +1,171 @@
-fn main(){}
+//! `pamela`: the PAMELA Explorer command-line tool. See `pamela --help`.
+
+use clap::{Args, Parser, Subcommand};
+use pamela_cli::commands::{self, FilterArgs};
+use pamela_cli::{bench, CliError};
+use pamela_core::Dim;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "pamela",
+    version,
+    about = "Explore, convert and model the PAMELA aesthetic ratings",
+    long_about = "Explore, convert and model the PAMELA aesthetic ratings.\n\n\
+        PATH arguments take a bundle (.pamb), a folder of split files, or the split files \
+        themselves (pamela_train*.json, JSON arrays or JSON Lines)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate the synthetic sample (to the dataset card's counts): split files, bundle,
+    /// ground truth.
+    Synth {
+        /// Folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Random seed; the app's default data uses 42.
+        #[arg(long, default_value_t = pamela_core::synth::DEFAULT_SEED)]
+        seed: u64,
+        /// Write only the bundle (as committed under www/data).
+        #[arg(long)]
+        only_bundle: bool,
+    },
+    /// Read real or synthetic JSON / JSON Lines files (or folders) into one bundle.
+    Ingest {
+        /// Split files or folders holding them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Bundle file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the dataset card's table computed from the data.
+    Stats {
+        /// A bundle, a folder or split files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Filter the ratings and group them by up to two keys.
+    Query {
+        /// A bundle, a folder or split files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        filter: FilterFlags,
+        /// Group by KEY or KEY,KEY: age_bin, gender, nationality, age, participant, type,
+        /// group, style, image, split, label.
+        #[arg(long, value_delimiter = ',')]
+        by: Vec<String>,
+        /// CSV instead of an aligned table.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Time filters, aggregations and bundle decoding at 70 k, 1 M and 10 M ratings.
+    Bench {
+        /// Largest size to run, in ratings.
+        #[arg(long, default_value_t = 10_000_000)]
+        max: u64,
+    },
+}
+
+/// Filters; every set flag takes comma-separated values and may be repeated.
+#[derive(Args)]
+struct FilterFlags {
+    /// Age range, e.g. 20-29 (or one age).
+    #[arg(long)]
+    age: Option<String>,
+    #[arg(long = "age-bin")]
+    age_bin: Vec<String>,
+    #[arg(long)]
+    gender: Vec<String>,
+    #[arg(long)]
+    nationality: Vec<String>,
+    /// Image type: Art or Photorealism.
+    #[arg(long = "type")]
+    kind: Vec<String>,
+    /// Visual group: a name (both types) or name/Type.
+    #[arg(long)]
+    group: Vec<String>,
+    /// Style; (none) for images without style.
+    #[arg(long)]
+    style: Vec<String>,
+    /// train, val_seen, val_unseen, test_seen, test_unseen.
+    #[arg(long)]
+    split: Vec<String>,
+    /// poor, fair, good, great, excellent.
+    #[arg(long)]
+    label: Vec<String>,
+    /// One participant id.
+    #[arg(long)]
+    participant: Option<String>,
+    /// One image id.
+    #[arg(long)]
+    image: Option<String>,
+}
+
+impl FilterFlags {
+    fn into_args(self) -> FilterArgs {
+        let mut sets = Vec::new();
+        for (dim, v) in [
+            (Dim::AgeBin, self.age_bin),
+            (Dim::Gender, self.gender),
+            (Dim::Nationality, self.nationality),
+            (Dim::Type, self.kind),
+            (Dim::Group, self.group),
+            (Dim::Style, self.style),
+            (Dim::Split, self.split),
+            (Dim::Label, self.label),
+        ] {
+            if !v.is_empty() {
+                sets.push((dim, v));
+            }
+        }
+        FilterArgs {
+            age: self.age,
+            sets,
+            participant: self.participant,
+            image: self.image,
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    match cli.command {
+        Command::Synth {
+            out,
+            seed,
+            only_bundle,
+        } => commands::synth(&out, seed, only_bundle, &mut stderr),
+        Command::Ingest { paths, out } => commands::ingest(&paths, &out, &mut stderr),
+        Command::Stats { paths, json } => commands::stats(&paths, json, &mut stdout),
+        Command::Query {
+            paths,
+            filter,
+            by,
+            csv,
+        } => commands::query(&paths, &filter.into_args(), &by, csv, &mut stdout),
+        Command::Bench { max } => bench::run(max, &mut stdout),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pamela: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

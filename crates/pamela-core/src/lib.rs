@@ -27,11 +27,13 @@
 pub mod bundle;
 pub mod dataset;
 pub mod error;
+pub mod export;
 pub mod loader;
 pub mod query;
 pub mod rng;
 pub mod schema;
 pub mod stats;
+pub mod summary;
 pub mod synth;
 
 pub use dataset::{Dataset, Source, SourceKind};

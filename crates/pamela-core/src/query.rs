@@ -309,12 +309,29 @@ pub struct Compiled {
     lfail: [u16; 5],
 }
 
-fn in_set(set: Option<&[u16]>, v: u16) -> bool {
-    set.is_none_or(|s| s.contains(&v))
+/// For each value of a dimension, whether the filter keeps it (`None`: no restriction).
+fn allowed(set: Option<&[u16]>, domain: usize) -> Option<Vec<bool>> {
+    set.map(|s| {
+        let mut ok = vec![false; domain];
+        for &v in s {
+            if let Some(x) = ok.get_mut(v as usize) {
+                *x = true;
+            }
+        }
+        ok
+    })
+}
+
+fn keeps(table: &Option<Vec<bool>>, v: u16) -> bool {
+    table.as_ref().is_none_or(|t| t.get(v as usize).copied().unwrap_or(false))
 }
 
 impl Compiled {
     pub fn new(ds: &Dataset, f: &Filter) -> Compiled {
+        let table = |d: Dim| allowed(f.set(d), d.key().domain(ds));
+        let (age_bins, genders, nats) = (table(Dim::AgeBin), table(Dim::Gender), table(Dim::Nationality));
+        let (types, groups_ok, styles) = (table(Dim::Type), table(Dim::Group), table(Dim::Style));
+        let (splits, labels) = (table(Dim::Split), table(Dim::Label));
         let pa = &ds.participants;
         let pfail = (0..pa.len())
             .map(|p| {
@@ -324,13 +341,13 @@ impl Compiled {
                         m |= BIT_AGE;
                     }
                 }
-                if !in_set(f.set(Dim::AgeBin), pa.age_bin[p]) {
+                if !keeps(&age_bins, pa.age_bin[p]) {
                     m |= Dim::AgeBin.bit();
                 }
-                if !in_set(f.set(Dim::Gender), pa.gender[p]) {
+                if !keeps(&genders, pa.gender[p]) {
                     m |= Dim::Gender.bit();
                 }
-                if !in_set(f.set(Dim::Nationality), pa.nationality[p]) {
+                if !keeps(&nats, pa.nationality[p]) {
                     m |= Dim::Nationality.bit();
                 }
                 if f.participant.is_some_and(|x| x as usize != p) {
@@ -345,14 +362,14 @@ impl Compiled {
         let ifail = (0..im.len())
             .map(|i| {
                 let mut m = 0u16;
-                if !in_set(f.set(Dim::Type), im.kind[i]) {
+                if !keeps(&types, im.kind[i]) {
                     m |= Dim::Type.bit();
                 }
-                if !in_set(f.set(Dim::Group), groups[i]) {
+                if !keeps(&groups_ok, groups[i]) {
                     m |= Dim::Group.bit();
                 }
                 let style = if im.style[i] == NO_STYLE { ns } else { im.style[i] };
-                if !in_set(f.set(Dim::Style), style) {
+                if !keeps(&styles, style) {
                     m |= Dim::Style.bit();
                 }
                 if f.image.is_some_and(|x| x as usize != i) {
@@ -364,10 +381,10 @@ impl Compiled {
         let mut sfail = [0u16; 5];
         let mut lfail = [0u16; 5];
         for v in 0..5u16 {
-            if !in_set(f.set(Dim::Split), v) {
+            if !keeps(&splits, v) {
                 sfail[v as usize] = Dim::Split.bit();
             }
-            if !in_set(f.set(Dim::Label), v) {
+            if !keeps(&labels, v) {
                 lfail[v as usize] = Dim::Label.bit();
             }
         }
@@ -631,6 +648,15 @@ impl KeyFn {
         }
     }
 
+    /// The value shared by a whole run of one (split, participant), if the key allows.
+    fn per_run(&self, p: u32, split: u8) -> Option<u32> {
+        match (self.level, self.key) {
+            (Level::Participant, _) => Some(self.col[p as usize]),
+            (_, Key::Split) => Some(split as u32),
+            _ => None,
+        }
+    }
+
     #[inline]
     fn at(&self, ds: &Dataset, r: usize) -> u32 {
         match self.level {
@@ -651,14 +677,55 @@ pub fn cross(ds: &Dataset, c: &Compiled, row: Key, col: Option<Key>) -> Table2 {
     let rows = row.domain(ds);
     let cols = col.map_or(1, |k| k.domain(ds));
     let mut cells = vec![Acc::default(); rows * cols];
+    let ra = &ds.ratings;
     for run in c.live_runs(ds) {
-        for r in run {
-            if c.ifail[ds.ratings.image[r] as usize] | c.lfail[ds.ratings.label[r] as usize] != 0 {
-                continue;
+        let (p, s) = (ra.participant[run.start], ra.split[run.start]);
+        let row_v = rf.per_run(p, s);
+        let col_v = cf.as_ref().map_or(Some(0), |f| f.per_run(p, s));
+        let images = &ra.image[run.clone()];
+        let labels = &ra.label[run.clone()];
+        let scores = &ra.score[run.clone()];
+        let image_col = cf.as_ref().filter(|f| f.level == Level::Image);
+        let image_row = (rf.level == Level::Image).then_some(&rf);
+        match (row_v, col_v, image_col) {
+            // An image attribute by a person attribute (or by nothing).
+            (None, Some(y), _) if image_row.is_some() => {
+                let f = &rf;
+                for k in 0..images.len() {
+                    let i = images[k] as usize;
+                    if c.ifail[i] | c.lfail[labels[k] as usize] == 0 {
+                        cells[f.col[i] as usize * cols + y as usize].push(scores[k]);
+                    }
+                }
             }
-            let x = rf.at(ds, r) as usize;
-            let y = cf.as_ref().map_or(0, |f| f.at(ds, r) as usize);
-            cells[x * cols + y].push(ds.ratings.score[r]);
+            // The common views: a person attribute (or nothing) by an image attribute.
+            (Some(x), None, Some(f)) => {
+                let base = x as usize * cols;
+                for k in 0..images.len() {
+                    let i = images[k] as usize;
+                    if c.ifail[i] | c.lfail[labels[k] as usize] == 0 {
+                        cells[base + f.col[i] as usize].push(scores[k]);
+                    }
+                }
+            }
+            (Some(x), Some(y), _) => {
+                let cell = &mut cells[x as usize * cols + y as usize];
+                for k in 0..images.len() {
+                    if c.ifail[images[k] as usize] | c.lfail[labels[k] as usize] == 0 {
+                        cell.push(scores[k]);
+                    }
+                }
+            }
+            _ => {
+                for r in run {
+                    if c.ifail[ra.image[r] as usize] | c.lfail[ra.label[r] as usize] != 0 {
+                        continue;
+                    }
+                    let x = rf.at(ds, r) as usize;
+                    let y = cf.as_ref().map_or(0, |f| f.at(ds, r) as usize);
+                    cells[x * cols + y].push(ra.score[r]);
+                }
+            }
         }
     }
     Table2 { rows, cols, cells }
@@ -669,19 +736,6 @@ pub fn cross(ds: &Dataset, c: &Compiled, row: Key, col: Option<Key>) -> Table2 {
 pub struct ImageStat {
     pub image: u32,
     pub summary: Summary,
-}
-
-/// Images with at least `min_n` selected ratings, with mean and spread across raters.
-pub fn image_stats(ov: &Overview, min_n: u64) -> Vec<ImageStat> {
-    ov.per_image
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.n >= min_n.max(1))
-        .map(|(i, a)| ImageStat {
-            image: i as u32,
-            summary: a.summary(),
-        })
-        .collect()
 }
 
 /// Which images to list.
@@ -695,25 +749,49 @@ pub enum ImageOrder {
     Disputed,
 }
 
-/// The first `k` images in an order (ties broken by image index, so results are stable).
-pub fn rank_images(stats: &[ImageStat], order: ImageOrder, k: usize) -> Vec<ImageStat> {
-    let mut v = stats.to_vec();
-    let key = |s: &ImageStat| match order {
-        ImageOrder::Top => -s.summary.mean,
-        ImageOrder::Bottom => s.summary.mean,
-        ImageOrder::Disputed => -s.summary.sd,
+/// The first `k` images with at least `min_n` selected ratings in an order (ties broken by
+/// image index, so results are stable). Only the listed images get a full summary.
+pub fn rank_images(ov: &Overview, order: ImageOrder, k: usize, min_n: u64) -> Vec<ImageStat> {
+    let min_n = min_n.max(1);
+    let sort_key = |a: &Acc| -> f64 {
+        let n = a.n as f64;
+        match order {
+            ImageOrder::Top => -(a.sum as f64 / n),
+            ImageOrder::Bottom => a.sum as f64 / n,
+            ImageOrder::Disputed => {
+                // Sample variance in exact integers; the order equals that of the sd.
+                let ss = (a.n as i128) * (a.sumsq as i128) - (a.sum as i128) * (a.sum as i128);
+                -(ss as f64 / (n * (n - 1.0).max(1.0)))
+            }
+        }
     };
-    let cmp = |a: &ImageStat, b: &ImageStat| {
-        key(a)
-            .total_cmp(&key(b))
-            .then(a.image.cmp(&b.image))
-    };
+    let mut v: Vec<(f64, u32)> = ov
+        .per_image
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.n >= min_n)
+        .map(|(i, a)| (sort_key(a), i as u32))
+        .collect();
+    let cmp = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
     if v.len() > k {
-        v.select_nth_unstable_by(k, cmp);
+        if k == 0 {
+            return Vec::new();
+        }
+        v.select_nth_unstable_by(k - 1, cmp);
         v.truncate(k);
     }
     v.sort_by(cmp);
-    v
+    v.into_iter()
+        .map(|(_, i)| ImageStat {
+            image: i,
+            summary: ov.per_image[i as usize].summary(),
+        })
+        .collect()
+}
+
+/// How many images have at least `min_n` selected ratings.
+pub fn images_with_at_least(ov: &Overview, min_n: u64) -> usize {
+    ov.per_image.iter().filter(|a| a.n >= min_n.max(1)).count()
 }
 
 /// A participant's ratings in the selection, and how far above or below the other raters of

@@ -17,6 +17,7 @@ pub struct Record {
     pub participant_id: String,
     pub image_metadata: ImageMetadata,
     pub user_demographics: Demographics,
+    #[serde(deserialize_with = "label_by_name")]
     pub quality_label: Label,
     pub original_score: f64,
 }
@@ -45,6 +46,15 @@ pub struct Demographics {
 /// the card's files always carry `style`, so its absence is an error, while `null` is valid.
 fn present_but_nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Option::<String>::deserialize(d)
+}
+
+/// Reads a label from its name, so that a number or an unknown word gets a message that lists
+/// the five names (serde's enum path reports a number as broken JSON).
+fn label_by_name<'de, D: Deserializer<'de>>(d: D) -> Result<Label, D::Error> {
+    let s = String::deserialize(d)?;
+    Label::from_name(&s).ok_or_else(|| {
+        serde::de::Error::unknown_variant(&s, &["poor", "fair", "good", "great", "excellent"])
+    })
 }
 
 /// The five quality levels, in order. Unknown levels are an error, never guessed.

@@ -24,7 +24,7 @@
 //! ```text
 //! quality(i)  = sum_f beta_f x_if + e_i                         e_i ~ N(0, residual_sd)
 //! taste(p)_f  = age_z(p) * A_f + gender(p) * G_f / 2 + R_{region(p), f} + C_{country(p), f}
-//!               + (U z_p)_f                                      z_p ~ N(0, I_3)
+//!               + (U z_p)_f                                      z_p ~ N(0, I_2)
 //! true(p, i)  = clamp(base + bias_p + scale_p * (quality(i) + taste(p) . x_i), 1, 5)
 //! score(p, i) = round3(clamp(true(p, i) + N(0, noise_sd), 1, 5))
 //! label       = nearest integer of the score (1 poor ... 5 excellent)
@@ -35,7 +35,7 @@
 //! and U are drawn from the seed, with a few hand-set directions on A (older raters favour
 //! landscapes, flower painting and impressionist styles; younger ones neon light, cinematic and
 //! pop art) so that the demographic views show something a teacher can point at. The individual
-//! part `U z_p` is low-rank (3) on purpose: a predictor can learn it from a participant's ratings
+//! part `U z_p` is low-rank (2) on purpose: a predictor can learn it from a participant's ratings
 //! and fit it from a few.
 //!
 //! The ground truth ([`GroundTruth`]): every rating's noise-free score and all latent parameters,
@@ -98,13 +98,13 @@ impl Default for Params {
     fn default() -> Params {
         Params {
             base: 3.0,
-            quality_sd: 0.26,
-            residual_sd: 0.12,
+            quality_sd: 0.28,
+            residual_sd: 0.06,
             age_sd: 0.08,
             gender_sd: 0.12,
             region_sd: 0.09,
             country_sd: 0.04,
-            individual_sd: 0.1,
+            individual_sd: 0.05,
             bias_sd: 0.32,
             scale_log_sd: 0.15,
             noise_sd: 0.38,
@@ -478,7 +478,7 @@ const REGIONS: [&str; 7] = [
     "Asia",
 ];
 
-const LATENT: usize = 3;
+const LATENT: usize = 2;
 
 /// One participant's latent parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

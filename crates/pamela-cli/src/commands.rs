@@ -1,0 +1,311 @@
+//! The subcommands (argument types live in `main.rs`; logic here, testable without a shell).
+
+use crate::input::{self, Input};
+use crate::{thousands, CliError, Result};
+use pamela_core::query::{self, Compiled, Dim, Filter, Key};
+use pamela_core::summary::CardStats;
+use pamela_core::{bundle, synth, Dataset, Split};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// File name of the bundle `synth` writes (and the app serves from `www/data/`).
+pub const SYNTHETIC_BUNDLE: &str = "pamela-synthetic.pamb";
+pub const GROUND_TRUTH: &str = "ground_truth.json";
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| CliError(format!("{}: cannot write: {e}", path.display())))
+}
+
+/// `pamela synth`: the five split files, the manifest, the bundle and the ground truth.
+pub fn synth(out: &Path, seed: u64, only_bundle: bool, log: &mut dyn Write) -> Result<()> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| CliError(format!("{}: cannot create the folder: {e}", out.display())))?;
+    let s = synth::generate(seed).map_err(|e| CliError(format!("the generator failed: {e}")))?;
+    let ds = &s.dataset;
+    let bundle_path = out.join(SYNTHETIC_BUNDLE);
+    let bytes = bundle::encode(ds);
+    write(&bundle_path, &bytes)?;
+    let _ = writeln!(log, "wrote {} ({} bytes)", bundle_path.display(), thousands(bytes.len() as u64));
+    if only_bundle {
+        return Ok(());
+    }
+    for split in Split::ALL {
+        let path = out.join(format!("{}.json", split.file_stem()));
+        write(&path, &synth::split_file(ds, split))?;
+        let _ = writeln!(
+            log,
+            "wrote {} ({} ratings)",
+            path.display(),
+            thousands(ds.split_range(split).len() as u64)
+        );
+    }
+    write(&out.join(pamela_core::loader::SYNTHETIC_MANIFEST), &synth::manifest(ds))?;
+    let truth = serde_json::to_vec(&s.truth)
+        .map_err(|e| CliError(format!("cannot encode the ground truth: {e}")))?;
+    write(&out.join(GROUND_TRUTH), &truth)?;
+    let _ = writeln!(
+        log,
+        "wrote {} and {} (synthetic data: not real ratings)",
+        pamela_core::loader::SYNTHETIC_MANIFEST,
+        GROUND_TRUTH
+    );
+    Ok(())
+}
+
+/// `pamela ingest`: files or folders to a bundle, with a summary.
+pub fn ingest(paths: &[PathBuf], out: &Path, log: &mut dyn Write) -> Result<()> {
+    let Input {
+        dataset,
+        warnings,
+        files,
+        ..
+    } = input::read(paths)?;
+    for f in &files {
+        let _ = writeln!(
+            log,
+            "read {:<40} {:>8} ratings  ({}, {:?})",
+            f.name,
+            thousands(f.records as u64),
+            f.split,
+            f.format
+        );
+    }
+    for w in &warnings {
+        let _ = writeln!(log, "warning: {w}");
+    }
+    let bytes = bundle::encode(&dataset);
+    write(out, &bytes)?;
+    let _ = writeln!(
+        log,
+        "wrote {}: {} ratings, {} participants, {} images, {} bytes ({}: {})",
+        out.display(),
+        thousands(dataset.ratings.len() as u64),
+        thousands(dataset.participants.len() as u64),
+        thousands(dataset.images.len() as u64),
+        thousands(bytes.len() as u64),
+        dataset.source.headline(),
+        dataset.source.provenance
+    );
+    Ok(())
+}
+
+/// `pamela stats`: the card's table from the data.
+pub fn stats(paths: &[PathBuf], json: bool, out: &mut dyn Write) -> Result<()> {
+    let input = input::read(paths)?;
+    let s = CardStats::of(&input.dataset);
+    let io = |e: std::io::Error| CliError(format!("cannot write the output: {e}"));
+    if json {
+        let text = serde_json::to_string_pretty(&s)
+            .map_err(|e| CliError(format!("cannot encode: {e}")))?;
+        writeln!(out, "{text}").map_err(io)?;
+        return Ok(());
+    }
+    let mut t = String::new();
+    t += &format!("{}\n{}\n\n", input.dataset.source.headline(), s.provenance);
+    for (k, v) in [
+        ("ratings", s.ratings),
+        ("participants", s.participants),
+        ("images", s.images),
+    ] {
+        t += &format!("{k:<22}{:>10}\n", thousands(v));
+    }
+    t += "\nsplit                    ratings\n";
+    for split in Split::ALL {
+        t += &format!("{:<22}{:>10}\n", split.file_stem(), thousands(s.splits[split.file_stem()]));
+    }
+    t += "\ntype                     ratings\n";
+    for (k, v) in &s.types {
+        t += &format!("{k:<22}{:>10}\n", thousands(*v));
+    }
+    t += "\ngender                   ratings\n";
+    for (k, v) in &s.genders {
+        t += &format!("{k:<22}{:>10}\n", thousands(*v));
+    }
+    t += &format!(
+        "\nnationalities {}; visual groups {} ({} names); styles {}; ages {}-{}\n\
+         raters per image: {} to {} (mean {:.1})\n",
+        s.nationalities,
+        s.groups,
+        s.group_names,
+        s.styles,
+        s.age_min.map_or("?".into(), |a| a.to_string()),
+        s.age_max.map_or("?".into(), |a| a.to_string()),
+        s.raters_per_image_min,
+        s.raters_per_image_max,
+        s.raters_per_image_mean
+    );
+    for w in &input.warnings {
+        t += &format!("warning: {w}\n");
+    }
+    out.write_all(t.as_bytes()).map_err(io)
+}
+
+/// Filter arguments by name, as on the command line and in URLs.
+#[derive(Debug, Clone, Default)]
+pub struct FilterArgs {
+    pub age: Option<String>,
+    pub sets: Vec<(Dim, Vec<String>)>,
+    pub participant: Option<String>,
+    pub image: Option<String>,
+}
+
+/// Resolves names to a [`Filter`]; unknown names are an error that lists the valid ones.
+pub fn resolve_filter(ds: &Dataset, args: &FilterArgs) -> Result<Filter> {
+    let mut f = Filter::default();
+    if let Some(a) = &args.age {
+        let (lo, hi) = a.split_once('-').unwrap_or((a, a));
+        let parse = |s: &str| {
+            s.trim()
+                .parse::<u8>()
+                .map_err(|_| CliError(format!("--age {a}: expected an age or a range like 20-29")))
+        };
+        let (lo, hi) = (parse(lo)?, parse(hi)?);
+        if lo > hi {
+            return Err(CliError(format!("--age {a}: the range is empty")));
+        }
+        f.age = Some((lo, hi));
+    }
+    for (dim, values) in &args.sets {
+        let key = dim.key();
+        let mut picked: Vec<u16> = Vec::new();
+        for raw in values {
+            // A value may itself contain a comma (a country name): try it whole first.
+            let whole = key.parse(ds, raw);
+            let parts: Vec<&str> = if whole.is_empty() { raw.split(',').collect() } else { vec![raw] };
+            for part in parts {
+                let found = key.parse(ds, part);
+                if found.is_empty() {
+                    let valid: Vec<String> =
+                        (0..key.domain(ds) as u32).map(|v| key.token(ds, v)).collect();
+                    return Err(CliError(format!(
+                        "--{} {part:?}: no such value in this data; valid values: {}",
+                        key.name().replace('_', "-"),
+                        valid.join(", ")
+                    )));
+                }
+                picked.extend(found.into_iter().map(|v| v as u16));
+            }
+        }
+        picked.sort_unstable();
+        picked.dedup();
+        f.set_values(*dim, Some(picked));
+    }
+    if let Some(p) = &args.participant {
+        f.participant = Some(
+            ds.participant_index(p)
+                .ok_or_else(|| CliError(format!("--participant {p}: no such participant")))?,
+        );
+    }
+    if let Some(i) = &args.image {
+        let id: u64 = i
+            .parse()
+            .map_err(|_| CliError(format!("--image {i}: expected a numeric image id")))?;
+        f.image = Some(
+            ds.image_index(id)
+                .ok_or_else(|| CliError(format!("--image {i}: no such image")))?,
+        );
+    }
+    Ok(f)
+}
+
+/// `pamela query`: filter, group by up to two keys, print a table or CSV.
+pub fn query(
+    paths: &[PathBuf],
+    filter: &FilterArgs,
+    by: &[String],
+    csv: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let input = input::read(paths)?;
+    let ds = &input.dataset;
+    let f = resolve_filter(ds, filter)?;
+    let keys: Vec<Key> = by
+        .iter()
+        .map(|k| {
+            Key::from_name(k).ok_or_else(|| {
+                let names: Vec<&str> = Key::ALL.iter().map(|k| k.name()).collect();
+                CliError(format!("--by {k}: unknown key; valid keys: {}", names.join(", ")))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let c = Compiled::new(ds, &f);
+    let mut rows: Vec<(Vec<String>, pamela_core::Summary)> = Vec::new();
+    match keys.as_slice() {
+        [] => {
+            let t = query::cross(ds, &c, Key::Split, None);
+            let mut all = pamela_core::Acc::default();
+            for a in &t.cells {
+                all.merge(a);
+            }
+            rows.push((vec![], all.summary()));
+        }
+        [k] => {
+            let t = query::cross(ds, &c, *k, None);
+            for v in 0..t.rows {
+                if t.cells[v].n > 0 {
+                    rows.push((vec![k.label(ds, v as u32)], t.cells[v].summary()));
+                }
+            }
+        }
+        [a, b] => {
+            let t = query::cross(ds, &c, *a, Some(*b));
+            for r in 0..t.rows {
+                for col in 0..t.cols {
+                    let acc = t.cell(r, col);
+                    if acc.n > 0 {
+                        rows.push((
+                            vec![a.label(ds, r as u32), b.label(ds, col as u32)],
+                            acc.summary(),
+                        ));
+                    }
+                }
+            }
+        }
+        _ => return Err(CliError("--by takes at most two keys".into())),
+    }
+    let io = |e: std::io::Error| CliError(format!("cannot write the output: {e}"));
+    let mut header: Vec<String> = keys.iter().map(|k| k.name().to_string()).collect();
+    header.extend(["n", "mean", "sd", "ci95_lo", "ci95_hi"].map(String::from));
+    let fmt = |x: f64| if x.is_finite() { format!("{x:.3}") } else { String::new() };
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(labels, s)| {
+            let mut r = labels.clone();
+            r.extend([s.n.to_string(), fmt(s.mean), fmt(s.sd), fmt(s.lo), fmt(s.hi)]);
+            r
+        })
+        .collect();
+    if csv {
+        out.write_all(pamela_core::export::csv(&header, &body).as_bytes())
+            .map_err(io)?;
+    } else {
+        let widths: Vec<usize> = (0..header.len())
+            .map(|k| body.iter().map(|r| r[k].chars().count()).chain([header[k].len()]).max().unwrap_or(0))
+            .collect();
+        let line = |cells: &[String]| -> String {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(k, c)| {
+                    if k < keys.len() {
+                        format!("{c:<w$}", w = widths[k])
+                    } else {
+                        format!("{c:>w$}", w = widths[k])
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        writeln!(out, "{}", line(&header)).map_err(io)?;
+        for r in &body {
+            writeln!(out, "{}", line(r)).map_err(io)?;
+        }
+        writeln!(
+            out,
+            "({}; 95% intervals treat ratings as independent)",
+            ds.source.headline()
+        )
+        .map_err(io)?;
+    }
+    Ok(())
+}
