@@ -1,1 +1,5 @@
-fn main() {}
+//! The browser entry point (trunk builds this binary to wasm).
+
+fn main() {
+    pamela_explorer::start();
+}

@@ -28,15 +28,4 @@ impl From<pamela_core::LoadError> for CliError {
 
 pub type Result<T> = std::result::Result<T, CliError>;
 
-/// Formats an integer with thousands separators: 69904 -> "69,904".
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (k, c) in s.chars().enumerate() {
-        if k > 0 && (s.len() - k) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use pamela_core::export::thousands;

@@ -15,6 +15,19 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// An integer with thousands separators: 69904 -> "69,904".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (k, c) in s.chars().enumerate() {
+        if k > 0 && (s.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A whole CSV document with a header row, lines ended by `\n`.
 pub fn csv(header: &[String], rows: &[Vec<String>]) -> String {
     let mut out = String::new();
@@ -29,6 +42,14 @@ pub fn csv(header: &[String], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(69_904), "69,904");
+        assert_eq!(thousands(10_000_000), "10,000,000");
+    }
 
     #[test]
     fn cells_are_quoted_and_formulas_defused() {

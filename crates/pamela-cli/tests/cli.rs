@@ -1,0 +1,154 @@
+//! The `pamela` binary: help on every subcommand, exact card numbers, clear errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pamela(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pamela"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn committed_bundle() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/data/pamela-synthetic.pamb").to_string()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pamela-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["synth", "ingest", "stats", "query", "bench"] {
+        let out = pamela(&[sub, "--help"]);
+        assert!(out.status.success(), "{sub} --help");
+        assert!(text(&out.stdout).contains("Usage: pamela"), "{sub}");
+    }
+}
+
+#[test]
+fn stats_json_on_the_committed_bundle_gives_the_card_numbers() {
+    let out = pamela(&["stats", "--json", &committed_bundle()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["source"], "synthetic");
+    assert_eq!(v["ratings"], 69_904);
+    assert_eq!(v["participants"], 199);
+    assert_eq!(v["images"], 5_077);
+    assert_eq!(
+        v["splits"],
+        serde_json::json!({"pamela_train": 50222, "pamela_val_unseen": 926, "pamela_val_seen": 6551,
+                           "pamela_test_unseen": 2470, "pamela_test_seen": 9735})
+    );
+    assert_eq!(v["types"], serde_json::json!({"Art": 26237, "Photorealism": 43667}));
+    assert_eq!(
+        v["genders"],
+        serde_json::json!({"male": 40525, "female": 29086, "prefer not to say": 293})
+    );
+    assert_eq!(v["nationalities"], 23);
+    assert_eq!(v["groups"], 21);
+    assert_eq!(v["group_names"], 19);
+    assert_eq!(v["styles"], 26);
+    assert_eq!(v["age_min"], 19);
+    assert_eq!(v["age_max"], 60);
+}
+
+#[test]
+fn synth_writes_files_that_stats_and_ingest_read_back_identically() {
+    let dir = temp_dir("synth");
+    let out = pamela(&["synth", "--out", dir.to_str().unwrap(), "--seed", "42"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for f in [
+        "pamela_train.json",
+        "pamela_val_seen.json",
+        "pamela_val_unseen.json",
+        "pamela_test_seen.json",
+        "pamela_test_unseen.json",
+        "pamela-synthetic.pamb",
+        "ground_truth.json",
+        "synthetic-manifest.json",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} written");
+    }
+    // The written bundle is the committed one.
+    assert_eq!(
+        std::fs::read(dir.join("pamela-synthetic.pamb")).unwrap(),
+        std::fs::read(committed_bundle()).unwrap()
+    );
+    // The folder, read through the JSON loader, gives the same card table.
+    let from_folder = pamela(&["stats", "--json", dir.to_str().unwrap()]);
+    let from_bundle = pamela(&["stats", "--json", &committed_bundle()]);
+    assert!(from_folder.status.success(), "{}", text(&from_folder.stderr));
+    assert_eq!(text(&from_folder.stdout), text(&from_bundle.stdout));
+    // Ingest of the folder gives the same bundle, byte for byte.
+    let again = dir.join("again.pamb");
+    let out = pamela(&["ingest", dir.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("69,904 ratings"));
+    assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(committed_bundle()).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn query_filters_and_groups_like_the_core() {
+    let out = pamela(&[
+        "query", &committed_bundle(), "--gender", "female", "--type", "Art", "--by", "age_bin", "--csv",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("age_bin,n,mean,sd,ci95_lo,ci95_hi"));
+    let total: u64 = lines.map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap()).sum();
+    // Cross-check with the core directly.
+    let ds = pamela_core::bundle::decode(&std::fs::read(committed_bundle()).unwrap()).unwrap();
+    let f = pamela_core::Filter::default()
+        .with(pamela_core::Dim::Gender, vec![ds.dicts.genders.position("female").unwrap()])
+        .with(pamela_core::Dim::Type, vec![ds.dicts.types.position("Art").unwrap()]);
+    let c = pamela_core::Compiled::new(&ds, &f);
+    assert_eq!(total, pamela_core::query::overview(&ds, &c).total.n);
+}
+
+#[test]
+fn query_without_by_prints_one_overall_row() {
+    let out = pamela(&["query", &committed_bundle(), "--age", "19-60"]);
+    assert!(out.status.success());
+    let t = text(&out.stdout);
+    assert!(t.contains("69904"), "{t}");
+    assert!(t.contains("synthetic"), "the table says the data is synthetic: {t}");
+}
+
+fn fails_with(args: &[&str], needle: &str) {
+    let out = pamela(args);
+    assert!(!out.status.success(), "{args:?} should fail");
+    let err = text(&out.stderr);
+    assert!(err.contains(needle), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "no panic text: {err}");
+    assert!(err.lines().count() <= 3, "one short message: {err}");
+}
+
+#[test]
+fn errors_are_one_clear_message_and_a_failing_status() {
+    fails_with(&["stats", "/no/such/path"], "no such file or folder");
+    fails_with(&["query", &committed_bundle(), "--gender", "robot"], "valid values: female, male, prefer not to say");
+    fails_with(&["query", &committed_bundle(), "--by", "colour"], "unknown key");
+    fails_with(&["query", &committed_bundle(), "--age", "50-20"], "the range is empty");
+    fails_with(&["query", &committed_bundle(), "--by", "gender,type,split"], "at most two keys");
+    let dir = temp_dir("bad");
+    let bad = dir.join("pamela_train.json");
+    std::fs::write(&bad, br#"[{"image_id": "x"}]"#).unwrap();
+    fails_with(&["stats", bad.to_str().unwrap()], "record 0, field `image_id`");
+    let truncated = dir.join("cut.pamb");
+    let b = std::fs::read(committed_bundle()).unwrap();
+    std::fs::write(&truncated, &b[..b.len() / 2]).unwrap();
+    fails_with(&["stats", truncated.to_str().unwrap()], "truncated");
+    fails_with(&["ingest", Path::new(&committed_bundle()).to_str().unwrap(), bad.to_str().unwrap(), "--out", "/tmp/x.pamb"], "on its own");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

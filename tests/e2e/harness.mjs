@@ -1,0 +1,102 @@
+// Shared end-to-end harness: a static server for dist/ (optionally under a sub-path) and
+// Debian's Chromium driven by playwright-core, with console errors and requests recorded.
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, '..', '..');
+export const dist = process.env.PAMELA_DIST || path.join(repo, 'dist');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.onnx': 'application/octet-stream',
+  '.pamb': 'application/octet-stream', '.svg': 'image/svg+xml', '.png': 'image/png',
+};
+
+/**
+ * Serves `root` under `base` (e.g. '/PAMELA/') on 127.0.0.1. `overrides` maps a path below
+ * base to a Buffer or to a function (req, res) => void, to serve broken files on purpose.
+ * Every response is gzip-compressed when the browser asks, like a static host would, and the
+ * bytes sent are counted per path.
+ */
+export async function serve({ root = dist, base = '/', overrides = {} } = {}) {
+  const sent = new Map();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    let p = decodeURIComponent(url.pathname);
+    if (!p.startsWith(base)) { res.writeHead(404); res.end('outside base'); return; }
+    p = p.slice(base.length);
+    if (p === '' || p.endsWith('/')) p += 'index.html';
+    const o = overrides[p];
+    if (typeof o === 'function') { o(req, res); return; }
+    let body;
+    if (Buffer.isBuffer(o)) body = o;
+    else {
+      const file = path.join(root, p);
+      if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+        res.writeHead(404); res.end('not found'); return;
+      }
+      body = fs.readFileSync(file);
+    }
+    const type = TYPES[path.extname(p)] || 'application/octet-stream';
+    const gz = /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+    const out = gz ? zlib.gzipSync(body, { level: 9 }) : body;
+    sent.set(p, (sent.get(p) || 0) + out.length);
+    res.writeHead(200, {
+      'content-type': type, 'content-length': out.length, 'cache-control': 'no-store',
+      ...(gz ? { 'content-encoding': 'gzip' } : {}),
+    });
+    res.end(out);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${base}`,
+    sent,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** A fresh headless Chromium (new profile each time) with flags that work as root. */
+export async function launch() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pamela-e2e-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+      '--disable-dev-shm-usage'],
+  });
+  return {
+    context,
+    close: async () => { await context.close(); fs.rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+/** Opens a page that records console errors, page errors and every request's origin. */
+export async function open(context, url, { viewport } = {}) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const errors = [];
+  const requests = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(url);
+  return { page, errors, requests };
+}
+
+/** Requests that left the page's origin (allowing data:, blob: and `allowed` origins). */
+export function foreign(requests, origin, allowed = []) {
+  return requests.filter((u) => {
+    if (u.startsWith('data:') || u.startsWith('blob:')) return false;
+    const o = new URL(u).origin;
+    return o !== origin && !allowed.includes(o);
+  });
+}
