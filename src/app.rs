@@ -1,69 +1,329 @@
-//! The page: loads the default bundle and shows the dataset's headline counts.
+//! The page: shared state, loading, URL sync, and the layout of the views.
+//!
+//! State lives in a few signals held in [`Ctx`] (provided as context): the loaded data, the
+//! [`UiState`] that mirrors the query string, notices, and load progress. The resolved filter,
+//! its compiled masks and the one-pass [`Overview`] are memos on top; every view derives what
+//! it draws from those.
 
+use crate::components::{
+    about::About, chips::Chips, cohorts::Cohorts, distribution::Distribution, filters::FilterPanel,
+    filters::Target, heatmap::Heatmap, images::Images, load_panel::LoadPanel, means::Means,
+    notices::Notices, participants::Participants, source_badge::SourceBadge,
+};
+use crate::data::Loaded;
+use crate::state::{FilterSpec, UiState};
 use leptos::prelude::*;
-use pamela_core::summary::CardStats;
-use pamela_core::{bundle, SourceKind};
+use pamela_core::query::{self, Compiled, Filter, Key, Overview};
 use std::sync::Arc;
 
-/// Where the default data is served from (relative: works from any sub-path).
-pub const DEFAULT_BUNDLE: &str = "data/pamela-synthetic.pamb";
+/// An `Arc` compared by identity, so memos of large values change only when recomputed.
+#[derive(Debug)]
+pub struct Shared<T>(pub Arc<T>);
 
-#[derive(Clone)]
-enum Load {
-    Loading { received: u64, total: u64 },
-    Ready(Arc<CardStats>, SourceKind),
-    Failed(String),
+impl<T> Shared<T> {
+    pub fn new(v: T) -> Shared<T> {
+        Shared(Arc::new(v))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, o: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub id: u32,
+    pub level: Level,
+    pub text: String,
+}
+
+/// Progress of a load in flight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub what: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Everything the components share.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub data: RwSignal<Option<Shared<Loaded>>>,
+    pub ui: RwSignal<UiState>,
+    pub notices: RwSignal<Vec<Notice>>,
+    pub progress: RwSignal<Option<Progress>>,
+    pub filter: Memo<Shared<Filter>>,
+    pub compiled: Memo<Option<Shared<Compiled>>>,
+    pub overview: Memo<Option<Shared<Overview>>>,
+    /// Whether the load panel is open.
+    pub load_open: RwSignal<bool>,
+}
+
+impl Ctx {
+    pub fn notify(&self, level: Level, text: impl Into<String>) {
+        let text = text.into();
+        self.notices.update(|n| {
+            if n.iter().any(|x| x.text == text) {
+                return;
+            }
+            let id = n.iter().map(|x| x.id).max().unwrap_or(0) + 1;
+            n.push(Notice { id, level, text });
+        });
+    }
+
+    /// Main-filter change (a click on a mark, a chip, a checkbox).
+    pub fn edit_filter(&self, f: impl FnOnce(&mut FilterSpec)) {
+        self.ui.update(|u| f(&mut u.filter));
+    }
+
+    /// Sets dimension `d` to just `token`, or clears it if it already was (click-to-filter).
+    pub fn click_filter(&self, d: pamela_core::Dim, token: &str) {
+        self.edit_filter(|f| {
+            if f.values(d) == Some(&[token.to_string()][..]) {
+                f.clear(d);
+            } else {
+                f.only(d, token);
+            }
+        });
+    }
+
+    /// Replaces the data; what was loaded before stays until this is called.
+    pub fn set_data(&self, loaded: Loaded) {
+        for w in &loaded.warnings {
+            self.notify(Level::Warning, w.clone());
+        }
+        self.data.set(Some(Shared::new(loaded)));
+    }
+}
+
+pub fn use_ctx() -> Ctx {
+    expect_context::<Ctx>()
+}
+
+fn new_ctx() -> Ctx {
+    let (initial, url_notices) = UiState::from_query(&crate::dom::location_search());
+    let data: RwSignal<Option<Shared<Loaded>>> = RwSignal::new(None);
+    let ui = RwSignal::new(initial);
+    let notices = RwSignal::new(Vec::new());
+    let spec = Memo::new(move |_| ui.with(|u| u.filter.clone()));
+    let filter = Memo::new(move |_| {
+        let spec = spec.get();
+        Shared::new(data.with(|d| match d {
+            Some(d) => spec.resolve(&d.ds).0,
+            None => Filter::default(),
+        }))
+    });
+    let compiled = Memo::new(move |_| {
+        let f = filter.get();
+        data.with(|d| d.as_ref().map(|d| Shared::new(Compiled::new(&d.ds, &f))))
+    });
+    let overview = Memo::new(move |_| {
+        let c = compiled.get()?;
+        data.with(|d| d.as_ref().map(|d| Shared::new(query::overview(&d.ds, &c))))
+    });
+    let ctx = Ctx {
+        data,
+        ui,
+        notices,
+        progress: RwSignal::new(None),
+        filter,
+        compiled,
+        overview,
+        load_open: RwSignal::new(false),
+    };
+    for n in url_notices {
+        ctx.notify(Level::Warning, n);
+    }
+    ctx
+}
+
+/// Values in the link that the loaded data does not have are dropped, with a notice.
+fn drop_stale_values(ctx: Ctx) {
+    Effect::new(move |_| {
+        let Some(d) = ctx.data.get() else { return };
+        let u = ctx.ui.get();
+        let mut changed = u.clone();
+        let mut gone = Vec::new();
+        for (name, spec) in [
+            ("filter", &mut changed.filter),
+            ("cohort A", &mut changed.cohort_a),
+            ("cohort B", &mut changed.cohort_b),
+        ] {
+            let (_, dropped) = spec.resolve(&d.ds);
+            if dropped.is_empty() {
+                continue;
+            }
+            for (dim, tokens) in spec.sets.iter_mut() {
+                tokens.retain(|t| !dim.key().parse(&d.ds, t).is_empty());
+            }
+            spec.sets.retain(|_, t| !t.is_empty());
+            if spec.participant.as_ref().is_some_and(|p| d.ds.participant_index(p).is_none()) {
+                spec.participant = None;
+            }
+            if spec.image.is_some_and(|i| d.ds.image_index(i).is_none()) {
+                spec.image = None;
+            }
+            gone.push(format!("{name}: {}", dropped.join(", ")));
+        }
+        if !gone.is_empty() {
+            ctx.notify(
+                Level::Warning,
+                format!(
+                    "This data has no {}; {} dropped from the view.",
+                    gone.join("; "),
+                    if gone.len() == 1 { "it was" } else { "they were" }
+                ),
+            );
+            ctx.ui.set(changed);
+        }
+    });
+}
+
+/// The query string follows the state (a history entry per change) and back/forward restore it.
+fn sync_url(ctx: Ctx) {
+    Effect::new(move |_| {
+        let q = ctx.ui.with(|u| u.to_query());
+        let current = crate::dom::location_search();
+        if current.strip_prefix('?').unwrap_or(&current) != q {
+            crate::dom::push_query(&q);
+        }
+    });
+    let on_pop = move |_: web_sys::PopStateEvent| {
+        let (s, notices) = UiState::from_query(&crate::dom::location_search());
+        for n in notices {
+            ctx.notify(Level::Warning, n);
+        }
+        ctx.ui.set(s);
+    };
+    let handle = window_event_listener(leptos::ev::popstate, on_pop);
+    on_cleanup(move || handle.remove());
+}
+
+fn load_default(ctx: Ctx) {
+    leptos::task::spawn_local(async move {
+        let what = "default data".to_string();
+        ctx.progress.set(Some(Progress { what: what.clone(), done: 0, total: 0 }));
+        let bytes = crate::fetch::fetch_bytes(crate::loading::DEFAULT_BUNDLE, move |done, total| {
+            ctx.progress.set(Some(Progress { what: what.clone(), done, total }))
+        })
+        .await;
+        ctx.progress.set(None);
+        match bytes.and_then(|b| pamela_core::bundle::decode(&b).map_err(|e| e.to_string())) {
+            Ok(ds) => {
+                ctx.set_data(Loaded::new(ds, "the default bundle".into(), Vec::new()));
+                crate::perf::mark("pamela:data-ready");
+            }
+            Err(e) => ctx.notify(Level::Error, format!("The default data could not be loaded: {e}")),
+        }
+    });
 }
 
 #[component]
 pub fn App() -> impl IntoView {
-    let state = RwSignal::new(Load::Loading { received: 0, total: 0 });
-    leptos::task::spawn_local(async move {
-        let bytes = crate::fetch::fetch_bytes(DEFAULT_BUNDLE, move |received, total| {
-            state.set(Load::Loading { received, total })
-        })
-        .await;
-        let next = match bytes.and_then(|b| bundle::decode(&b).map_err(|e| e.to_string())) {
-            Ok(ds) => Load::Ready(Arc::new(CardStats::of(&ds)), ds.source.kind),
-            Err(e) => Load::Failed(format!("The default data could not be loaded: {e}")),
-        };
-        state.set(next);
-    });
-    view! {
-        <header class="top">
-            <h1>"PAMELA Explorer"</h1>
-        </header>
-        <main id="main">
-            {move || match state.get() {
-                Load::Loading { received, total } => view! {
-                    <p class="loading" role="status">
-                        "Loading ratings… " {(received / 1024).to_string()} " KB"
-                        {(total > 0).then(|| format!(" of {} KB", total / 1024))}
-                    </p>
-                }.into_any(),
-                Load::Failed(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-                Load::Ready(s, kind) => view! { <Headline stats=s kind=kind/> }.into_any(),
-            }}
-        </main>
-    }
-}
+    let ctx = new_ctx();
+    provide_context(ctx);
+    drop_stale_values(ctx);
+    sync_url(ctx);
+    load_default(ctx);
 
-#[component]
-fn Headline(stats: Arc<CardStats>, kind: SourceKind) -> impl IntoView {
-    let badge = match kind {
-        SourceKind::Synthetic => "Synthetic sample generated to the PAMELA card's counts",
-        SourceKind::Pamela => "PAMELA ratings",
+    let copy_link = move |_| {
+        leptos::task::spawn_local(async move {
+            let href = crate::dom::location_href();
+            match crate::dom::copy_text(&href).await {
+                Ok(()) => ctx.notify(Level::Info, "Link copied: it restores this exact view."),
+                Err(_) => ctx.notify(Level::Info, format!("Copy this link: {href}")),
+            }
+        });
     };
-    let n = |v: u64| pamela_core::export::thousands(v);
+    let ready = move || ctx.data.with(|d| d.is_some());
+    let selected = move || {
+        ctx.overview
+            .get()
+            .map(|o| o.total.n)
+            .unwrap_or(0)
+    };
+    let total = move || ctx.data.with(|d| d.as_ref().map_or(0, |d| d.ds.ratings.len() as u64));
+
     view! {
-        <p class="badge" data-source=stats.source>{badge}</p>
-        <dl class="headline">
-            <div><dt>"Ratings"</dt><dd data-count="ratings">{n(stats.ratings)}</dd></div>
-            <div><dt>"Images"</dt><dd data-count="images">{n(stats.images)}</dd></div>
-            <div><dt>"Participants"</dt><dd data-count="participants">{n(stats.participants)}</dd></div>
-            <div><dt>"Nationalities"</dt><dd data-count="nationalities">{n(stats.nationalities)}</dd></div>
-            <div><dt>"Visual groups"</dt><dd data-count="groups">{n(stats.groups)}</dd></div>
-            <div><dt>"Styles"</dt><dd data-count="styles">{n(stats.styles)}</dd></div>
-        </dl>
+        <a class="skip" href="#views">"Skip to the charts"</a>
+        <header class="top">
+            <div class="brand">
+                <h1>"PAMELA Explorer"</h1>
+                <SourceBadge/>
+            </div>
+            <nav class="actions" aria-label="Page actions">
+                <button type="button" on:click=move |_| ctx.load_open.update(|o| *o = !*o)
+                    aria-expanded=move || ctx.load_open.get().to_string() aria-controls="load-panel">
+                    "Load data"
+                </button>
+                <button type="button" on:click=copy_link>"Copy link"</button>
+                <a href="#about">"About"</a>
+            </nav>
+        </header>
+        <LoadPanel/>
+        <Notices/>
+        {move || ctx.progress.get().map(|p| {
+            let pct = (p.total > 0).then(|| (p.done as f64 / p.total as f64 * 100.0).min(100.0));
+            view! {
+                <div class="progress" role="status" aria-live="polite">
+                    <span>{format!("Loading {}… {} KB", p.what, p.done / 1024)}
+                        {p.total.gt(&0).then(|| format!(" of {} KB", p.total / 1024))}</span>
+                    <progress max="100" value=pct.map(|v| v.to_string()).unwrap_or_default()></progress>
+                </div>
+            }
+        })}
+        <div class="layout">
+            <aside class="sidebar" aria-label="Filters">
+                <details class="filters-toggle" open=true>
+                    <summary>"Filters"</summary>
+                    <Show when=ready fallback=|| view! { <p class="muted">"Waiting for data…"</p> }>
+                        <FilterPanel target=Target::Main/>
+                    </Show>
+                </details>
+            </aside>
+            <main id="main">
+                <Show when=ready fallback=|| ()>
+                    <section class="selection" aria-label="Current selection">
+                        <p class="count" data-testid="selected-count">
+                            <strong>{move || pamela_core::export::thousands(selected())}</strong>
+                            " of " {move || pamela_core::export::thousands(total())} " ratings selected"
+                        </p>
+                        <Chips/>
+                    </section>
+                    <div id="views" class="views">
+                        <Distribution/>
+                        <Means key=Key::Group/>
+                        <Means key=Key::Style/>
+                        <Heatmap/>
+                        <Cohorts/>
+                        <Images/>
+                        <Participants/>
+                    </div>
+                </Show>
+                <About/>
+            </main>
+        </div>
     }
 }

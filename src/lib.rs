@@ -1,11 +1,19 @@
 //! # PAMELA Explorer (the app)
 //!
 //! The leptos single-page app: UI only. Data work (filters, statistics, the bundle) lives in
-//! `pamela-core` and is reached through plain function calls; chart geometry lives in pure,
-//! natively tested modules; components are thin.
+//! `pamela-core` and is reached through plain function calls; chart geometry and the URL
+//! state are pure modules tested natively ([`charts`], [`state`]); components are thin, one per
+//! file under [`components`].
 
 pub mod app;
+pub mod charts;
+pub mod components;
+pub mod data;
+pub mod dom;
 pub mod fetch;
+pub mod loading;
+pub mod perf;
+pub mod state;
 
 /// Mounts the app on the page's body.
 pub fn start() {

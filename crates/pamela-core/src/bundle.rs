@@ -11,7 +11,8 @@
 //! The body is serialized with [postcard](https://docs.rs/postcard) (stable, documented wire
 //! format; integers as varints). Ratings are stored in the store's canonical order as runs of
 //! (split, participant), image indices as deltas within a run, scores as thousandths above 1.0 and
-//! labels as one byte: about 4 bytes per rating before compression. Image paths of the published
+//! labels as their offset from the nearest-integer rule: about 4 bytes per rating before
+//! compression, and the labels almost nothing after it. Image paths of the published
 //! shape `./images/<uuid>.png` are kept as the 16 bytes of the uuid.
 //!
 //! Trade-offs: zlib inside the file (rather than relying on HTTP compression) keeps the download
@@ -21,6 +22,7 @@
 //! resulting store goes through the same validation as a loaded one. It never panics.
 
 use crate::dataset::{Dataset, Dicts, Images, Participants, Ratings, Source};
+use crate::schema::Label;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -125,7 +127,9 @@ struct RatingTable {
     image_delta: Vec<u32>,
     /// Score in thousandths minus 1000 (0 ..= 4000).
     score: Vec<u16>,
-    label: Vec<u8>,
+    /// Each label as (label - nearest-integer label of its score) mod 5: almost all zeros, so
+    /// labels cost nearly nothing, while any label (even one that breaks the rule) is kept.
+    label_offset: Vec<u8>,
 }
 
 const UUID_PREFIX: &str = "./images/";
@@ -209,7 +213,12 @@ fn rating_table(r: &Ratings) -> RatingTable {
         runs,
         image_delta,
         score: r.score.iter().map(|&s| s - 1000).collect(),
-        label: r.label.clone(),
+        label_offset: r
+            .score
+            .iter()
+            .zip(&r.label)
+            .map(|(&s, &l)| (l + 5 - Label::nearest_to_milli(s).index()) % 5)
+            .collect(),
     }
 }
 
@@ -341,7 +350,7 @@ fn from_body(b: Body) -> Result<Dataset, BundleError> {
     };
     let t = b.ratings;
     let n = t.score.len();
-    if t.label.len() != n || t.image_delta.len() != n {
+    if t.label_offset.len() != n || t.image_delta.len() != n {
         return Err(corrupt("rating columns differ in length"));
     }
     let mut total = 0usize;
@@ -360,7 +369,7 @@ fn from_body(b: Body) -> Result<Dataset, BundleError> {
         participant: Vec::with_capacity(n),
         image: Vec::with_capacity(n),
         score: Vec::with_capacity(n),
-        label: t.label,
+        label: Vec::with_capacity(n),
         split: Vec::with_capacity(n),
     };
     let mut k = 0usize;
@@ -381,11 +390,18 @@ fn from_body(b: Body) -> Result<Dataset, BundleError> {
             k += 1;
         }
     }
-    for &s in &t.score {
-        ratings.score.push(
-            s.checked_add(1000)
-                .ok_or_else(|| corrupt("score out of range"))?,
-        );
+    for (&s, &off) in t.score.iter().zip(&t.label_offset) {
+        if s > 4000 {
+            return Err(corrupt("score out of range"));
+        }
+        if off >= 5 {
+            return Err(corrupt("label out of range"));
+        }
+        let milli = s + 1000;
+        ratings.score.push(milli);
+        ratings
+            .label
+            .push((Label::nearest_to_milli(milli).index() + off) % 5);
     }
     Dataset::new(b.source, b.dicts, images, participants, ratings)
         .map_err(|e| BundleError::Corrupt(e.0))

@@ -68,6 +68,7 @@ impl Dim {
 const BIT_AGE: u16 = 1 << 8;
 const BIT_PARTICIPANT: u16 = 1 << 9;
 const BIT_IMAGE: u16 = 1 << 10;
+const BIT_SCORE: u16 = 1 << 11;
 
 /// Which ratings to keep. `None` means "no restriction"; sets hold value indices (see
 /// [`Key::domain`]). An empty set keeps nothing.
@@ -75,6 +76,8 @@ const BIT_IMAGE: u16 = 1 << 10;
 pub struct Filter {
     /// Inclusive age range.
     pub age: Option<(u8, u8)>,
+    /// Inclusive score range in thousandths (1000 ..= 5000).
+    pub score: Option<(u16, u16)>,
     pub sets: [Option<Vec<u16>>; 8],
     pub participant: Option<u32>,
     pub image: Option<u32>,
@@ -94,9 +97,34 @@ impl Filter {
         self.sets[d as usize] = values;
     }
 
+    /// This filter with every restriction that `over` sets replacing this one's (a cohort
+    /// defined on top of the current selection).
+    pub fn overlay(&self, over: &Filter) -> Filter {
+        let mut f = self.clone();
+        if over.age.is_some() {
+            f.age = over.age;
+        }
+        if over.score.is_some() {
+            f.score = over.score;
+        }
+        for (k, set) in over.sets.iter().enumerate() {
+            if set.is_some() {
+                f.sets[k] = set.clone();
+            }
+        }
+        if over.participant.is_some() {
+            f.participant = over.participant;
+        }
+        if over.image.is_some() {
+            f.image = over.image;
+        }
+        f
+    }
+
     /// Whether nothing is restricted.
     pub fn is_empty(&self) -> bool {
         self.age.is_none()
+            && self.score.is_none()
             && self.sets.iter().all(Option::is_none)
             && self.participant.is_none()
             && self.image.is_none()
@@ -160,6 +188,11 @@ impl Key {
 
     pub fn from_name(s: &str) -> Option<Key> {
         Key::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// The filter dimension of the same values, if the key has one.
+    pub fn dim(self) -> Option<Dim> {
+        Dim::ALL.into_iter().find(|d| d.key() == self)
     }
 
     /// Human title.
@@ -307,6 +340,7 @@ pub struct Compiled {
     ifail: Vec<u16>,
     sfail: [u16; 5],
     lfail: [u16; 5],
+    score: (u16, u16),
 }
 
 /// For each value of a dimension, whether the filter keeps it (`None`: no restriction).
@@ -393,7 +427,29 @@ impl Compiled {
             ifail,
             sfail,
             lfail,
+            score: f.score.unwrap_or((1000, 5000)),
         }
+    }
+
+    #[inline]
+    fn score_mask(&self, score: u16) -> u16 {
+        if score < self.score.0 || score > self.score.1 {
+            BIT_SCORE
+        } else {
+            0
+        }
+    }
+
+    /// The failing rating-level dimensions (label, score) of one rating.
+    #[inline]
+    fn rating_mask(&self, label: u8, score: u16) -> u16 {
+        self.lfail[label as usize] | self.score_mask(score)
+    }
+
+    /// Whether a rating of this image, label and score passes the image and rating dimensions.
+    #[inline]
+    fn passes_within_run(&self, image: u32, label: u8, score: u16) -> bool {
+        self.ifail[image as usize] | self.rating_mask(label, score) == 0
     }
 
     /// Whether rating `r` is selected.
@@ -403,7 +459,7 @@ impl Compiled {
         (self.pfail[ra.participant[r] as usize]
             | self.ifail[ra.image[r] as usize]
             | self.sfail[ra.split[r] as usize]
-            | self.lfail[ra.label[r] as usize])
+            | self.rating_mask(ra.label[r], ra.score[r]))
             == 0
     }
 
@@ -441,6 +497,9 @@ pub struct Overview {
     pub total: Acc,
     /// Selected ratings per score in thousandths above 1.0 (4001 entries).
     pub score_counts: Vec<u64>,
+    /// Ratings per score under every filter but the score range (the distribution a score
+    /// range is picked from).
+    pub score_facet: Vec<u64>,
     pub labels: [u64; 5],
     pub per_image: Vec<Acc>,
     pub per_participant: Vec<Acc>,
@@ -451,7 +510,7 @@ pub struct Overview {
 pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
     let ra = &ds.ratings;
     let (np, ni) = (ds.participants.len(), ds.images.len());
-    let mut score_counts = vec![0u64; 4001];
+    let mut score_facet = vec![0u64; 4001];
     let mut labels = [0u64; 5];
     let mut per_image = vec![Acc::default(); ni];
     let mut per_participant = vec![Acc::default(); np];
@@ -478,20 +537,25 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
             for k in 0..images.len() {
                 let i = images[k] as usize;
                 let l = labs[k] as usize;
+                let x = scores[k];
                 let im = c.ifail[i];
                 let lm = c.lfail[l];
-                if lm == 0 {
+                let xm = c.score_mask(x);
+                if lm | xm == 0 {
                     img_cnt[i] += 1;
                 }
                 if im == 0 {
-                    label_facet[l] += 1;
+                    if xm == 0 {
+                        label_facet[l] += 1;
+                    }
                     if lm == 0 {
-                        pass_il += 1;
-                        let x = scores[k];
-                        acc.push(x);
-                        per_image[i].push(x);
-                        score_counts[(x - 1000) as usize] += 1;
-                        labels[l] += 1;
+                        score_facet[(x - 1000) as usize] += 1;
+                        if xm == 0 {
+                            pass_il += 1;
+                            acc.push(x);
+                            per_image[i].push(x);
+                            labels[l] += 1;
+                        }
                     }
                 }
             }
@@ -503,7 +567,7 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
             // image and label dimensions matters.
             let mut pass_il = 0u64;
             for k in 0..images.len() {
-                if c.ifail[images[k] as usize] | c.lfail[labs[k] as usize] == 0 {
+                if c.passes_within_run(images[k], labs[k], scores[k]) {
                     pass_il += 1;
                 }
             }
@@ -566,9 +630,16 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
     }
     counts[Dim::Split as usize] = split_facet.to_vec();
     counts[Dim::Label as usize] = label_facet.to_vec();
+    let (lo, hi) = c.score;
+    let score_counts = score_facet
+        .iter()
+        .enumerate()
+        .map(|(v, &n)| if (lo..=hi).contains(&(v as u16 + 1000)) { n } else { 0 })
+        .collect();
     Overview {
         total,
         score_counts,
+        score_facet,
         labels,
         per_image,
         per_participant,
@@ -693,7 +764,7 @@ pub fn cross(ds: &Dataset, c: &Compiled, row: Key, col: Option<Key>) -> Table2 {
                 let f = &rf;
                 for k in 0..images.len() {
                     let i = images[k] as usize;
-                    if c.ifail[i] | c.lfail[labels[k] as usize] == 0 {
+                    if c.passes_within_run(images[k], labels[k], scores[k]) {
                         cells[f.col[i] as usize * cols + y as usize].push(scores[k]);
                     }
                 }
@@ -703,7 +774,7 @@ pub fn cross(ds: &Dataset, c: &Compiled, row: Key, col: Option<Key>) -> Table2 {
                 let base = x as usize * cols;
                 for k in 0..images.len() {
                     let i = images[k] as usize;
-                    if c.ifail[i] | c.lfail[labels[k] as usize] == 0 {
+                    if c.passes_within_run(images[k], labels[k], scores[k]) {
                         cells[base + f.col[i] as usize].push(scores[k]);
                     }
                 }
@@ -711,14 +782,14 @@ pub fn cross(ds: &Dataset, c: &Compiled, row: Key, col: Option<Key>) -> Table2 {
             (Some(x), Some(y), _) => {
                 let cell = &mut cells[x as usize * cols + y as usize];
                 for k in 0..images.len() {
-                    if c.ifail[images[k] as usize] | c.lfail[labels[k] as usize] == 0 {
+                    if c.passes_within_run(images[k], labels[k], scores[k]) {
                         cell.push(scores[k]);
                     }
                 }
             }
             _ => {
                 for r in run {
-                    if c.ifail[ra.image[r] as usize] | c.lfail[ra.label[r] as usize] != 0 {
+                    if !c.passes_within_run(ra.image[r], ra.label[r], ra.score[r]) {
                         continue;
                     }
                     let x = rf.at(ds, r) as usize;
@@ -817,7 +888,7 @@ pub fn participant_offsets(ds: &Dataset, c: &Compiled, ov: &Overview) -> Vec<Par
         let mut e = 0.0;
         for r in run {
             let i = ds.ratings.image[r] as usize;
-            if c.ifail[i] | c.lfail[ds.ratings.label[r] as usize] == 0 {
+            if c.passes_within_run(i as u32, ds.ratings.label[r], ds.ratings.score[r]) {
                 e += image_mean[i];
             }
         }

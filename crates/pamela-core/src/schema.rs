@@ -99,11 +99,19 @@ impl Label {
         Label::ALL.into_iter().find(|l| l.name() == s)
     }
 
-    /// The rule the card's one example fits (nearest integer: 1 poor ... 5 excellent). Used only
-    /// by the synthetic generator; labels of loaded files are always read, never re-derived.
+    /// The rule the card's one example fits (nearest integer, halves up: 1 poor ... 5
+    /// excellent). The generator labels by it; the bundle stores each label as its offset from
+    /// it (so that labels cost almost nothing); labels of loaded files are always read, never
+    /// re-derived.
     pub fn nearest_to_score(score: f64) -> Label {
         let r = score.round().clamp(1.0, 5.0) as u8;
         Label::ALL[(r - 1) as usize]
+    }
+
+    /// [`Label::nearest_to_score`] on a score in thousandths, in exact integer arithmetic.
+    pub fn nearest_to_milli(milli: u16) -> Label {
+        let r = ((milli as u32 + 500) / 1000).clamp(1, 5) as usize;
+        Label::ALL[r - 1]
     }
 }
 
@@ -245,5 +253,8 @@ mod tests {
         assert_eq!(Label::nearest_to_score(1.0), Label::Poor);
         assert_eq!(Label::nearest_to_score(4.5), Label::Excellent);
         assert_eq!(Label::nearest_to_score(4.499), Label::Great);
+        for milli in 1000..=5000u16 {
+            assert_eq!(Label::nearest_to_milli(milli), Label::nearest_to_score(milli as f64 / 1000.0), "{milli}");
+        }
     }
 }

@@ -138,6 +138,24 @@ impl Difference {
     }
 }
 
+/// Median score (in score units) from counts per thousandth above 1.0 (as in
+/// [`crate::query::Overview::score_counts`]); NaN when empty. For an even count, the lower middle.
+pub fn median_from_counts(counts: &[u64]) -> f64 {
+    let n: u64 = counts.iter().sum();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let half = n.div_ceil(2);
+    let mut seen = 0u64;
+    for (v, &c) in counts.iter().enumerate() {
+        seen += c;
+        if seen >= half {
+            return (v as f64 + 1000.0) / 1000.0;
+        }
+    }
+    f64::NAN
+}
+
 /// Natural log of the gamma function (libm's, which is portable and deterministic).
 fn ln_gamma(x: f64) -> f64 {
     libm::lgamma(x)
@@ -348,6 +366,18 @@ mod tests {
         assert!((normal_quantile(0.975) - 1.959_963_984_540).abs() < 1e-9);
         assert!((normal_quantile(0.5)).abs() < 1e-12);
         assert!((normal_quantile(0.001) + 3.090_232_306_168).abs() < 1e-8);
+    }
+
+    #[test]
+    fn median_of_counts() {
+        let mut c = vec![0u64; 4001];
+        assert!(median_from_counts(&c).is_nan());
+        c[0] = 1; // 1.000
+        c[2497] = 1; // 3.497
+        c[4000] = 1; // 5.000
+        assert_eq!(median_from_counts(&c), 3.497);
+        c[4000] = 2;
+        assert_eq!(median_from_counts(&c), 3.497);
     }
 
     #[test]

@@ -1098,9 +1098,7 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
         ratings.participant.push(part_rank[p]);
         ratings.image.push(img_rank[i]);
         ratings.score.push(milli);
-        ratings
-            .label
-            .push(Label::nearest_to_score(milli as f64 / 1000.0).index());
+        ratings.label.push(Label::nearest_to_milli(milli).index());
         ratings.split.push(s.index());
         rating_truth.push(RatingTruth {
             participant_id: people[p].id.clone(),

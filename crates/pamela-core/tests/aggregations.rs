@@ -75,6 +75,10 @@ fn random_filter(ds: &Dataset, seed: u64) -> Filter {
         let lo = 18 + g.below(40) as u8;
         f.age = Some((lo, lo + g.below(30) as u8));
     }
+    if g.below(3) == 0 {
+        let lo = 1000 + g.below(4001) as u16;
+        f.score = Some((lo, lo + g.below((5001 - lo) as u64) as u16));
+    }
     if g.below(8) == 0 {
         f.participant = Some(g.below(ds.participants.len() as u64) as u32);
     }
@@ -103,9 +107,22 @@ fn value(ds: &Dataset, d: Dim, r: usize) -> u16 {
     }
 }
 
-/// Naive: does rating r pass every part of the filter except `skip`?
+/// Naive: does rating r pass every part of the filter except `skip` (and the age or score
+/// range when asked)?
 fn passes(ds: &Dataset, f: &Filter, r: usize, skip: Option<Dim>, skip_age: bool) -> bool {
+    passes_but(ds, f, r, skip, skip_age, false)
+}
+
+fn passes_but(ds: &Dataset, f: &Filter, r: usize, skip: Option<Dim>, skip_age: bool, skip_score: bool) -> bool {
     let p = ds.ratings.participant[r] as usize;
+    if !skip_score {
+        if let Some((lo, hi)) = f.score {
+            let x = ds.ratings.score[r];
+            if x < lo || x > hi {
+                return false;
+            }
+        }
+    }
     for d in Dim::ALL {
         if Some(d) == skip {
             continue;
@@ -192,6 +209,13 @@ fn check_everything(ds: &Dataset, f: &Filter) {
         }
     }
     assert_eq!(ov.facets.age, age);
+    let mut score_facet = vec![0u64; 4001];
+    for r in 0..n {
+        if passes_but(ds, f, r, None, false, true) {
+            score_facet[(ds.ratings.score[r] - 1000) as usize] += 1;
+        }
+    }
+    assert_eq!(ov.score_facet, score_facet);
     // Group-by on every pair of keys (and single keys), and regroup where it applies.
     let keys = [Key::AgeBin, Key::Gender, Key::Nationality, Key::Age, Key::Type, Key::Group, Key::Style, Key::Split, Key::Label, Key::Participant];
     let key_value = |k: Key, r: usize| -> usize {

@@ -1,0 +1,103 @@
+//! Heatmap geometry: cells of (row value, column value) holding the difference of the cell's
+//! mean to its row's mean, with the sample size deciding whether the cell may be highlighted.
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellIn {
+    pub n: u64,
+    /// Mean of the cell minus the row's mean; NaN when the cell is empty.
+    pub diff: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub row: usize,
+    pub col: usize,
+    pub x: f64,
+    pub y: f64,
+    /// Too few ratings: drawn hatched, never coloured as a finding.
+    pub small: bool,
+    pub empty: bool,
+    pub fill: &'static str,
+    pub opacity: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    pub cells: Vec<Cell>,
+    pub size: f64,
+    pub label_w: f64,
+    pub header_h: f64,
+    pub width: f64,
+    pub height: f64,
+    /// The |difference| that gets full colour.
+    pub scale_max: f64,
+}
+
+/// `cells` is row-major, `rows` x `cols`. Colour saturates at the largest |diff| among cells
+/// with at least `min_n` ratings (at least 0.1).
+pub fn layout(cells: &[CellIn], rows: usize, cols: usize, min_n: u64, label_w: f64) -> Layout {
+    let size = 30.0;
+    let header_h = 110.0;
+    let scale_max = cells
+        .iter()
+        .filter(|c| c.n >= min_n.max(1) && c.diff.is_finite())
+        .map(|c| c.diff.abs())
+        .fold(0.1f64, f64::max);
+    let out = cells
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let (row, col) = (k / cols.max(1), k % cols.max(1));
+            let empty = c.n == 0;
+            let small = !empty && c.n < min_n;
+            let (fill, opacity) = if empty || small || !c.diff.is_finite() {
+                ("none", 0.0)
+            } else {
+                super::color::diverging(c.diff, scale_max)
+            };
+            Cell {
+                row,
+                col,
+                x: label_w + col as f64 * size,
+                y: header_h + row as f64 * size,
+                small,
+                empty,
+                fill,
+                opacity,
+            }
+        })
+        .collect();
+    Layout {
+        cells: out,
+        size,
+        label_w,
+        header_h,
+        width: label_w + cols as f64 * size + 8.0,
+        height: header_h + rows as f64 * size + 8.0,
+        scale_max,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_cells_are_never_coloured() {
+        let cells = [
+            CellIn { n: 100, diff: 0.3 },
+            CellIn { n: 5, diff: 1.5 },
+            CellIn { n: 0, diff: f64::NAN },
+            CellIn { n: 40, diff: -0.15 },
+        ];
+        let l = layout(&cells, 2, 2, 30, 100.0);
+        assert_eq!(l.cells[0].fill, "#E69F00");
+        assert!(l.cells[1].small && l.cells[1].opacity == 0.0);
+        assert!(l.cells[2].empty && !l.cells[2].small);
+        assert_eq!(l.cells[3].fill, "#0072B2");
+        // The tiny cell's large difference does not set the colour scale.
+        assert_eq!(l.scale_max, 0.3);
+        assert_eq!((l.cells[3].row, l.cells[3].col), (1, 1));
+        assert!(l.cells[3].x > l.cells[2].x && l.cells[3].y == l.cells[2].y);
+    }
+}

@@ -1,0 +1,12 @@
+//! Chart geometry: pure functions from numbers to positions, tested natively. Components only
+//! turn these into SVG elements.
+
+pub mod color;
+pub mod dotplot;
+pub mod format;
+pub mod heatmap;
+pub mod histogram;
+pub mod scale;
+pub mod scatter;
+
+pub use scale::{Band, Linear};

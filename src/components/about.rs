@@ -1,0 +1,42 @@
+//! What the data is, what the numbers assume, and how to load the real files.
+
+use crate::app::use_ctx;
+use leptos::prelude::*;
+
+#[component]
+pub fn About() -> impl IntoView {
+    let ctx = use_ctx();
+    let provenance = move || ctx.data.with(|d| d.as_ref().map(|d| d.ds.source.provenance.clone()).unwrap_or_default());
+    view! {
+        <section id="about" class="about" aria-labelledby="about-title">
+            <h2 id="about-title">"About"</h2>
+            <h3 id="about-data">"The data shown"</h3>
+            <p>
+                "PAMELA (arXiv 2604.07427; dataset bethgelab/PAMELA, CC-BY-4.0) holds 69,904 aesthetic ratings \
+                 (1 to 5) of 5,077 AI-generated images by 199 people. Unless you load the real files, this page \
+                 shows a "<strong>"synthetic sample"</strong>" generated to the dataset card's exact counts by a \
+                 documented model: its patterns are invented and say nothing about real people."
+            </p>
+            <p class="muted">"Source: " {provenance}</p>
+            <h3>"Loading the real files"</h3>
+            <ol>
+                <li>"Download the annotation files of bethgelab/PAMELA from Hugging Face: pamela_train, \
+                     pamela_val_seen, pamela_val_unseen, pamela_test_seen, pamela_test_unseen (.json or .jsonl)."</li>
+                <li>"Press “Load data” above and choose or drop them (all five, or some), or give their URL. \
+                     They are read in your browser; nothing is uploaded anywhere."</li>
+                <li>"Or convert them once with the command-line tool: "
+                    <code>"pamela ingest FOLDER --out pamela.pamb"</code>" and load the bundle."</li>
+            </ol>
+            <h3>"Reading the numbers"</h3>
+            <ul>
+                <li>"Intervals are 95% confidence intervals of a mean (Student's t; Welch for differences). They \
+                     treat ratings as independent; ratings by one person are correlated, so the real uncertainty \
+                     is larger, most of all for selections of few people."</li>
+                <li>"The 199 participants (23 nationalities) do not represent the world: averages here are not \
+                     universal judgments of beauty."</li>
+                <li>"Narrow subgroups can be tiny. Every number comes with its count; heatmap cells under the \
+                     minimum count are marked and never highlighted."</li>
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,94 @@
+//! The frame every view shares: title, export buttons (CSV, SVG, PNG), a live line describing
+//! the focused mark, and the view's numbers as a table (the screen-reader alternative).
+
+use crate::app::{use_ctx, Level};
+use leptos::prelude::*;
+
+/// A view's numbers: what the table shows and the CSV holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableData {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[component]
+pub fn Card(
+    id: &'static str,
+    #[prop(into)] title: Signal<String>,
+    table: Memo<TableData>,
+    detail: RwSignal<String>,
+    children: Children,
+) -> impl IntoView {
+    let ctx = use_ctx();
+    let fail = move |what: &str, e: String| ctx.notify(Level::Error, format!("{what} failed: {e}"));
+    let csv = move |_| {
+        let t = table.get_untracked();
+        let text = pamela_core::export::csv(&t.header, &t.rows);
+        if let Err(e) = crate::dom::download(&format!("pamela-{id}.csv"), "text/csv", text.as_bytes()) {
+            fail("CSV export", e);
+        }
+    };
+    let svg = move |_| {
+        if let Err(e) = crate::dom::export_svg(id, &format!("pamela-{id}.svg")) {
+            fail("SVG export", e);
+        }
+    };
+    let png = move |_| {
+        if let Err(e) = crate::dom::export_png(id, &format!("pamela-{id}.png")) {
+            fail("PNG export", e);
+        }
+    };
+    let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
+    view! {
+        <section class="card" id=id aria-labelledby=labelled_by>
+            <header class="card-head">
+                <h2 id=title_id>{move || title.get()}</h2>
+                <div class="export" role="group" aria-label=move || format!("Export {}", title.get())>
+                    <button type="button" on:click=csv data-export="csv">"CSV"</button>
+                    <button type="button" on:click=svg data-export="svg">"SVG"</button>
+                    <button type="button" on:click=png data-export="png">"PNG"</button>
+                </div>
+            </header>
+            {children()}
+            <p class="detail" aria-live="polite">{move || detail.get()}</p>
+            <details class="table-alt">
+                <summary>"Table of these numbers"</summary>
+                <DataTable data=table/>
+            </details>
+        </section>
+    }
+}
+
+#[component]
+pub fn DataTable(data: Memo<TableData>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>{move || data.with(|t| t.header.iter().map(|h| view! { <th scope="col">{h.clone()}</th> }).collect_view())}</tr>
+                </thead>
+                <tbody>
+                    {move || data.with(|t| t.rows.iter().map(|r| view! {
+                        <tr>{r.iter().enumerate().map(|(k, c)| if k == 0 {
+                            view! { <th scope="row">{c.clone()}</th> }.into_any()
+                        } else {
+                            view! { <td>{c.clone()}</td> }.into_any()
+                        }).collect_view()}</tr>
+                    }).collect_view())}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Keyboard activation for a chart mark: Enter or Space acts like a click.
+pub fn on_activate(f: impl Fn() + 'static) -> impl Fn(web_sys::KeyboardEvent) + 'static {
+    move |ev: web_sys::KeyboardEvent| {
+        let k = ev.key();
+        if k == "Enter" || k == " " {
+            ev.prevent_default();
+            f();
+        }
+    }
+}

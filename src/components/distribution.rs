@@ -1,0 +1,196 @@
+//! Score distribution of the selection (share per bin), optionally over the whole dataset's, and
+//! the counts per quality label. A bar click sets the score range; a label click the label.
+
+use crate::app::use_ctx;
+use crate::charts::format::{mean_ci, score, thousands};
+use crate::charts::histogram;
+use crate::components::card::{on_activate, Card, TableData};
+use leptos::prelude::*;
+use pamela_core::query;
+use pamela_core::{Dim, Label};
+
+const W: f64 = 560.0;
+const H: f64 = 220.0;
+
+#[component]
+pub fn Distribution() -> impl IntoView {
+    let ctx = use_ctx();
+    let detail = RwSignal::new(String::new());
+    let bins = Memo::new(move |_| ctx.ui.with(|u| u.bins as usize));
+    let overall_on = Memo::new(move |_| ctx.ui.with(|u| u.overall));
+    let range = Memo::new(move |_| ctx.ui.with(|u| u.filter.score));
+    // Bars: the distribution under every filter but the score range, so a picked range shows
+    // inside its context.
+    let hist = Memo::new(move |_| {
+        let ov = ctx.overview.get()?;
+        let b = bins.get();
+        let counts = query::histogram(&ov.score_facet, b);
+        let reference = overall_on
+            .get()
+            .then(|| ctx.data.with(|d| d.as_ref().map(|d| query::histogram(&d.overall.score_counts, b))))
+            .flatten();
+        Some((counts, reference))
+    });
+    let layout = Memo::new(move |_| {
+        hist.get().map(|(c, r)| histogram::layout(&c, r.as_deref(), range.get(), W, H))
+    });
+    let table = Memo::new(move |_| {
+        let Some(l) = layout.get() else { return TableData::default() };
+        let reference = hist.with(|h| h.as_ref().and_then(|h| h.1.clone()));
+        let ref_total: u64 = reference.as_ref().map_or(0, |r| r.iter().sum());
+        let mut header = vec!["score bin".to_string(), "ratings".into(), "share".into()];
+        if reference.is_some() {
+            header.push("share of all ratings".into());
+        }
+        let rows = l
+            .bars
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                let mut r = vec![
+                    format!("{:.3}–{:.3}", b.lo as f64 / 1000.0, b.hi as f64 / 1000.0),
+                    b.count.to_string(),
+                    format!("{:.4}", b.share),
+                ];
+                if let Some(rf) = &reference {
+                    r.push(format!("{:.4}", if ref_total > 0 { rf[k] as f64 / ref_total as f64 } else { 0.0 }));
+                }
+                r
+            })
+            .collect();
+        TableData { header, rows }
+    });
+    let summary = move || {
+        ctx.overview.with(|o| {
+            o.as_ref().map(|o| {
+                let s = o.total.summary();
+                let median = pamela_core::stats::median_from_counts(&o.score_counts);
+                format!("{}; sd {}; median {}", mean_ci(s.mean, s.lo, s.hi, s.n), score(s.sd), score(median))
+            })
+        })
+    };
+    let set_range = move |lo: u16, hi: u16| {
+        ctx.edit_filter(|f| {
+            f.score = if f.score == Some((lo, hi)) { None } else { Some((lo, hi)) };
+        })
+    };
+    let bars = move || {
+        layout.get().map(|l| {
+            l.bars
+                .into_iter()
+                .enumerate()
+                .map(|(k, b)| {
+                    let text = format!(
+                        "scores {:.2}–{:.2}: {} ratings ({:.1}% of the selection){}",
+                        b.lo as f64 / 1000.0,
+                        b.hi as f64 / 1000.0,
+                        thousands(b.count),
+                        b.share * 100.0,
+                        if range.get_untracked().is_some() && !b.selected { ", outside the score filter" } else { "" }
+                    );
+                    let (lo, hi) = (b.lo, b.hi);
+                    let t2 = text.clone();
+                    let id = format!("dist-bar-{k}");
+                    let id2 = id.clone();
+                    view! {
+                        <rect id=id class="bar mark" class:unselected=!b.selected
+                            x=format!("{:.1}", b.x) y=format!("{:.1}", b.y)
+                            width=format!("{:.1}", b.w) height=format!("{:.1}", b.h.max(0.0))
+                            tabindex="0" role="button" aria-label=format!("{text}. Press Enter to filter to this score range.")
+                            on:click=move |_| set_range(lo, hi)
+                            on:keydown=on_activate(move || { set_range(lo, hi); crate::dom::refocus(&id2); })
+                            on:focus=move |_| detail.set(t2.clone())
+                            on:mouseenter={let t = text.clone(); move |_| detail.set(t.clone())}>
+                            <title>{text.clone()}</title>
+                        </rect>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let labels = move || {
+        ctx.overview.with(|o| {
+            o.as_ref().map(|o| {
+                let counts = o.facets.of(Dim::Label).to_vec();
+                let selected = ctx.ui.with(|u| u.filter.values(Dim::Label).map(|v| v.to_vec()).unwrap_or_default());
+                let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+                Label::ALL
+                    .into_iter()
+                    .map(|l| {
+                        let n = counts[l.index() as usize];
+                        let name = l.name();
+                        let on = selected.iter().any(|s| s == name);
+                        let text = format!("label {name}: {} ratings", thousands(n));
+                        let w = 100.0 * n as f64 / max;
+                        let id = format!("dist-label-{name}");
+                        let id2 = id.clone();
+                        view! {
+                            <li>
+                                <button type="button" id=id class="label-bar" aria-pressed=on.to_string()
+                                    title=text.clone()
+                                    on:click=move |_| { ctx.click_filter(Dim::Label, name); crate::dom::refocus(&id2); }>
+                                    <span class="label-name">{name}</span>
+                                    <span class="label-track"><span class="label-fill" style=format!("width:{w:.1}%")></span></span>
+                                    <span class="n">{thousands(n)}</span>
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            })
+        })
+    };
+    Effect::new(move |_| {
+        if layout.with(|l| l.is_some()) {
+            crate::perf::mark_once("pamela:first-chart");
+        }
+    });
+    let set_bins = move |ev| {
+        if let Ok(b) = event_target_value(&ev).parse::<u16>() {
+            ctx.ui.update(|u| u.bins = b.clamp(2, 200));
+        }
+    };
+    view! {
+        <Card id="distribution" title="Score distribution" table=table detail=detail>
+            <div class="controls">
+                <label>"Bins "
+                    <select on:change=set_bins prop:value=move || bins.get().to_string()>
+                        {[4u16, 8, 10, 16, 20, 40, 80].into_iter().map(|b| view! { <option value=b.to_string()>{b.to_string()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || overall_on.get()
+                        on:change=move |ev| ctx.ui.update(|u| u.overall = event_target_checked(&ev))/>
+                    " Show all ratings (outline)"
+                </label>
+            </div>
+            <p class="summary">{summary}</p>
+            <svg class="chart" viewBox=format!("0 0 {W} {H}") role="group"
+                aria-label="Histogram of scores in the selection; bars are focusable">
+                {move || layout.get().map(|l| view! {
+                    <g class="axis">
+                        {l.y_ticks.iter().map(|(y, t)| view! {
+                            <line class="grid" x1=l.plot.0 x2=l.plot.2 y1=*y y2=*y></line>
+                            <text x=l.plot.0 - 6.0 y=*y class="tick" text-anchor="end" dominant-baseline="middle">{t.clone()}</text>
+                        }).collect_view()}
+                        {l.x_ticks.iter().map(|(x, t)| view! {
+                            <text x=*x y=l.plot.3 + 16.0 class="tick" text-anchor="middle">{t.clone()}</text>
+                        }).collect_view()}
+                        <text x=(l.plot.0 + l.plot.2) / 2.0 y=H - 2.0 class="axis-title" text-anchor="middle">"score"</text>
+                    </g>
+                })}
+                <g class="bars">{bars}</g>
+                {move || layout.get().map(|l| view! {
+                    <path class="reference" d=l.reference></path>
+                    <line class="baseline" x1=l.plot.0 x2=l.plot.2 y1=l.plot.3 y2=l.plot.3></line>
+                })}
+            </svg>
+            <p class="legend">
+                <span class="key key-bar"></span>" selection (share per bin)"
+                {move || overall_on.get().then(|| view! { <span class="key key-ref"></span>" all ratings" })}
+            </p>
+            <h3 class="sub">"Quality labels"</h3>
+            <ul class="labels" aria-label="Ratings per quality label; press a label to filter">{labels}</ul>
+        </Card>
+    }
+}

@@ -1,0 +1,122 @@
+//! Loading other data: choose or drop the PAMELA JSON / JSON Lines files (or a bundle), or give
+//! a URL. Files are parsed in a web worker with progress; on any error the message names file,
+//! record and field, and the data shown before stays.
+
+use crate::app::{use_ctx, Ctx, Level, Progress};
+use crate::data::Loaded;
+use crate::loading::{fetch_url, parse_in_worker, read_file};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+async fn load_files(ctx: Ctx, files: Vec<(String, Vec<u8>)>, origin: String) {
+    let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
+    ctx.progress.set(Some(Progress { what: names.join(", "), done: 0, total: 0 }));
+    let result = parse_in_worker(files, move |file, done, total| {
+        ctx.progress.set(Some(Progress { what: file, done, total }));
+    })
+    .await;
+    ctx.progress.set(None);
+    let outcome = result.and_then(|p| {
+        pamela_core::bundle::decode(&p.bundle)
+            .map(|ds| (ds, p.warnings))
+            .map_err(|e| e.to_string())
+    });
+    match outcome {
+        Ok((ds, warnings)) => {
+            let n = ds.ratings.len();
+            ctx.set_data(Loaded::new(ds, origin, warnings));
+            ctx.load_open.set(false);
+            ctx.notify(Level::Info, format!("Loaded {} ratings from {}.", pamela_core::export::thousands(n as u64), names.join(", ")));
+        }
+        Err(e) => ctx.notify(
+            Level::Error,
+            format!("Could not load {}: {e}. The data shown before is unchanged.", names.join(", ")),
+        ),
+    }
+}
+
+async fn from_file_list(ctx: Ctx, list: web_sys::FileList) {
+    let mut files = Vec::new();
+    for k in 0..list.length() {
+        let Some(f) = list.item(k) else { continue };
+        match read_file(&f).await {
+            Ok(bytes) => files.push((f.name(), bytes)),
+            Err(e) => {
+                ctx.notify(Level::Error, format!("{e}. The data shown before is unchanged."));
+                return;
+            }
+        }
+    }
+    if files.is_empty() {
+        return;
+    }
+    let origin = if files.len() == 1 { files[0].0.clone() } else { format!("{} files", files.len()) };
+    load_files(ctx, files, origin).await;
+}
+
+#[component]
+pub fn LoadPanel() -> impl IntoView {
+    let ctx = use_ctx();
+    let url = RwSignal::new(String::new());
+    let over = RwSignal::new(false);
+    let on_pick = move |ev: web_sys::Event| {
+        let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
+        if let Some(list) = input.files() {
+            leptos::task::spawn_local(from_file_list(ctx, list));
+        }
+        input.set_value("");
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        over.set(false);
+        if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
+            leptos::task::spawn_local(from_file_list(ctx, list));
+        }
+    };
+    let load_url = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        let u = url.get_untracked().trim().to_string();
+        if u.is_empty() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            ctx.progress.set(Some(Progress { what: u.clone(), done: 0, total: 0 }));
+            let what = u.clone();
+            let fetched = fetch_url(&u, move |done, total| {
+                ctx.progress.set(Some(Progress { what: what.clone(), done, total }))
+            })
+            .await;
+            ctx.progress.set(None);
+            match fetched {
+                Ok((name, bytes)) => load_files(ctx, vec![(name, bytes)], u).await,
+                Err(e) => ctx.notify(Level::Error, format!("{e}. The data shown before is unchanged.")),
+            }
+        });
+    };
+    view! {
+        <section id="load-panel" class="load-panel" hidden=move || !ctx.load_open.get() aria-label="Load data">
+            <h2>"Load the PAMELA files"</h2>
+            <p>"Choose or drop the split files (pamela_train.json, pamela_val_seen.json, … as JSON arrays or JSON \
+                Lines), or a .pamb bundle. They are read here, in your browser."</p>
+            <div class="dropzone" class:over=move || over.get()
+                on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); over.set(true); }
+                on:dragleave=move |_| over.set(false)
+                on:drop=on_drop>
+                <label class="file-button">
+                    "Choose files…"
+                    <input type="file" id="file-input" multiple accept=".json,.jsonl,.ndjson,.pamb,application/json"
+                        on:change=on_pick/>
+                </label>
+                <span class="muted">" or drop them here"</span>
+            </div>
+            <form class="url-form" on:submit=load_url>
+                <label>"…or a URL "
+                    <input type="url" class="wide" placeholder="https://…/pamela_train.json" prop:value=move || url.get()
+                        on:input=move |ev| url.set(event_target_value(&ev))/>
+                </label>
+                <button type="submit">"Load"</button>
+            </form>
+            <p class="muted">"The server must allow this page to read the file (CORS)."</p>
+        </section>
+    }
+}

@@ -1,0 +1,18 @@
+//! One component per file. Each view derives its rows from the shared memos in
+//! [`crate::app::Ctx`], draws them with [`crate::charts`] geometry, and offers the same rows as
+//! a table and a CSV.
+
+pub mod about;
+pub mod card;
+pub mod chips;
+pub mod cohorts;
+pub mod distribution;
+pub mod filters;
+pub mod heatmap;
+pub mod images;
+pub mod legend;
+pub mod load_panel;
+pub mod means;
+pub mod notices;
+pub mod participants;
+pub mod source_badge;

@@ -1,0 +1,66 @@
+//! The loaded data and what is derived from it once per load.
+
+use pamela_core::query::{self, Compiled, Filter, Overview};
+use pamela_core::{Dataset, SourceKind};
+
+/// A dataset ready for the views.
+pub struct Loaded {
+    pub ds: Dataset,
+    /// The whole dataset's overview (the "overall" reference in the charts).
+    pub overall: Overview,
+    /// Rating indices grouped by image: image i's ratings are `by_image[offsets[i]..offsets[i+1]]`.
+    by_image: Vec<u32>,
+    offsets: Vec<u32>,
+    /// Where it came from, for the badge: "the default bundle", file names, a URL.
+    pub origin: String,
+    /// Loader warnings, shown once.
+    pub warnings: Vec<String>,
+}
+
+impl Loaded {
+    pub fn new(ds: Dataset, origin: String, warnings: Vec<String>) -> Loaded {
+        let overall = query::overview(&ds, &Compiled::new(&ds, &Filter::default()));
+        let ni = ds.images.len();
+        let mut offsets = vec![0u32; ni + 1];
+        for &i in &ds.ratings.image {
+            offsets[i as usize + 1] += 1;
+        }
+        for i in 0..ni {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut by_image = vec![0u32; ds.ratings.len()];
+        for (r, &i) in ds.ratings.image.iter().enumerate() {
+            by_image[fill[i as usize] as usize] = r as u32;
+            fill[i as usize] += 1;
+        }
+        Loaded {
+            ds,
+            overall,
+            by_image,
+            offsets,
+            origin,
+            warnings,
+        }
+    }
+
+    /// The ratings of one image (all of them; callers apply the filter).
+    pub fn ratings_of(&self, image: u32) -> &[u32] {
+        let i = image as usize;
+        &self.by_image[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    pub fn is_synthetic(&self) -> bool {
+        self.ds.source.kind == SourceKind::Synthetic
+    }
+
+    /// The badge's words.
+    pub fn badge(&self) -> String {
+        match self.ds.source.kind {
+            SourceKind::Synthetic => {
+                "Synthetic sample generated to the PAMELA card's counts".to_string()
+            }
+            SourceKind::Pamela => format!("PAMELA, loaded from {}", self.origin),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Browser glue: URL, history, downloads, clipboard, SVG and PNG export. Thin wrappers over
+//! web-sys; every failure becomes a message, never a panic.
+
+use crate::fetch::js_text;
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, BlobPropertyBag, Element, HtmlAnchorElement, HtmlCanvasElement, Url};
+
+pub fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// The page's query string, with the leading `?`.
+pub fn location_search() -> String {
+    window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+pub fn location_href() -> String {
+    window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// Puts `query` (without `?`) in the address bar as a new history entry.
+pub fn push_query(query: &str) {
+    let Some(w) = window() else { return };
+    let Ok(history) = w.history() else { return };
+    let path = w.location().pathname().unwrap_or_default();
+    let url = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
+    let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&url));
+}
+
+/// Offers `bytes` as a file download.
+pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let arr = Uint8Array::from(bytes);
+    let parts = Array::of1(&arr);
+    let opts = BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(|e| js_text(&e))?;
+    download_blob(name, &blob)
+}
+
+fn download_blob(name: &str, blob: &Blob) -> Result<(), String> {
+    let url = Url::create_object_url_with_blob(blob).map_err(|e| js_text(&e))?;
+    let doc = window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: HtmlAnchorElement = doc
+        .create_element("a")
+        .map_err(|e| js_text(&e))?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.set_attribute("hidden", "").ok();
+    doc.body().ok_or("no body")?.append_child(&a).map_err(|e| js_text(&e))?;
+    a.click();
+    a.remove();
+    // Revoke after the download has started.
+    let revoke = Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    if let Some(w) = window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+    Ok(())
+}
+
+/// Copies text to the clipboard (secure contexts; 127.0.0.1 counts as one).
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let w = window().ok_or("no window")?;
+    let promise = w.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| js_text(&e))
+}
+
+const STYLE_PROPS: [&str; 12] = [
+    "fill",
+    "fill-opacity",
+    "stroke",
+    "stroke-width",
+    "stroke-dasharray",
+    "stroke-opacity",
+    "opacity",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "text-anchor",
+    "dominant-baseline",
+];
+
+/// The chart's SVG as a standalone document: computed styles are written inline (the page's
+/// style sheet and its light/dark colours do not travel with a file), and interactive
+/// attributes are dropped.
+pub fn standalone_svg(svg: &Element) -> Result<String, String> {
+    let w = window().ok_or("no window")?;
+    let clone: Element = svg.clone_node_with_deep(true).map_err(|e| js_text(&e))?.unchecked_into();
+    let originals = svg.query_selector_all("*").map_err(|e| js_text(&e))?;
+    let copies = clone.query_selector_all("*").map_err(|e| js_text(&e))?;
+    let inline = |from: &Element, to: &Element| {
+        if let Ok(Some(cs)) = w.get_computed_style(from) {
+            let mut style = String::new();
+            for p in STYLE_PROPS {
+                if let Ok(v) = cs.get_property_value(p) {
+                    if !v.is_empty() {
+                        style.push_str(&format!("{p}:{v};"));
+                    }
+                }
+            }
+            let _ = to.set_attribute("style", &style);
+        }
+        for a in ["tabindex", "role", "aria-pressed", "class", "id"] {
+            let _ = to.remove_attribute(a);
+        }
+    };
+    inline(svg, &clone);
+    for k in 0..originals.length() {
+        if let (Some(a), Some(b)) = (originals.item(k), copies.item(k)) {
+            if let (Ok(a), Ok(b)) = (a.dyn_into::<Element>(), b.dyn_into::<Element>()) {
+                inline(&a, &b);
+            }
+        }
+    }
+    clone.set_attribute("xmlns", "http://www.w3.org/2000/svg").ok();
+    if let Ok(Some(cs)) = w.get_computed_style(svg) {
+        let bg = cs.get_property_value("--bg").unwrap_or_default();
+        let bg = if bg.trim().is_empty() { "#ffffff".to_string() } else { bg.trim().to_string() };
+        let style = clone.get_attribute("style").unwrap_or_default();
+        clone.set_attribute("style", &format!("{style}background:{bg};")).ok();
+    }
+    let text = web_sys::XmlSerializer::new()
+        .map_err(|e| js_text(&e))?
+        .serialize_to_string(&clone)
+        .map_err(|e| js_text(&e))?;
+    Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{text}"))
+}
+
+/// Finds the chart of a card.
+pub fn card_svg(card_id: &str) -> Result<Element, String> {
+    let doc = window().and_then(|w| w.document()).ok_or("no document")?;
+    doc.query_selector(&format!("#{card_id} svg.chart"))
+        .map_err(|e| js_text(&e))?
+        .ok_or_else(|| "this view has no chart to export right now".to_string())
+}
+
+pub fn export_svg(card_id: &str, name: &str) -> Result<(), String> {
+    let text = standalone_svg(&card_svg(card_id)?)?;
+    download(name, "image/svg+xml", text.as_bytes())
+}
+
+/// Renders the chart's standalone SVG onto a canvas at twice its size and downloads a PNG.
+pub fn export_png(card_id: &str, name: &str) -> Result<(), String> {
+    let svg = card_svg(card_id)?;
+    let rect = svg.get_bounding_client_rect();
+    let (w, h) = (rect.width().max(1.0), rect.height().max(1.0));
+    let text = standalone_svg(&svg)?;
+    let doc = window().and_then(|w| w.document()).ok_or("no document")?;
+    let img = web_sys::HtmlImageElement::new().map_err(|e| js_text(&e))?;
+    let canvas: HtmlCanvasElement = doc
+        .create_element("canvas")
+        .map_err(|e| js_text(&e))?
+        .unchecked_into();
+    let scale = 2.0;
+    canvas.set_width((w * scale) as u32);
+    canvas.set_height((h * scale) as u32);
+    let parts = Array::of1(&JsValue::from_str(&text));
+    let opts = BlobPropertyBag::new();
+    opts.set_type("image/svg+xml");
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|e| js_text(&e))?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(|e| js_text(&e))?;
+    let name = name.to_string();
+    let (img2, canvas2, url2) = (img.clone(), canvas.clone(), url.clone());
+    let onload = Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url2);
+        let Ok(Some(ctx)) = canvas2.get_context("2d") else { return };
+        let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+        let _ = ctx.scale(scale, scale);
+        let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&img2, 0.0, 0.0, w, h);
+        let done = Closure::once_into_js(move |blob: JsValue| {
+            if let Ok(blob) = blob.dyn_into::<Blob>() {
+                let _ = download_blob(&name, &blob);
+            }
+        });
+        let _ = canvas2.to_blob(done.unchecked_ref());
+    });
+    img.set_onload(Some(onload.unchecked_ref()));
+    img.set_src(&url);
+    Ok(())
+}
+
+/// Moves keyboard focus to the element with this id once the current update has been drawn
+/// (marks are redrawn when a click filters; this keeps the keyboard user's place).
+pub fn refocus(id: &str) {
+    let id = id.to_string();
+    let cb = Closure::once_into_js(move || {
+        let el = window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id));
+        if let Some(el) = el {
+            if let Ok(f) = js_sys::Reflect::get(&el, &"focus".into()) {
+                if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+                    let _ = f.call0(&el);
+                }
+            }
+        }
+    });
+    if let Some(w) = window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 0);
+    }
+}

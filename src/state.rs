@@ -1,0 +1,586 @@
+//! The explorer's whole state, and its query-string form.
+//!
+//! Filters are kept by *name* ([`FilterSpec`]: `gender=female`, `group=landscape/Art`), not by
+//! dictionary index, so a link means the same thing for any dataset that has those values, and
+//! a value missing from the loaded data can be reported and dropped instead of silently
+//! selecting something else. [`UiState::from_query`] never fails: every parameter it cannot use
+//! becomes a notice for the page to show.
+//!
+//! Pure code: tested natively.
+
+use pamela_core::query::{Dim, Filter, ImageOrder, Key};
+use pamela_core::Dataset;
+use std::collections::BTreeMap;
+
+/// The image host of the published dataset.
+pub const DEFAULT_IMAGE_BASE: &str = "https://huggingface.co/datasets/bethgelab/PAMELA/resolve/main/";
+
+/// A filter by value names (tokens), independent of any dataset's dictionaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterSpec {
+    pub age: Option<(u8, u8)>,
+    /// Score range in thousandths.
+    pub score: Option<(u16, u16)>,
+    pub sets: BTreeMap<Dim, Vec<String>>,
+    pub participant: Option<String>,
+    pub image: Option<u64>,
+}
+
+impl FilterSpec {
+    pub fn is_empty(&self) -> bool {
+        *self == FilterSpec::default()
+    }
+
+    /// Adds one value to a dimension (a click on a bar); the dimension then holds just that
+    /// value if it was unrestricted.
+    pub fn toggle(&mut self, d: Dim, token: &str) {
+        let set = self.sets.entry(d).or_default();
+        if let Some(k) = set.iter().position(|t| t == token) {
+            set.remove(k);
+            if set.is_empty() {
+                self.sets.remove(&d);
+            }
+        } else {
+            set.push(token.to_string());
+        }
+    }
+
+    /// Restricts a dimension to exactly one value (click-to-filter).
+    pub fn only(&mut self, d: Dim, token: &str) {
+        self.sets.insert(d, vec![token.to_string()]);
+    }
+
+    pub fn clear(&mut self, d: Dim) {
+        self.sets.remove(&d);
+    }
+
+    /// Resolves names against a dataset. Names the data does not hold are returned, not kept.
+    pub fn resolve(&self, ds: &Dataset) -> (Filter, Vec<String>) {
+        let mut f = Filter {
+            age: self.age,
+            score: self.score,
+            ..Filter::default()
+        };
+        let mut dropped = Vec::new();
+        for (&d, tokens) in &self.sets {
+            let key = d.key();
+            let mut values: Vec<u16> = Vec::new();
+            for t in tokens {
+                let found = key.parse(ds, t);
+                if found.is_empty() {
+                    dropped.push(format!("{} “{t}”", key.title().to_lowercase()));
+                }
+                values.extend(found.into_iter().map(|v| v as u16));
+            }
+            values.sort_unstable();
+            values.dedup();
+            if !values.is_empty() || tokens.is_empty() {
+                f.set_values(d, Some(values));
+            }
+        }
+        if let Some(p) = &self.participant {
+            match ds.participant_index(p) {
+                Some(i) => f.participant = Some(i),
+                None => dropped.push(format!("participant “{p}”")),
+            }
+        }
+        if let Some(id) = self.image {
+            match ds.image_index(id) {
+                Some(i) => f.image = Some(i),
+                None => dropped.push(format!("image {id}")),
+            }
+        }
+        (f, dropped)
+    }
+
+    /// The values of a dimension as tokens of this dataset (for chips and checkboxes).
+    pub fn values(&self, d: Dim) -> Option<&[String]> {
+        self.sets.get(&d).map(|v| v.as_slice())
+    }
+}
+
+/// How the means views are sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeanSort {
+    Value,
+    Name,
+    Count,
+}
+
+impl MeanSort {
+    fn token(self) -> &'static str {
+        match self {
+            MeanSort::Value => "value",
+            MeanSort::Name => "name",
+            MeanSort::Count => "n",
+        }
+    }
+    fn parse(s: &str) -> Option<MeanSort> {
+        [MeanSort::Value, MeanSort::Name, MeanSort::Count]
+            .into_iter()
+            .find(|m| m.token() == s)
+    }
+}
+
+pub fn order_token(o: ImageOrder) -> &'static str {
+    match o {
+        ImageOrder::Top => "top",
+        ImageOrder::Bottom => "bottom",
+        ImageOrder::Disputed => "disputed",
+    }
+}
+
+fn parse_order(s: &str) -> Option<ImageOrder> {
+    [ImageOrder::Top, ImageOrder::Bottom, ImageOrder::Disputed]
+        .into_iter()
+        .find(|o| order_token(*o) == s)
+}
+
+/// Everything a link restores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiState {
+    pub filter: FilterSpec,
+    pub cohort_a: FilterSpec,
+    pub cohort_b: FilterSpec,
+    /// Histogram bins over 1..5.
+    pub bins: u16,
+    /// Show the whole dataset's distribution behind the selection's.
+    pub overall: bool,
+    pub sort: MeanSort,
+    /// Heatmap rows: a participant attribute.
+    pub heat_row: Key,
+    /// Heatmap columns: an image attribute.
+    pub heat_col: Key,
+    /// Cells with fewer ratings are marked and never highlighted.
+    pub min_n: u32,
+    /// Cohort comparison per this image attribute.
+    pub compare_by: Key,
+    pub images: ImageOrder,
+    /// Rater dots coloured by this participant attribute.
+    pub color_by: Key,
+    /// Thumbnails on or off; `None` means the data source's default.
+    pub thumbs: Option<bool>,
+    pub image_base: String,
+}
+
+impl Default for UiState {
+    fn default() -> UiState {
+        let mut a = FilterSpec::default();
+        a.only(Dim::Gender, "female");
+        let mut b = FilterSpec::default();
+        b.only(Dim::Gender, "male");
+        UiState {
+            filter: FilterSpec::default(),
+            cohort_a: a,
+            cohort_b: b,
+            bins: 20,
+            overall: true,
+            sort: MeanSort::Value,
+            heat_row: Key::AgeBin,
+            heat_col: Key::Group,
+            min_n: 30,
+            compare_by: Key::Group,
+            images: ImageOrder::Disputed,
+            color_by: Key::Gender,
+            thumbs: None,
+            image_base: DEFAULT_IMAGE_BASE.to_string(),
+        }
+    }
+}
+
+pub const HEAT_ROWS: [Key; 3] = [Key::AgeBin, Key::Gender, Key::Nationality];
+pub const HEAT_COLS: [Key; 2] = [Key::Group, Key::Style];
+pub const COMPARE_BY: [Key; 3] = [Key::Group, Key::Style, Key::Type];
+pub const COLOR_BY: [Key; 3] = [Key::Gender, Key::AgeBin, Key::Nationality];
+
+/// Percent-encodes everything but unreserved characters and `/` (kept readable in groups).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` and `+`; `None` for malformed escapes or invalid UTF-8.
+pub fn decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn range_u8(s: &str) -> Option<(u8, u8)> {
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let (a, b) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    (a <= b && b <= 150).then_some((a, b))
+}
+
+fn range_score(s: &str) -> Option<(u16, u16)> {
+    let (a, b) = s.split_once('-')?;
+    let p = |x: &str| -> Option<u16> {
+        let v: f64 = x.trim().parse().ok()?;
+        (1.0..=5.0).contains(&v).then(|| (v * 1000.0).round() as u16)
+    };
+    let (a, b) = (p(a)?, p(b)?);
+    (a <= b).then_some((a, b))
+}
+
+fn fmt_score(m: u16) -> String {
+    let s = format!("{:.3}", m as f64 / 1000.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn key_param(k: Key) -> &'static str {
+    k.name()
+}
+
+impl UiState {
+    fn spec_pairs(spec: &FilterSpec, prefix: &str, out: &mut Vec<(String, String)>) {
+        if let Some((a, b)) = spec.age {
+            out.push((format!("{prefix}age"), format!("{a}-{b}")));
+        }
+        if let Some((a, b)) = spec.score {
+            out.push((format!("{prefix}score"), format!("{}-{}", fmt_score(a), fmt_score(b))));
+        }
+        for (d, tokens) in &spec.sets {
+            let v: Vec<String> = tokens.iter().map(|t| encode(t)).collect();
+            out.push((format!("{prefix}{}", d.name()), v.join(",")));
+        }
+        if let Some(p) = &spec.participant {
+            out.push((format!("{prefix}participant"), encode(p)));
+        }
+        if let Some(i) = spec.image {
+            out.push((format!("{prefix}image"), i.to_string()));
+        }
+    }
+
+    /// The query string (without `?`). Options at their default are left out.
+    pub fn to_query(&self) -> String {
+        let d = UiState::default();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        UiState::spec_pairs(&self.filter, "", &mut pairs);
+        if self.cohort_a != d.cohort_a || self.cohort_b != d.cohort_b {
+            UiState::spec_pairs(&self.cohort_a, "a.", &mut pairs);
+            UiState::spec_pairs(&self.cohort_b, "b.", &mut pairs);
+            if self.cohort_a.is_empty() {
+                pairs.push(("a".into(), "all".into()));
+            }
+            if self.cohort_b.is_empty() {
+                pairs.push(("b".into(), "all".into()));
+            }
+        }
+        let mut opt = |k: &str, v: String, is_default: bool| {
+            if !is_default {
+                pairs.push((k.into(), v));
+            }
+        };
+        opt("bins", self.bins.to_string(), self.bins == d.bins);
+        opt("overall", (self.overall as u8).to_string(), self.overall == d.overall);
+        opt("sort", self.sort.token().into(), self.sort == d.sort);
+        opt("hrow", key_param(self.heat_row).into(), self.heat_row == d.heat_row);
+        opt("hcol", key_param(self.heat_col).into(), self.heat_col == d.heat_col);
+        opt("minn", self.min_n.to_string(), self.min_n == d.min_n);
+        opt("cmp", key_param(self.compare_by).into(), self.compare_by == d.compare_by);
+        opt("imgs", order_token(self.images).into(), self.images == d.images);
+        opt("color", key_param(self.color_by).into(), self.color_by == d.color_by);
+        if let Some(t) = self.thumbs {
+            opt("thumbs", (t as u8).to_string(), false);
+        }
+        opt("imgbase", encode(&self.image_base), self.image_base == d.image_base);
+        pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Reads a query string (with or without `?`). Unusable parameters are skipped and
+    /// described in the returned notices; the rest of the state is kept.
+    pub fn from_query(q: &str) -> (UiState, Vec<String>) {
+        let mut s = UiState::default();
+        let mut notices = Vec::new();
+        let q = q.strip_prefix('?').unwrap_or(q);
+        let mut cohorts_seen = [false, false];
+        let mut bad = |k: &str, v: &str, why: &str| {
+            let shown: String = v.chars().take(60).collect();
+            notices.push(format!("ignored the link parameter “{k}={shown}”: {why}"));
+        };
+        for part in q.split('&').filter(|p| !p.is_empty()) {
+            let (k, raw) = part.split_once('=').unwrap_or((part, ""));
+            let Some(k) = decode(k) else {
+                bad(part, "", "it is not valid URL text");
+                continue;
+            };
+            let (spec, name) = if let Some(rest) = k.strip_prefix("a.") {
+                if !cohorts_seen[0] {
+                    s.cohort_a = FilterSpec::default();
+                    cohorts_seen[0] = true;
+                }
+                (Some(0), rest.to_string())
+            } else if let Some(rest) = k.strip_prefix("b.") {
+                if !cohorts_seen[1] {
+                    s.cohort_b = FilterSpec::default();
+                    cohorts_seen[1] = true;
+                }
+                (Some(1), rest.to_string())
+            } else {
+                (None, k.clone())
+            };
+            let target = match spec {
+                Some(0) => &mut s.cohort_a,
+                Some(_) => &mut s.cohort_b,
+                None => &mut s.filter,
+            };
+            // Filter parameters.
+            if let Some(d) = Dim::ALL.into_iter().find(|d| d.name() == name) {
+                let mut tokens = Vec::new();
+                let mut ok = true;
+                for t in raw.split(',').filter(|t| !t.is_empty()) {
+                    match decode(t) {
+                        Some(t) if t.chars().count() <= 200 => tokens.push(t),
+                        _ => ok = false,
+                    }
+                }
+                if !ok {
+                    bad(&k, raw, "a value is not valid URL text");
+                }
+                if tokens.len() > 500 {
+                    bad(&k, raw, "too many values");
+                    continue;
+                }
+                if !tokens.is_empty() {
+                    target.sets.insert(d, tokens);
+                }
+                continue;
+            }
+            match name.as_str() {
+                "age" => match range_u8(raw) {
+                    Some(r) => target.age = Some(r),
+                    None => bad(&k, raw, "expected an age range like 20-39"),
+                },
+                "score" => match range_score(raw) {
+                    Some(r) => target.score = Some(r),
+                    None => bad(&k, raw, "expected a score range like 3.5-5"),
+                },
+                "participant" => match decode(raw).filter(|p| !p.is_empty() && p.len() <= 100) {
+                    Some(p) => target.participant = Some(p),
+                    None => bad(&k, raw, "expected a participant id"),
+                },
+                "image" => match raw.parse::<u64>() {
+                    Ok(i) => target.image = Some(i),
+                    Err(_) => bad(&k, raw, "expected a numeric image id"),
+                },
+                _ if spec.is_some() => bad(&k, raw, "not a filter"),
+                "a" | "b" => {
+                    if raw != "all" {
+                        bad(&k, raw, "expected “all”");
+                    } else if name == "a" {
+                        s.cohort_a = FilterSpec::default();
+                        cohorts_seen[0] = true;
+                    } else {
+                        s.cohort_b = FilterSpec::default();
+                        cohorts_seen[1] = true;
+                    }
+                }
+                "bins" => match raw.parse::<u16>() {
+                    Ok(b) if (2..=200).contains(&b) => s.bins = b,
+                    _ => bad(&k, raw, "expected a number of bins from 2 to 200"),
+                },
+                "overall" => match raw {
+                    "0" | "1" => s.overall = raw == "1",
+                    _ => bad(&k, raw, "expected 0 or 1"),
+                },
+                "sort" => match MeanSort::parse(raw) {
+                    Some(m) => s.sort = m,
+                    None => bad(&k, raw, "expected value, name or n"),
+                },
+                "hrow" => match Key::from_name(raw).filter(|k| HEAT_ROWS.contains(k)) {
+                    Some(key) => s.heat_row = key,
+                    None => bad(&k, raw, "expected age_bin, gender or nationality"),
+                },
+                "hcol" => match Key::from_name(raw).filter(|k| HEAT_COLS.contains(k)) {
+                    Some(key) => s.heat_col = key,
+                    None => bad(&k, raw, "expected group or style"),
+                },
+                "minn" => match raw.parse::<u32>() {
+                    Ok(n) if n <= 100_000 => s.min_n = n,
+                    _ => bad(&k, raw, "expected a minimum count"),
+                },
+                "cmp" => match Key::from_name(raw).filter(|k| COMPARE_BY.contains(k)) {
+                    Some(key) => s.compare_by = key,
+                    None => bad(&k, raw, "expected group, style or type"),
+                },
+                "imgs" => match parse_order(raw) {
+                    Some(o) => s.images = o,
+                    None => bad(&k, raw, "expected top, bottom or disputed"),
+                },
+                "color" => match Key::from_name(raw).filter(|k| COLOR_BY.contains(k)) {
+                    Some(key) => s.color_by = key,
+                    None => bad(&k, raw, "expected gender, age_bin or nationality"),
+                },
+                "thumbs" => match raw {
+                    "0" | "1" => s.thumbs = Some(raw == "1"),
+                    _ => bad(&k, raw, "expected 0 or 1"),
+                },
+                "imgbase" => match decode(raw).filter(|u| valid_image_base(u)) {
+                    Some(u) => s.image_base = u,
+                    None => bad(&k, raw, "expected an https:// address"),
+                },
+                _ => bad(&k, raw, "unknown parameter"),
+            }
+        }
+        (s, notices)
+    }
+}
+
+/// Image bases are https URLs (or http on this machine, for tests), ending in `/`.
+pub fn valid_image_base(u: &str) -> bool {
+    let ok_scheme = u.starts_with("https://")
+        || u.starts_with("http://127.0.0.1")
+        || u.starts_with("http://localhost");
+    ok_scheme && u.len() <= 500 && !u.contains(['"', '<', '>', ' ', '\\'])
+}
+
+/// The full address of an image under a base (the record's `./images/x.png` joined to it).
+pub fn image_url(base: &str, path: &str) -> String {
+    let path = path.trim_start_matches("./").trim_start_matches('/');
+    let base = if base.ends_with('/') { base.to_string() } else { format!("{base}/") };
+    base + &path
+        .split('/')
+        .map(|seg| encode(seg).replace('+', "%20"))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_state_has_an_empty_query() {
+        assert_eq!(UiState::default().to_query(), "");
+        let (s, n) = UiState::from_query("");
+        assert_eq!(s, UiState::default());
+        assert!(n.is_empty());
+    }
+
+    #[test]
+    fn a_full_state_round_trips_through_the_query() {
+        let mut s = UiState::default();
+        s.filter.age = Some((20, 39));
+        s.filter.score = Some((3500, 5000));
+        s.filter.only(Dim::Gender, "female");
+        s.filter.toggle(Dim::Nationality, "United States");
+        s.filter.toggle(Dim::Nationality, "Korea, Republic of");
+        s.filter.toggle(Dim::Group, "landscape/Art");
+        s.filter.participant = Some("p_5d2aeb40".into());
+        s.filter.image = Some(1_049_071);
+        s.cohort_a = FilterSpec::default();
+        s.cohort_a.only(Dim::AgeBin, "twenties");
+        s.cohort_b = FilterSpec::default();
+        s.bins = 40;
+        s.overall = false;
+        s.sort = MeanSort::Count;
+        s.heat_row = Key::Nationality;
+        s.heat_col = Key::Style;
+        s.min_n = 50;
+        s.compare_by = Key::Style;
+        s.images = ImageOrder::Top;
+        s.color_by = Key::AgeBin;
+        s.thumbs = Some(true);
+        s.image_base = "https://example.org/mirror/".into();
+        let q = s.to_query();
+        let (back, notices) = UiState::from_query(&q);
+        assert!(notices.is_empty(), "{notices:?}");
+        assert_eq!(back, s, "{q}");
+        assert!(q.contains("nationality=United+States,Korea%2C+Republic+of"), "{q}");
+    }
+
+    #[test]
+    fn bad_parameters_are_dropped_with_a_notice_and_the_rest_kept() {
+        let (s, n) = UiState::from_query(
+            "?gender=female&age=99-12&bins=0&hrow=style&cmp=colour&nonsense=1&thumbs=yes\
+             &imgbase=javascript:alert(1)&score=0-9&image=abc&sort=value&%ZZ=1&a.bins=3",
+        );
+        assert_eq!(s.filter.values(Dim::Gender), Some(&["female".to_string()][..]));
+        assert_eq!(s.filter.age, None);
+        assert_eq!(s.bins, 20);
+        assert_eq!(s.heat_row, Key::AgeBin);
+        assert_eq!(s.image_base, DEFAULT_IMAGE_BASE);
+        assert_eq!(n.len(), 11, "{n:#?}");
+        assert!(n.iter().all(|m| m.starts_with("ignored the link parameter")));
+    }
+
+    #[test]
+    fn unknown_values_are_reported_when_resolved_against_the_data() {
+        let ds = pamela_core::bundle::decode(include_bytes!("../www/data/pamela-synthetic.pamb")).unwrap();
+        let mut spec = FilterSpec::default();
+        spec.toggle(Dim::Gender, "female");
+        spec.toggle(Dim::Gender, "robot");
+        spec.only(Dim::Style, "Impressionism");
+        spec.participant = Some("p_nobody".into());
+        let (f, dropped) = spec.resolve(&ds);
+        assert_eq!(f.set(Dim::Gender).map(|s| s.len()), Some(1));
+        assert_eq!(f.set(Dim::Style).map(|s| s.len()), Some(1));
+        assert_eq!(f.participant, None);
+        assert_eq!(dropped, vec!["gender “robot”".to_string(), "participant “p_nobody”".to_string()]);
+        // A group name without a type selects the name under both types.
+        let mut g = FilterSpec::default();
+        g.only(Dim::Group, "landscape");
+        assert_eq!(g.resolve(&ds).0.set(Dim::Group).map(|s| s.len()), Some(2));
+    }
+
+    #[test]
+    fn toggling_adds_and_removes_values() {
+        let mut f = FilterSpec::default();
+        f.toggle(Dim::Label, "good");
+        f.toggle(Dim::Label, "great");
+        assert_eq!(f.values(Dim::Label).unwrap().len(), 2);
+        f.toggle(Dim::Label, "good");
+        f.toggle(Dim::Label, "great");
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn image_urls_join_base_and_path() {
+        assert_eq!(
+            image_url(DEFAULT_IMAGE_BASE, "./images/2f8e.png"),
+            "https://huggingface.co/datasets/bethgelab/PAMELA/resolve/main/images/2f8e.png"
+        );
+        assert_eq!(image_url("https://x.org/m", "images/a b.png"), "https://x.org/m/images/a%20b.png");
+        assert!(!valid_image_base("javascript:alert(1)"));
+        assert!(!valid_image_base("http://evil.example/"));
+        assert!(valid_image_base("https://mirror.example/pamela/"));
+    }
+
+    #[test]
+    fn malformed_escapes_do_not_decode() {
+        assert_eq!(decode("a%2"), None);
+        assert_eq!(decode("%FF%FE"), None);
+        assert_eq!(decode("a+b%2Cc").as_deref(), Some("a b,c"));
+    }
+}
