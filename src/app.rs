@@ -265,6 +265,21 @@ pub fn App() -> impl IntoView {
             .unwrap_or(0)
     };
     let total = move || ctx.data.with(|d| d.as_ref().map_or(0, |d| d.ds.ratings.len() as u64));
+    // On a phone the filters start folded so the charts are one scroll away.
+    let narrow = web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .is_some_and(|w| w < 820.0);
+    let active_filters = move || {
+        ctx.ui.with(|u| {
+            let f = &u.filter;
+            f.sets.values().map(|v| v.len()).sum::<usize>()
+                + f.age.is_some() as usize
+                + f.score.is_some() as usize
+                + f.participant.is_some() as usize
+                + f.image.is_some() as usize
+        })
+    };
 
     view! {
         <a class="skip" href="#views">"Skip to the charts"</a>
@@ -296,8 +311,8 @@ pub fn App() -> impl IntoView {
         })}
         <div class="layout">
             <aside class="sidebar" aria-label="Filters">
-                <details class="filters-toggle" open=true>
-                    <summary>"Filters"</summary>
+                <details class="filters-toggle" open=!narrow>
+                    <summary>"Filters" {move || match active_filters() { 0 => String::new(), n => format!(" ({n} active)") }}</summary>
                     <Show when=ready fallback=|| view! { <p class="muted">"Waiting for data…"</p> }>
                         <FilterPanel target=Target::Main/>
                     </Show>

@@ -42,9 +42,13 @@ pub async fn parse_in_worker(
 
     let w2 = worker.clone();
     let progress = std::rc::Rc::new(progress);
+    // The files go out when the worker says it is ready (its wasm starts asynchronously).
+    let outbox = std::rc::Rc::new(std::cell::RefCell::new(Some((msg, transfer))));
     let answer = Promise::new(&mut |resolve, reject| {
         let reject2 = reject.clone();
         let progress = progress.clone();
+        let outbox = outbox.clone();
+        let w3 = w2.clone();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
             let data = ev.data();
             let kind = Reflect::get(&data, &"kind".into())
@@ -52,6 +56,14 @@ pub async fn parse_in_worker(
                 .and_then(|k| k.as_string())
                 .unwrap_or_default();
             match kind.as_str() {
+                "ready" => {
+                    if let Some((msg, transfer)) = outbox.borrow_mut().take() {
+                        if let Err(e) = w3.post_message_with_transfer(&msg, &transfer) {
+                            let text = format!("could not hand the files to the reader: {}", js_text(&e));
+                            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&text));
+                        }
+                    }
+                }
                 "progress" => {
                     let get = |k: &str| {
                         Reflect::get(&data, &k.into())
@@ -84,9 +96,6 @@ pub async fn parse_in_worker(
         on_message.forget();
         on_error.forget();
     });
-    worker
-        .post_message_with_transfer(&msg, &transfer)
-        .map_err(|e| format!("could not hand the files to the reader: {}", js_text(&e)))?;
     let result = JsFuture::from(answer).await;
     worker.terminate();
     match result {

@@ -35,10 +35,14 @@ async fn load_files(ctx: Ctx, files: Vec<(String, Vec<u8>)>, origin: String) {
     }
 }
 
-async fn from_file_list(ctx: Ctx, list: web_sys::FileList) {
+/// The files of a list, taken out at once: clearing the input afterwards empties the list.
+fn take_files(list: &web_sys::FileList) -> Vec<web_sys::File> {
+    (0..list.length()).filter_map(|k| list.item(k)).collect()
+}
+
+async fn from_files(ctx: Ctx, list: Vec<web_sys::File>) {
     let mut files = Vec::new();
-    for k in 0..list.length() {
-        let Some(f) = list.item(k) else { continue };
+    for f in list {
         match read_file(&f).await {
             Ok(bytes) => files.push((f.name(), bytes)),
             Err(e) => {
@@ -60,9 +64,10 @@ pub fn LoadPanel() -> impl IntoView {
     let url = RwSignal::new(String::new());
     let over = RwSignal::new(false);
     let on_pick = move |ev: web_sys::Event| {
-        let input: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into();
+        let Some(target) = ev.target() else { return };
+        let input: web_sys::HtmlInputElement = target.unchecked_into();
         if let Some(list) = input.files() {
-            leptos::task::spawn_local(from_file_list(ctx, list));
+            leptos::task::spawn_local(from_files(ctx, take_files(&list)));
         }
         input.set_value("");
     };
@@ -70,7 +75,7 @@ pub fn LoadPanel() -> impl IntoView {
         ev.prevent_default();
         over.set(false);
         if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
-            leptos::task::spawn_local(from_file_list(ctx, list));
+            leptos::task::spawn_local(from_files(ctx, take_files(&list)));
         }
     };
     let load_url = move |ev: web_sys::SubmitEvent| {

@@ -3,6 +3,8 @@
 //! is read.
 //!
 //! Protocol (all messages are plain objects):
+//! * out, first: `{ kind: "ready" }` once the wasm is running (messages sent before would be
+//!   lost: the worker's script finishes before its wasm is instantiated);
 //! * in: `{ files: [{ name, bytes: Uint8Array }] }`
 //! * out: `{ kind: "progress", file, done, total }` every few thousand records;
 //!   `{ kind: "done", warnings: [..], bundle: Uint8Array }`;
@@ -19,6 +21,7 @@ mod worker {
     #[derive(Serialize)]
     #[serde(tag = "kind", rename_all = "lowercase")]
     enum Out<'a> {
+        Ready,
         Progress { file: &'a str, done: usize, total: usize },
         Done { warnings: Vec<String> },
         Error { message: String, file: String, location: String, field: Option<String> },
@@ -97,6 +100,7 @@ mod worker {
         });
         scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
+        post(&scope, &Out::Ready, None);
     }
 }
 

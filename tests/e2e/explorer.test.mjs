@@ -1,0 +1,344 @@
+// End-to-end tests of the explorer: the release build served from a sub-path, driven in
+// Debian's Chromium. Every test also checks that the page logged no error and asked no other
+// origin for anything.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { serve, launch, open, foreign, repo } from './harness.mjs';
+
+let server;
+let browser;
+const TOTAL = 69904;
+
+before(async () => {
+  server = await serve({ base: '/PAMELA/' });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function ready(url = server.url) {
+  const o = await open(browser.context, url);
+  o.dialogs = [];
+  o.page.on('dialog', (d) => { o.dialogs.push(d.message()); d.dismiss(); });
+  await o.page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  return o;
+}
+
+const num = (s) => Number(String(s).replace(/[^0-9]/g, ''));
+async function selected(page) {
+  return num(await page.textContent('[data-testid="selected-count"] strong'));
+}
+async function waitSelected(page, want) {
+  await page.waitForFunction(
+    (w) => Number(document.querySelector('[data-testid="selected-count"] strong').textContent.replace(/[^0-9]/g, '')) === w,
+    want, { timeout: 10000 });
+}
+async function clean(o) {
+  assert.deepEqual(o.errors, [], 'no console errors');
+  assert.deepEqual(foreign(o.requests, server.origin), [], 'no request to another origin');
+  assert.deepEqual(o.dialogs, [], 'no dialog opened');
+  await o.page.close();
+}
+
+test('loads the default data from a sub-path with every view and the synthetic badge', async () => {
+  const o = await ready();
+  const { page } = o;
+  assert.equal(await selected(page), TOTAL);
+  const badge = await page.textContent('.badge');
+  assert.match(badge, /Synthetic sample generated to the PAMELA card's counts/);
+  for (const id of ['distribution', 'means-group', 'means-style', 'heatmap', 'cohorts', 'images', 'participants']) {
+    assert.ok(await page.isVisible(`#${id} h2`), `${id} is shown`);
+  }
+  assert.equal(await page.locator('#means-group svg .row').count(), 21, '21 visual groups');
+  assert.equal(await page.locator('#means-style svg .row').count(), 27, '26 styles and (no style)');
+  await clean(o);
+});
+
+test('each filter keeps exactly the count its option shows, and clears on its own', async () => {
+  const o = await ready();
+  const { page } = o;
+  for (const dim of ['age_bin', 'gender', 'nationality', 'type', 'group', 'style', 'split', 'label']) {
+    const fs_ = page.locator(`.sidebar fieldset[data-dim="${dim}"]`);
+    const option = fs_.locator('li').filter({ has: page.locator('.n') }).nth(1);
+    const shown = num(await option.locator('.n').textContent());
+    assert.ok(shown > 0, `${dim}: the option has ratings`);
+    await option.locator('input[type=checkbox]').check();
+    await waitSelected(page, shown);
+    assert.ok(page.url().includes(`${dim}=`), `${dim} is in the URL`);
+    assert.equal(await page.locator('.chips .chip').count(), 1);
+    await fs_.locator('button.clear').click();
+    await waitSelected(page, TOTAL);
+  }
+  // Age range: the count under the inputs is what the filter keeps.
+  await page.fill('#f-age-lo', '20');
+  await page.press('#f-age-lo', 'Enter');
+  await page.fill('#f-age-hi', '29');
+  await page.press('#f-age-hi', 'Enter');
+  const inRange = num(await page.textContent('.sidebar fieldset[data-dim="age"] p.n'));
+  await waitSelected(page, inRange);
+  assert.ok(page.url().includes('age=20-29'));
+  // Options elsewhere now count under the age filter, e.g. the two types add up.
+  const types = await page.locator('.sidebar fieldset[data-dim="type"] .n').allTextContents();
+  assert.equal(types.map(num).reduce((a, b) => a + b, 0), inRange);
+  // A search narrows the nationality list.
+  await page.fill('.sidebar fieldset[data-dim="nationality"] input[type=search]', 'united');
+  const names = await page.locator('.sidebar fieldset[data-dim="nationality"] .opt-label').allTextContents();
+  assert.ok(names.length >= 1 && names.every((n) => /united/i.test(n)), names.join());
+  await page.click('.selection .clear-all');
+  await waitSelected(page, TOTAL);
+  await clean(o);
+});
+
+test('clicking (or pressing Enter on) a bar, cell or dot filters every view', async () => {
+  const o = await ready();
+  const { page } = o;
+  // A row of the group means: the selection becomes that group's n.
+  const row = page.locator('#means-group svg .row').first();
+  const label = await row.getAttribute('aria-label');
+  const n = num(label.match(/, n ([\d,]+)/)[1]);
+  await row.click();
+  await waitSelected(page, n);
+  assert.match(await page.textContent('.chips'), /visual group:/);
+  // The heatmap, by keyboard: focus the grid, move right, press Enter.
+  await page.click('.selection .clear-all');
+  await waitSelected(page, TOTAL);
+  await page.focus('#heatmap .cell[tabindex="0"]');
+  await page.keyboard.press('ArrowRight');
+  const focused = await page.evaluate(() => document.activeElement.id);
+  assert.equal(focused, 'heat-c1', 'arrow keys move between cells');
+  const cellLabel = await page.getAttribute('#heat-c1', 'aria-label');
+  const cellN = num(cellLabel.match(/, n ([\d,]+)/)[1]);
+  await page.keyboard.press('Enter');
+  await waitSelected(page, cellN);
+  assert.equal(await page.locator('.chips .chip').count(), 2, 'row and column chips');
+  // A histogram bar sets a score range; its chip removes it.
+  await page.click('.selection .clear-all');
+  await waitSelected(page, TOTAL);
+  await page.click('#dist-bar-19');
+  await page.waitForSelector('.chips .chip');
+  assert.match(await page.textContent('.chips'), /score 4\.80–5\.00/);
+  const chipCount = await selected(page);
+  assert.ok(chipCount > 0 && chipCount < TOTAL);
+  await page.click('.chips .chip button');
+  await waitSelected(page, TOTAL);
+  // A participant dot filters to that person.
+  await page.locator('#participants path.participant').nth(5).click();
+  await page.waitForSelector('.chips .chip');
+  assert.match(await page.textContent('.chips'), /participant p_[0-9a-f]{8}/);
+  await clean(o);
+});
+
+test('the URL holds the whole state: reload and back/forward restore it', async () => {
+  const o = await ready(server.url + '?gender=female&type=Art&bins=40&hrow=nationality&imgs=top&a.age=19-29&b.age=50-60');
+  const { page } = o;
+  const n = await selected(page);
+  assert.ok(n > 0 && n < TOTAL);
+  assert.equal(await page.locator('#distribution svg .bar').count(), 40);
+  assert.equal(await page.inputValue('#heatmap select >> nth=0'), 'nationality');
+  assert.match(await page.textContent('#cohorts'), /age 19–29/);
+  await page.reload();
+  await page.waitForSelector('#distribution svg .bar');
+  await waitSelected(page, n);
+  // A new filter is a new history entry; back returns to the previous state.
+  await page.locator('.sidebar fieldset[data-dim="label"] input[type=checkbox]').first().check();
+  await page.waitForFunction(() => location.search.includes('label='));
+  const narrowed = await selected(page);
+  assert.ok(narrowed < n);
+  await page.goBack();
+  await waitSelected(page, n);
+  assert.ok(!page.url().includes('label='));
+  await page.goForward();
+  await waitSelected(page, narrowed);
+  await clean(o);
+});
+
+test('a tampered URL drops what it cannot use, says so, and still shows the page', async () => {
+  const o = await ready(server.url + '?gender=robot,female&bins=abc&hrow=%3Cscript%3E&nope=1&age=90-10&style=Nonexistent_Style');
+  const { page } = o;
+  await page.waitForSelector('.notice.warning');
+  const notices = await page.locator('.notice').allTextContents();
+  const all = notices.join('\n');
+  assert.match(all, /bins=abc/);
+  assert.match(all, /unknown parameter/);
+  assert.match(all, /robot/);
+  assert.match(all, /Nonexistent_Style/);
+  const female = num(await page.textContent('.sidebar fieldset[data-dim="gender"] li:has-text("female") .n'));
+  await waitSelected(page, female);
+  await page.waitForFunction(() => !location.search.includes('robot') && !location.search.includes('Nonexistent'));
+  assert.equal(await page.locator('#distribution svg .bar').count(), 20);
+  await clean(o);
+});
+
+test('cohort comparison agrees with the command line', async () => {
+  const o = await ready();
+  const { page } = o;
+  await page.click('#cohorts button:has-text("19–29 vs 50–60")');
+  await page.waitForFunction(() => location.search.includes('a.age=19-29'));
+  await page.click('#cohorts summary:has-text("Table")');
+  const firstRow = await page.locator('#cohorts table tbody tr').first().locator('th, td').allTextContents();
+  assert.equal(firstRow[0], 'All selected');
+  const pamela = path.join(repo, 'target', 'debug', 'pamela');
+  const bundle = path.join(repo, 'www', 'data', 'pamela-synthetic.pamb');
+  const q = (age) => execFileSync(pamela, ['query', bundle, '--age', age, '--csv']).toString().trim().split('\n')[1].split(',');
+  const [na, meanA] = q('19-29');
+  const [nb, meanB] = q('50-60');
+  assert.equal(firstRow[2], na);
+  assert.equal(firstRow[4], nb);
+  assert.equal(Number(firstRow[1]).toFixed(2), Number(meanA).toFixed(2));
+  assert.equal(Number(firstRow[3]).toFixed(2), Number(meanB).toFixed(2));
+  const diff = Number(firstRow[5].replace('−', '-'));
+  assert.ok(Math.abs(diff - (Number(meanA) - Number(meanB))) < 0.006, `${diff} vs ${meanA} - ${meanB}`);
+  assert.ok(await page.locator('#cohorts svg .row').count() >= 22, 'overall and one row per group');
+  await clean(o);
+});
+
+test('CSV and SVG exports hold the view\'s numbers and chart', async () => {
+  const o = await ready();
+  const { page } = o;
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#means-group [data-export="csv"]')]);
+  assert.equal(csv.suggestedFilename(), 'pamela-means-group.csv');
+  const text = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+  assert.equal(text[0], 'Visual group,n,mean,sd,95% CI low,95% CI high');
+  assert.equal(text.length, 22);
+  const total = text.slice(1).map((l) => Number(l.split(',').at(-5))).reduce((a, b) => a + b, 0);
+  assert.equal(total, TOTAL, 'group counts add up to every rating');
+  const [svg] = await Promise.all([page.waitForEvent('download'), page.click('#distribution [data-export="svg"]')]);
+  const doc = fs.readFileSync(await svg.path(), 'utf8');
+  assert.ok(doc.startsWith('<?xml'));
+  assert.match(doc, /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.equal((doc.match(/<rect /g) || []).length, 20, 'one rect per bin');
+  assert.ok(!/tabindex|on:click/.test(doc), 'no interactive attributes');
+  assert.match(doc, /fill:\s*rgb/, 'colours are inlined');
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('#heatmap [data-export="png"]')]);
+  const bytes = fs.readFileSync(await png.path());
+  assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
+  await clean(o);
+});
+
+// ---- loading files ---------------------------------------------------------------------
+
+function record(p, image, score, extra = {}) {
+  const r = {
+    image_path: `./images/${String(image).padStart(8, '0')}-0000-4000-8000-000000000000.png`,
+    image_id: image,
+    participant_id: p,
+    image_metadata: { group: 'landscape', style: 'Impressionism', category: 'AI image', prompt: 'A quiet lake', type: 'Art' },
+    user_demographics: { age: 30, age_binned: 'thirties', gender: 'female', nationality: 'Germany' },
+    quality_label: ['poor', 'fair', 'good', 'great', 'excellent'][Math.round(score) - 1],
+    original_score: score,
+  };
+  return { ...r, ...extra };
+}
+
+function validFiles() {
+  const train = [];
+  for (let p = 0; p < 6; p++) for (let i = 0; i < 8; i++) train.push(record(`p_0000000${p}`, 1000 + i, 1 + ((p + i) % 5)));
+  const test = [record('p_00000001', 2000, 3.25), record('p_00000002', 2000, 4.5)];
+  return [
+    { name: 'pamela_train.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(train)) },
+    { name: 'pamela_test_seen.jsonl', mimeType: 'application/json', buffer: Buffer.from(test.map((r) => JSON.stringify(r)).join('\n')) },
+  ];
+}
+
+async function upload(page, files) {
+  if (!(await page.isVisible('#load-panel'))) await page.click('button:has-text("Load data")');
+  await page.setInputFiles('#file-input', files);
+}
+
+test('valid files load through the worker; broken ones say what is wrong and keep the data', async () => {
+  const o = await ready();
+  const { page } = o;
+  await upload(page, validFiles());
+  await waitSelected(page, 50);
+  assert.match(await page.textContent('.badge'), /PAMELA, loaded from 2 files/);
+  assert.equal(await page.getAttribute('.badge', 'data-source'), 'pamela');
+
+  const broken = [
+    [{ name: 'pamela_train.json', mimeType: 'application/json', buffer: Buffer.from('') }, /pamela_train\.json.*empty/],
+    [{ name: 'pamela_train.json', mimeType: 'application/json', buffer: Buffer.from('[{"image_id": 1,') }, /pamela_train\.json, record 0.*broken JSON/],
+    [{ name: 'pamela_val_seen.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify([record('p_1', 1, 3), { ...record('p_1', 2, 3), quality_label: 'superb' }])) }, /pamela_val_seen\.json, record 1, field `quality_label`.*superb/],
+    [{ name: 'pamela_val_seen.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify([record('p_1', 1, 7.5, { quality_label: 'excellent' })])) }, /record 0, field `original_score`.*7\.5/],
+    [{ name: 'ratings.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify([record('p_1', 1, 3)])) }, /ratings\.json.*cannot tell the split/],
+    [{ name: 'pamela_test_unseen.jsonl', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(record('p_1', 1, 3)) + '\n{"image_id": "seven"}\n') }, /line 2, field `image_id`.*integer/],
+    [{ name: 'data.pamb', mimeType: 'application/octet-stream', buffer: fs.readFileSync(path.join(repo, 'www/data/pamela-synthetic.pamb')).subarray(0, 1000) }, /data\.pamb.*bundle/],
+  ];
+  for (const [file, message] of broken) {
+    const before = await page.locator('.notice.error').count();
+    await upload(page, [file]);
+    await page.waitForFunction((b) => document.querySelectorAll('.notice.error').length > b, before, { timeout: 15000 });
+    const text = await page.locator('.notice.error').last().textContent();
+    assert.match(text, message);
+    assert.match(text, /The data shown before is unchanged/);
+    assert.equal(await selected(page), 50, 'the loaded data stays');
+    assert.match(await page.textContent('.badge'), /PAMELA, loaded from 2 files/);
+  }
+  await clean(o);
+});
+
+test('a prompt holding markup shows as text and runs nothing', async () => {
+  const o = await ready();
+  const { page } = o;
+  const evil = ['<script>window.__pwned = 1</script>', '<img src=x onerror="window.__pwned = 2">'];
+  const recs = [];
+  for (let p = 0; p < 6; p++) {
+    recs.push(record(`p_0000000${p}`, 7, 2 + p * 0.5, { image_metadata: { group: 'portrait', style: null, category: 'AI image', prompt: evil.join(' and '), type: 'Photorealism' } }));
+  }
+  await upload(page, [{ name: 'pamela_train.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(recs)) }]);
+  await waitSelected(page, 6);
+  await page.check('#images input[type=checkbox]'); // thumbnails on: the page's own origin is not asked either
+  const prompt = await page.locator('#images .prompt').first().textContent();
+  assert.equal(prompt, evil.join(' and '));
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.locator('img[src="x"]').count(), 0);
+  assert.equal(await page.locator('#images script').count(), 0);
+  // The thumbnail points at the configured image host (and may fail: the text stays).
+  const src = await page.locator('#images .thumb img').first().getAttribute('src').catch(() => null);
+  if (src !== null) assert.ok(src.startsWith('https://huggingface.co/datasets/bethgelab/PAMELA/resolve/main/images/'), src);
+  assert.deepEqual(o.errors.filter((e) => !/Failed to load resource|ERR_/.test(e)), []);
+  const others = foreign(o.requests, server.origin, ['https://huggingface.co']);
+  assert.deepEqual(others, []);
+  await o.page.close();
+});
+
+test('phone width: nothing overflows sideways, controls stay usable', async () => {
+  const o = await open(browser.context, server.url, { viewport: { width: 375, height: 812 } });
+  o.dialogs = [];
+  const { page } = o;
+  await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  assert.equal(await page.getAttribute('.filters-toggle', 'open'), null, 'filters start folded on a phone');
+  await page.click('.filters-toggle summary');
+  await page.locator('.sidebar fieldset[data-dim="gender"] input[type=checkbox]').first().check();
+  await page.waitForFunction(() => location.search.includes('gender='));
+  const dir = path.join(repo, 'tests', 'e2e', 'test-results');
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, 'phone-375.png'), fullPage: false });
+  assert.ok(fs.statSync(path.join(dir, 'phone-375.png')).size > 10000);
+  await clean(o);
+});
+
+test('every control can be reached with the keyboard and shows focus', async () => {
+  const o = await ready();
+  const { page } = o;
+  const seen = new Set();
+  for (let k = 0; k < 400; k++) {
+    await page.keyboard.press('Tab');
+    const info = await page.evaluate(() => {
+      const a = document.activeElement;
+      const cs = getComputedStyle(a);
+      const visible = cs.outlineStyle !== 'none' || a.closest('svg') !== null;
+      return { id: a.id || a.getAttribute('aria-label') || a.textContent.slice(0, 30), tag: a.tagName, visible, card: a.closest('.card')?.id || '' };
+    });
+    if (info.tag === 'BODY') break; // past the last control
+    if (info.card) seen.add(info.card);
+    assert.ok(info.visible, `focus is visible on ${info.tag} ${info.id}`);
+  }
+  for (const id of ['distribution', 'means-group', 'means-style', 'heatmap', 'cohorts']) assert.ok(seen.has(id), `tab reaches ${id}`);
+  await clean(o);
+});
