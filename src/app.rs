@@ -179,7 +179,11 @@ fn drop_stale_values(ctx: Ctx) {
                 tokens.retain(|t| !dim.key().parse(&d.ds, t).is_empty());
             }
             spec.sets.retain(|_, t| !t.is_empty());
-            if spec.participant.as_ref().is_some_and(|p| d.ds.participant_index(p).is_none()) {
+            if spec
+                .participant
+                .as_ref()
+                .is_some_and(|p| d.ds.participant_index(p).is_none())
+            {
                 spec.participant = None;
             }
             if spec.image.is_some_and(|i| d.ds.image_index(i).is_none()) {
@@ -193,7 +197,11 @@ fn drop_stale_values(ctx: Ctx) {
                 format!(
                     "This data has no {}; {} dropped from the view.",
                     gone.join("; "),
-                    if gone.len() == 1 { "it was" } else { "they were" }
+                    if gone.len() == 1 {
+                        "it was"
+                    } else {
+                        "they were"
+                    }
                 ),
             );
             ctx.ui.set(changed);
@@ -201,14 +209,25 @@ fn drop_stale_values(ctx: Ctx) {
     });
 }
 
-/// The query string follows the state (a history entry per change) and back/forward restore it.
+/// The query string follows the state (a history entry per settled change) and back/forward
+/// restore it. The address bar is written a moment after the last change: `pushState` costs a
+/// few milliseconds, which a burst of clicks should not pay each time.
 fn sync_url(ctx: Ctx) {
+    let generation = StoredValue::new(0u64);
     Effect::new(move |_| {
         let q = ctx.ui.with(|u| u.to_query());
-        let current = crate::dom::location_search();
-        if current.strip_prefix('?').unwrap_or(&current) != q {
-            crate::dom::push_query(&q);
-        }
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        let write = move || {
+            if generation.try_get_value() != Some(mine) {
+                return; // a newer change will write
+            }
+            let current = crate::dom::location_search();
+            if current.strip_prefix('?').unwrap_or(&current) != q {
+                crate::dom::push_query(&q);
+            }
+        };
+        crate::dom::after(120, write);
     });
     let on_pop = move |_: web_sys::PopStateEvent| {
         let (s, notices) = UiState::from_query(&crate::dom::location_search());
@@ -224,18 +243,30 @@ fn sync_url(ctx: Ctx) {
 fn load_default(ctx: Ctx) {
     leptos::task::spawn_local(async move {
         let what = "default data".to_string();
-        ctx.progress.set(Some(Progress { what: what.clone(), done: 0, total: 0 }));
-        let bytes = crate::fetch::fetch_bytes(crate::loading::DEFAULT_BUNDLE, move |done, total| {
-            ctx.progress.set(Some(Progress { what: what.clone(), done, total }))
-        })
-        .await;
+        ctx.progress.set(Some(Progress {
+            what: what.clone(),
+            done: 0,
+            total: 0,
+        }));
+        let bytes =
+            crate::fetch::fetch_bytes(crate::loading::DEFAULT_BUNDLE, move |done, total| {
+                ctx.progress.set(Some(Progress {
+                    what: what.clone(),
+                    done,
+                    total,
+                }))
+            })
+            .await;
         ctx.progress.set(None);
         match bytes.and_then(|b| pamela_core::bundle::decode(&b).map_err(|e| e.to_string())) {
             Ok(ds) => {
                 ctx.set_data(Loaded::new(ds, "the default bundle".into(), Vec::new()));
                 crate::perf::mark("pamela:data-ready");
             }
-            Err(e) => ctx.notify(Level::Error, format!("The default data could not be loaded: {e}")),
+            Err(e) => ctx.notify(
+                Level::Error,
+                format!("The default data could not be loaded: {e}"),
+            ),
         }
     });
 }
@@ -250,7 +281,7 @@ pub fn App() -> impl IntoView {
 
     let copy_link = move |_| {
         leptos::task::spawn_local(async move {
-            let href = crate::dom::location_href();
+            let href = crate::dom::link_to(&ctx.ui.with_untracked(|u| u.to_query()));
             match crate::dom::copy_text(&href).await {
                 Ok(()) => ctx.notify(Level::Info, "Link copied: it restores this exact view."),
                 Err(_) => ctx.notify(Level::Info, format!("Copy this link: {href}")),
@@ -258,13 +289,11 @@ pub fn App() -> impl IntoView {
         });
     };
     let ready = move || ctx.data.with(|d| d.is_some());
-    let selected = move || {
-        ctx.overview
-            .get()
-            .map(|o| o.total.n)
-            .unwrap_or(0)
+    let selected = move || ctx.overview.get().map(|o| o.total.n).unwrap_or(0);
+    let total = move || {
+        ctx.data
+            .with(|d| d.as_ref().map_or(0, |d| d.ds.ratings.len() as u64))
     };
-    let total = move || ctx.data.with(|d| d.as_ref().map_or(0, |d| d.ds.ratings.len() as u64));
     // On a phone the filters start folded so the charts are one scroll away.
     let narrow = web_sys::window()
         .and_then(|w| w.inner_width().ok())

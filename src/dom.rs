@@ -18,10 +18,30 @@ pub fn location_search() -> String {
         .unwrap_or_default()
 }
 
-pub fn location_href() -> String {
-    window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default()
+/// The page's address with this query string (what "copy link" copies).
+pub fn link_to(query: &str) -> String {
+    let Some(w) = window() else {
+        return String::new();
+    };
+    let l = w.location();
+    let base = format!(
+        "{}{}",
+        l.origin().unwrap_or_default(),
+        l.pathname().unwrap_or_default()
+    );
+    if query.is_empty() {
+        base
+    } else {
+        format!("{base}?{query}")
+    }
+}
+
+/// Runs `f` after `ms` milliseconds.
+pub fn after(ms: i32, f: impl FnOnce() + 'static) {
+    let cb = Closure::once_into_js(f);
+    if let Some(w) = window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
+    }
 }
 
 /// Puts `query` (without `?`) in the address bar as a new history entry.
@@ -43,7 +63,8 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     let parts = Array::of1(&arr);
     let opts = BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(|e| js_text(&e))?;
+    let blob =
+        Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(|e| js_text(&e))?;
     download_blob(name, &blob)
 }
 
@@ -57,7 +78,10 @@ fn download_blob(name: &str, blob: &Blob) -> Result<(), String> {
     a.set_href(&url);
     a.set_download(name);
     a.set_attribute("hidden", "").ok();
-    doc.body().ok_or("no body")?.append_child(&a).map_err(|e| js_text(&e))?;
+    doc.body()
+        .ok_or("no body")?
+        .append_child(&a)
+        .map_err(|e| js_text(&e))?;
     a.click();
     a.remove();
     // Revoke after the download has started.
@@ -65,7 +89,8 @@ fn download_blob(name: &str, blob: &Blob) -> Result<(), String> {
         let _ = Url::revoke_object_url(&url);
     });
     if let Some(w) = window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
     }
     Ok(())
 }
@@ -100,7 +125,10 @@ const STYLE_PROPS: [&str; 12] = [
 /// attributes are dropped.
 pub fn standalone_svg(svg: &Element) -> Result<String, String> {
     let w = window().ok_or("no window")?;
-    let clone: Element = svg.clone_node_with_deep(true).map_err(|e| js_text(&e))?.unchecked_into();
+    let clone: Element = svg
+        .clone_node_with_deep(true)
+        .map_err(|e| js_text(&e))?
+        .unchecked_into();
     let originals = svg.query_selector_all("*").map_err(|e| js_text(&e))?;
     let copies = clone.query_selector_all("*").map_err(|e| js_text(&e))?;
     let inline = |from: &Element, to: &Element| {
@@ -127,18 +155,28 @@ pub fn standalone_svg(svg: &Element) -> Result<String, String> {
             }
         }
     }
-    clone.set_attribute("xmlns", "http://www.w3.org/2000/svg").ok();
+    clone
+        .set_attribute("xmlns", "http://www.w3.org/2000/svg")
+        .ok();
     if let Ok(Some(cs)) = w.get_computed_style(svg) {
         let bg = cs.get_property_value("--bg").unwrap_or_default();
-        let bg = if bg.trim().is_empty() { "#ffffff".to_string() } else { bg.trim().to_string() };
+        let bg = if bg.trim().is_empty() {
+            "#ffffff".to_string()
+        } else {
+            bg.trim().to_string()
+        };
         let style = clone.get_attribute("style").unwrap_or_default();
-        clone.set_attribute("style", &format!("{style}background:{bg};")).ok();
+        clone
+            .set_attribute("style", &format!("{style}background:{bg};"))
+            .ok();
     }
     let text = web_sys::XmlSerializer::new()
         .map_err(|e| js_text(&e))?
         .serialize_to_string(&clone)
         .map_err(|e| js_text(&e))?;
-    Ok(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{text}"))
+    Ok(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{text}"
+    ))
 }
 
 /// Finds the chart of a card.
@@ -178,7 +216,9 @@ pub fn export_png(card_id: &str, name: &str) -> Result<(), String> {
     let (img2, canvas2, url2) = (img.clone(), canvas.clone(), url.clone());
     let onload = Closure::once_into_js(move || {
         let _ = Url::revoke_object_url(&url2);
-        let Ok(Some(ctx)) = canvas2.get_context("2d") else { return };
+        let Ok(Some(ctx)) = canvas2.get_context("2d") else {
+            return;
+        };
         let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
         let _ = ctx.scale(scale, scale);
         let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&img2, 0.0, 0.0, w, h);
@@ -199,7 +239,9 @@ pub fn export_png(card_id: &str, name: &str) -> Result<(), String> {
 pub fn refocus(id: &str) {
     let id = id.to_string();
     let cb = Closure::once_into_js(move || {
-        let el = window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id));
+        let el = window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id));
         if let Some(el) = el {
             if let Ok(f) = js_sys::Reflect::get(&el, &"focus".into()) {
                 if let Ok(f) = f.dyn_into::<js_sys::Function>() {

@@ -15,7 +15,11 @@ pub async fn fetch_bytes(url: &str, progress: impl Fn(u64, u64)) -> Result<Vec<u
         .dyn_into()
         .map_err(|_| format!("cannot fetch {url}: not a response"))?;
     if !resp.ok() {
-        return Err(format!("cannot fetch {url}: HTTP {} {}", resp.status(), resp.status_text()));
+        return Err(format!(
+            "cannot fetch {url}: HTTP {} {}",
+            resp.status(),
+            resp.status_text()
+        ));
     }
     let total = resp
         .headers()
@@ -36,12 +40,16 @@ pub async fn fetch_bytes(url: &str, progress: impl Fn(u64, u64)) -> Result<Vec<u
         let chunk = JsFuture::from(reader.read())
             .await
             .map_err(|e| format!("reading {url} failed: {}", js_text(&e)))?;
-        let done = Reflect::get(&chunk, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
+        let done = Reflect::get(&chunk, &"done".into())
+            .map(|d| d.is_truthy())
+            .unwrap_or(true);
         if done {
             break;
         }
         let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
-        let bytes: Uint8Array = value.dyn_into().map_err(|_| format!("reading {url}: not bytes"))?;
+        let bytes: Uint8Array = value
+            .dyn_into()
+            .map_err(|_| format!("reading {url}: not bytes"))?;
         let start = out.len();
         out.resize(start + bytes.length() as usize, 0);
         bytes.copy_to(&mut out[start..]);

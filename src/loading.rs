@@ -59,7 +59,8 @@ pub async fn parse_in_worker(
                 "ready" => {
                     if let Some((msg, transfer)) = outbox.borrow_mut().take() {
                         if let Err(e) = w3.post_message_with_transfer(&msg, &transfer) {
-                            let text = format!("could not hand the files to the reader: {}", js_text(&e));
+                            let text =
+                                format!("could not hand the files to the reader: {}", js_text(&e));
                             let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&text));
                         }
                     }
@@ -130,11 +131,16 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
 }
 
 /// Fetches a URL the visitor typed (http or https only), with progress.
-pub async fn fetch_url(url: &str, progress: impl Fn(u64, u64)) -> Result<(String, Vec<u8>), String> {
+pub async fn fetch_url(
+    url: &str,
+    progress: impl Fn(u64, u64),
+) -> Result<(String, Vec<u8>), String> {
     let parsed = web_sys::Url::new(url).map_err(|_| format!("“{url}” is not a web address"))?;
     let scheme = parsed.protocol();
     if scheme != "https:" && scheme != "http:" {
-        return Err(format!("“{url}”: only http and https addresses can be loaded"));
+        return Err(format!(
+            "“{url}”: only http and https addresses can be loaded"
+        ));
     }
     let name = parsed
         .pathname()

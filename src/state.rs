@@ -13,7 +13,8 @@ use pamela_core::Dataset;
 use std::collections::BTreeMap;
 
 /// The image host of the published dataset.
-pub const DEFAULT_IMAGE_BASE: &str = "https://huggingface.co/datasets/bethgelab/PAMELA/resolve/main/";
+pub const DEFAULT_IMAGE_BASE: &str =
+    "https://huggingface.co/datasets/bethgelab/PAMELA/resolve/main/";
 
 /// A filter by value names (tokens), independent of any dataset's dictionaries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -243,7 +244,9 @@ fn range_score(s: &str) -> Option<(u16, u16)> {
     let (a, b) = s.split_once('-')?;
     let p = |x: &str| -> Option<u16> {
         let v: f64 = x.trim().parse().ok()?;
-        (1.0..=5.0).contains(&v).then(|| (v * 1000.0).round() as u16)
+        (1.0..=5.0)
+            .contains(&v)
+            .then(|| (v * 1000.0).round() as u16)
     };
     let (a, b) = (p(a)?, p(b)?);
     (a <= b).then_some((a, b))
@@ -264,7 +267,10 @@ impl UiState {
             out.push((format!("{prefix}age"), format!("{a}-{b}")));
         }
         if let Some((a, b)) = spec.score {
-            out.push((format!("{prefix}score"), format!("{}-{}", fmt_score(a), fmt_score(b))));
+            out.push((
+                format!("{prefix}score"),
+                format!("{}-{}", fmt_score(a), fmt_score(b)),
+            ));
         }
         for (d, tokens) in &spec.sets {
             let v: Vec<String> = tokens.iter().map(|t| encode(t)).collect();
@@ -299,18 +305,46 @@ impl UiState {
             }
         };
         opt("bins", self.bins.to_string(), self.bins == d.bins);
-        opt("overall", (self.overall as u8).to_string(), self.overall == d.overall);
+        opt(
+            "overall",
+            (self.overall as u8).to_string(),
+            self.overall == d.overall,
+        );
         opt("sort", self.sort.token().into(), self.sort == d.sort);
-        opt("hrow", key_param(self.heat_row).into(), self.heat_row == d.heat_row);
-        opt("hcol", key_param(self.heat_col).into(), self.heat_col == d.heat_col);
+        opt(
+            "hrow",
+            key_param(self.heat_row).into(),
+            self.heat_row == d.heat_row,
+        );
+        opt(
+            "hcol",
+            key_param(self.heat_col).into(),
+            self.heat_col == d.heat_col,
+        );
         opt("minn", self.min_n.to_string(), self.min_n == d.min_n);
-        opt("cmp", key_param(self.compare_by).into(), self.compare_by == d.compare_by);
-        opt("imgs", order_token(self.images).into(), self.images == d.images);
-        opt("color", key_param(self.color_by).into(), self.color_by == d.color_by);
+        opt(
+            "cmp",
+            key_param(self.compare_by).into(),
+            self.compare_by == d.compare_by,
+        );
+        opt(
+            "imgs",
+            order_token(self.images).into(),
+            self.images == d.images,
+        );
+        opt(
+            "color",
+            key_param(self.color_by).into(),
+            self.color_by == d.color_by,
+        );
         if let Some(t) = self.thumbs {
             opt("thumbs", (t as u8).to_string(), false);
         }
-        opt("imgbase", encode(&self.image_base), self.image_base == d.image_base);
+        opt(
+            "imgbase",
+            encode(&self.image_base),
+            self.image_base == d.image_base,
+        );
         pairs
             .into_iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -468,7 +502,11 @@ pub fn valid_image_base(u: &str) -> bool {
 /// The full address of an image under a base (the record's `./images/x.png` joined to it).
 pub fn image_url(base: &str, path: &str) -> String {
     let path = path.trim_start_matches("./").trim_start_matches('/');
-    let base = if base.ends_with('/') { base.to_string() } else { format!("{base}/") };
+    let base = if base.ends_with('/') {
+        base.to_string()
+    } else {
+        format!("{base}/")
+    };
     base + &path
         .split('/')
         .map(|seg| encode(seg).replace('+', "%20"))
@@ -517,7 +555,10 @@ mod tests {
         let (back, notices) = UiState::from_query(&q);
         assert!(notices.is_empty(), "{notices:?}");
         assert_eq!(back, s, "{q}");
-        assert!(q.contains("nationality=United+States,Korea%2C+Republic+of"), "{q}");
+        assert!(
+            q.contains("nationality=United+States,Korea%2C+Republic+of"),
+            "{q}"
+        );
     }
 
     #[test]
@@ -526,18 +567,24 @@ mod tests {
             "?gender=female&age=99-12&bins=0&hrow=style&cmp=colour&nonsense=1&thumbs=yes\
              &imgbase=javascript:alert(1)&score=0-9&image=abc&sort=value&%ZZ=1&a.bins=3",
         );
-        assert_eq!(s.filter.values(Dim::Gender), Some(&["female".to_string()][..]));
+        assert_eq!(
+            s.filter.values(Dim::Gender),
+            Some(&["female".to_string()][..])
+        );
         assert_eq!(s.filter.age, None);
         assert_eq!(s.bins, 20);
         assert_eq!(s.heat_row, Key::AgeBin);
         assert_eq!(s.image_base, DEFAULT_IMAGE_BASE);
         assert_eq!(n.len(), 11, "{n:#?}");
-        assert!(n.iter().all(|m| m.starts_with("ignored the link parameter")));
+        assert!(n
+            .iter()
+            .all(|m| m.starts_with("ignored the link parameter")));
     }
 
     #[test]
     fn unknown_values_are_reported_when_resolved_against_the_data() {
-        let ds = pamela_core::bundle::decode(include_bytes!("../www/data/pamela-synthetic.pamb")).unwrap();
+        let ds = pamela_core::bundle::decode(include_bytes!("../www/data/pamela-synthetic.pamb"))
+            .unwrap();
         let mut spec = FilterSpec::default();
         spec.toggle(Dim::Gender, "female");
         spec.toggle(Dim::Gender, "robot");
@@ -547,7 +594,13 @@ mod tests {
         assert_eq!(f.set(Dim::Gender).map(|s| s.len()), Some(1));
         assert_eq!(f.set(Dim::Style).map(|s| s.len()), Some(1));
         assert_eq!(f.participant, None);
-        assert_eq!(dropped, vec!["gender “robot”".to_string(), "participant “p_nobody”".to_string()]);
+        assert_eq!(
+            dropped,
+            vec![
+                "gender “robot”".to_string(),
+                "participant “p_nobody”".to_string()
+            ]
+        );
         // A group name without a type selects the name under both types.
         let mut g = FilterSpec::default();
         g.only(Dim::Group, "landscape");
@@ -571,7 +624,10 @@ mod tests {
             image_url(DEFAULT_IMAGE_BASE, "./images/2f8e.png"),
             "https://huggingface.co/datasets/bethgelab/PAMELA/resolve/main/images/2f8e.png"
         );
-        assert_eq!(image_url("https://x.org/m", "images/a b.png"), "https://x.org/m/images/a%20b.png");
+        assert_eq!(
+            image_url("https://x.org/m", "images/a b.png"),
+            "https://x.org/m/images/a%20b.png"
+        );
         assert!(!valid_image_base("javascript:alert(1)"));
         assert!(!valid_image_base("http://evil.example/"));
         assert!(valid_image_base("https://mirror.example/pamela/"));

@@ -8,7 +8,10 @@ fn read(path: &str) -> String {
 
 fn locked_version(lock: &str, krate: &str) -> String {
     let needle = format!("name = \"{krate}\"\nversion = \"");
-    let at = lock.find(&needle).unwrap_or_else(|| panic!("{krate} not in Cargo.lock")) + needle.len();
+    let at = lock
+        .find(&needle)
+        .unwrap_or_else(|| panic!("{krate} not in Cargo.lock"))
+        + needle.len();
     lock[at..].split('"').next().unwrap().to_string()
 }
 
@@ -16,7 +19,10 @@ fn locked_version(lock: &str, krate: &str) -> String {
 fn trunk_uses_the_wasm_bindgen_of_the_lockfile() {
     let lock = read("Cargo.lock");
     let trunk = read("Trunk.toml");
-    let want = format!("wasm_bindgen = \"{}\"", locked_version(&lock, "wasm-bindgen"));
+    let want = format!(
+        "wasm_bindgen = \"{}\"",
+        locked_version(&lock, "wasm-bindgen")
+    );
     assert!(trunk.contains(&want), "Trunk.toml must pin {want}");
 }
 
@@ -24,7 +30,17 @@ fn trunk_uses_the_wasm_bindgen_of_the_lockfile() {
 fn trunk_uses_the_wasm_opt_that_npm_installs() {
     let pkg = read("package.json");
     let trunk = read("Trunk.toml");
-    let v = pkg.split("\"binaryen\": \"").nth(1).unwrap().split('.').next().unwrap().to_string();
-    assert!(trunk.contains(&format!("wasm_opt = \"version_{v}\"")), "Trunk.toml must pin wasm-opt {v}");
+    let v = pkg
+        .split("\"binaryen\": \"")
+        .nth(1)
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        trunk.contains(&format!("wasm_opt = \"version_{v}\"")),
+        "Trunk.toml must pin wasm-opt {v}"
+    );
     assert!(trunk.contains("offline = true"));
 }

@@ -36,34 +36,55 @@ pub fn category(k: usize) -> (&'static str, Shape) {
 
 /// SVG path of a marker of `shape` centred on (x, y) with radius r.
 pub fn marker_path(shape: Shape, x: f64, y: f64, r: f64) -> String {
+    // Written number by number with the fast fixed-point printer: hundreds of markers per redraw.
+    let mut d = String::with_capacity(48);
+    let mut put = |prefix: &str, v: f64| {
+        d.push_str(prefix);
+        super::format::fixed(&mut d, v, 1);
+    };
     match shape {
-        Shape::Circle => format!(
-            "M{:.1},{:.1}a{r:.1},{r:.1} 0 1,0 {:.1},0a{r:.1},{r:.1} 0 1,0 {:.1},0",
-            x - r,
-            y,
-            2.0 * r,
-            -2.0 * r
-        ),
+        Shape::Circle => {
+            put("M", x - r);
+            put(",", y);
+            put("a", r);
+            put(",", r);
+            put(" 0 1,0 ", 2.0 * r);
+            put(",0a", r);
+            put(",", r);
+            put(" 0 1,0 ", -2.0 * r);
+            d.push_str(",0");
+        }
         Shape::Square => {
             let s = r * 0.9;
-            format!("M{:.1},{:.1}h{:.1}v{:.1}h{:.1}z", x - s, y - s, 2.0 * s, 2.0 * s, -2.0 * s)
+            put("M", x - s);
+            put(",", y - s);
+            put("h", 2.0 * s);
+            put("v", 2.0 * s);
+            put("h", -2.0 * s);
+            d.push('z');
         }
-        Shape::Triangle => format!(
-            "M{x:.1},{:.1}L{:.1},{:.1}L{:.1},{:.1}z",
-            y - r * 1.1,
-            x + r,
-            y + r * 0.8,
-            x - r,
-            y + r * 0.8
-        ),
-        Shape::Diamond => format!(
-            "M{x:.1},{:.1}L{:.1},{y:.1}L{x:.1},{:.1}L{:.1},{y:.1}z",
-            y - r * 1.2,
-            x + r,
-            y + r * 1.2,
-            x - r
-        ),
+        Shape::Triangle => {
+            put("M", x);
+            put(",", y - r * 1.1);
+            put("L", x + r);
+            put(",", y + r * 0.8);
+            put("L", x - r);
+            put(",", y + r * 0.8);
+            d.push('z');
+        }
+        Shape::Diamond => {
+            put("M", x);
+            put(",", y - r * 1.2);
+            put("L", x + r);
+            put(",", y);
+            put("L", x);
+            put(",", y + r * 1.2);
+            put("L", x - r);
+            put(",", y);
+            d.push('z');
+        }
     }
+    d
 }
 
 /// Diverging fill for a difference: orange above zero, blue below (Okabe-Ito), with opacity
@@ -97,9 +118,17 @@ mod tests {
 
     #[test]
     fn markers_are_closed_paths() {
-        for s in [Shape::Circle, Shape::Square, Shape::Triangle, Shape::Diamond] {
+        assert_eq!(
+            marker_path(Shape::Circle, 10.0, 10.0, 4.0),
+            "M6.0,10.0a4.0,4.0 0 1,0 8.0,0a4.0,4.0 0 1,0 -8.0,0"
+        );
+        assert_eq!(
+            marker_path(Shape::Square, 10.0, 10.0, 5.0),
+            "M5.5,5.5h9.0v9.0h-9.0z"
+        );
+        for s in [Shape::Triangle, Shape::Diamond] {
             let p = marker_path(s, 10.0, 10.0, 4.0);
-            assert!(p.starts_with('M'), "{p}");
+            assert!(p.starts_with("M10.0,") && p.ends_with('z'), "{p}");
         }
     }
 }

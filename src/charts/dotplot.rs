@@ -78,12 +78,22 @@ mod tests {
     use super::*;
 
     fn row(v: f64, lo: f64, hi: f64) -> RowIn {
-        RowIn { label: "x".into(), value: v, lo, hi }
+        RowIn {
+            label: "x".into(),
+            value: v,
+            lo,
+            hi,
+        }
     }
 
     #[test]
     fn intervals_fit_inside_the_plot_in_order() {
-        let l = layout(&[row(3.0, 2.8, 3.2), row(3.5, 3.4, 3.6)], Some(3.1), 500.0, 120.0);
+        let l = layout(
+            &[row(3.0, 2.8, 3.2), row(3.5, 3.4, 3.6)],
+            Some(3.1),
+            500.0,
+            120.0,
+        );
         assert_eq!(l.rows.len(), 2);
         for r in &l.rows {
             assert!(l.plot.0 <= r.x_lo && r.x_lo <= r.x && r.x <= r.x_hi && r.x_hi <= l.plot.2);

@@ -2,9 +2,36 @@
 
 pub use pamela_core::export::thousands;
 
+/// `x` with `decimals` (0 to 4) decimals, by integer arithmetic: the charts print thousands of
+/// numbers per redraw, and float formatting is the slow part of that in wasm. Rounds halves
+/// away from zero.
+pub fn fixed(out: &mut String, x: f64, decimals: u32) {
+    use std::fmt::Write;
+    let scale = 10i64.pow(decimals.min(4));
+    let v = (x * scale as f64).round();
+    if !v.is_finite() || v.abs() > 9e15 {
+        let _ = write!(out, "{x:.*}", decimals as usize);
+        return;
+    }
+    let v = v as i64;
+    if v < 0 {
+        out.push('-');
+    }
+    let a = v.unsigned_abs();
+    let _ = write!(out, "{}", a / scale as u64);
+    if decimals > 0 {
+        let _ = write!(out, ".{:0w$}", a % scale as u64, w = decimals as usize);
+    }
+}
+
 /// A score or mean: two decimals.
 pub fn score(x: f64) -> String {
-    if x.is_finite() { format!("{x:.2}") } else { "–".into() }
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let mut s = String::with_capacity(6);
+    fixed(&mut s, x, 2);
+    s
 }
 
 /// A difference with its sign: "+0.12", "−0.08" (a true minus sign), "0.00".
@@ -12,19 +39,28 @@ pub fn signed(x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
-    let r = (x * 100.0).round() / 100.0;
+    let r = (x * 100.0).round();
+    let mut s = String::with_capacity(8);
     if r > 0.0 {
-        format!("+{r:.2}")
+        s.push('+');
     } else if r < 0.0 {
-        format!("−{:.2}", -r)
+        s.push('−');
     } else {
-        "0.00".into()
+        return "0.00".into();
     }
+    fixed(&mut s, x.abs(), 2);
+    s
 }
 
 /// "mean 3.21 (95% CI 3.15–3.27), n 4,210"
 pub fn mean_ci(mean: f64, lo: f64, hi: f64, n: u64) -> String {
-    format!("mean {} (95% CI {}–{}), n {}", score(mean), score(lo), score(hi), thousands(n))
+    format!(
+        "mean {} (95% CI {}–{}), n {}",
+        score(mean),
+        score(lo),
+        score(hi),
+        thousands(n)
+    )
 }
 
 /// Shortens a label to `max` characters with an ellipsis.
@@ -46,13 +82,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fixed_matches_the_standard_formatting() {
+        for &x in &[
+            0.0, 0.04, 0.05, 0.95, 1.005, 2.675, -0.04, -0.06, -1.25, 3.14159, 12345.678, -0.0,
+        ] {
+            for d in 0..=3u32 {
+                let mut s = String::new();
+                fixed(&mut s, x, d);
+                let want = format!("{:.*}", d as usize, x);
+                // Halves may round differently (away from zero vs to even); allow only that.
+                let close = (s.parse::<f64>().unwrap() - want.parse::<f64>().unwrap()).abs()
+                    <= 10f64.powi(-(d as i32)) + 1e-12;
+                assert!(close, "{x} with {d}: {s} vs {want}");
+            }
+        }
+        let mut s = String::new();
+        fixed(&mut s, -0.04, 1);
+        assert_eq!(s, "0.0");
+        s.clear();
+        fixed(&mut s, -0.06, 1);
+        assert_eq!(s, "-0.1");
+    }
+
+    #[test]
     fn numbers_print_as_expected() {
         assert_eq!(score(3.2149), "3.21");
         assert_eq!(score(f64::NAN), "–");
         assert_eq!(signed(0.123), "+0.12");
         assert_eq!(signed(-0.081), "−0.08");
         assert_eq!(signed(-0.001), "0.00");
-        assert_eq!(mean_ci(3.21, 3.15, 3.27, 4210), "mean 3.21 (95% CI 3.15–3.27), n 4,210");
+        assert_eq!(
+            mean_ci(3.21, 3.15, 3.27, 4210),
+            "mean 3.21 (95% CI 3.15–3.27), n 4,210"
+        );
         assert_eq!(clip("flower painting", 8), "flower …");
         assert_eq!(humanize("Art_Nouveau_Modern"), "Art Nouveau Modern");
     }

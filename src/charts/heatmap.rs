@@ -87,7 +87,10 @@ mod tests {
         let cells = [
             CellIn { n: 100, diff: 0.3 },
             CellIn { n: 5, diff: 1.5 },
-            CellIn { n: 0, diff: f64::NAN },
+            CellIn {
+                n: 0,
+                diff: f64::NAN,
+            },
             CellIn { n: 40, diff: -0.15 },
         ];
         let l = layout(&cells, 2, 2, 30, 100.0);

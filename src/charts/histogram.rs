@@ -35,7 +35,11 @@ pub fn edges(bins: usize) -> Vec<(u16, u16)> {
     (0..bins)
         .map(|k| {
             let lo = 1000 + (4000 * k).div_ceil(bins) as u16;
-            let hi = if k + 1 == bins { 5000 } else { 1000 + ((4000 * (k + 1)).div_ceil(bins) - 1) as u16 };
+            let hi = if k + 1 == bins {
+                5000
+            } else {
+                1000 + ((4000 * (k + 1)).div_ceil(bins) - 1) as u16
+            };
             (lo, hi)
         })
         .collect()
@@ -58,7 +62,12 @@ pub fn layout(
     let max_share = counts
         .iter()
         .map(|&c| share(c, total))
-        .chain(reference.into_iter().flatten().map(|&c| share(c, ref_total)))
+        .chain(
+            reference
+                .into_iter()
+                .flatten()
+                .map(|&c| share(c, ref_total)),
+        )
         .fold(0.0f64, f64::max)
         .max(0.01);
     let x = Linear::new((1.0, 5.0), (plot.0, plot.2));
@@ -138,18 +147,31 @@ mod tests {
         for v in 0..=4000usize {
             let k = (v * 7 / 4000).min(6);
             let m = v as u16 + 1000;
-            assert!(e[k].0 <= m && m <= e[k].1, "score {m} in bin {k}: {:?}", e[k]);
+            assert!(
+                e[k].0 <= m && m <= e[k].1,
+                "score {m} in bin {k}: {:?}",
+                e[k]
+            );
         }
     }
 
     #[test]
     fn bars_show_shares_and_the_selected_range() {
-        let l = layout(&[1, 3, 0, 0], Some(&[10, 10, 10, 10]), Some((2000, 3999)), 400.0, 200.0);
+        let l = layout(
+            &[1, 3, 0, 0],
+            Some(&[10, 10, 10, 10]),
+            Some((2000, 3999)),
+            400.0,
+            200.0,
+        );
         assert_eq!(l.bars.len(), 4);
         assert_eq!(l.bars[1].share, 0.75);
         assert!(l.bars[1].h > l.bars[0].h);
         assert_eq!(l.bars[2].h, 0.0);
-        assert_eq!(l.bars.iter().map(|b| b.selected).collect::<Vec<_>>(), [false, true, true, false]);
+        assert_eq!(
+            l.bars.iter().map(|b| b.selected).collect::<Vec<_>>(),
+            [false, true, true, false]
+        );
         assert!(l.reference.starts_with('M') && l.reference.contains('H'));
         assert_eq!(l.x_ticks.len(), 5);
     }

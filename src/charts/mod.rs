@@ -6,7 +6,10 @@ pub mod dotplot;
 pub mod format;
 pub mod heatmap;
 pub mod histogram;
+pub mod patch;
+pub mod render;
 pub mod scale;
 pub mod scatter;
+pub mod svg;
 
 pub use scale::{Band, Linear};

@@ -19,7 +19,12 @@ impl Linear {
             d0 -= 0.5;
             d1 += 0.5;
         }
-        Linear { d0, d1, r0: range.0, r1: range.1 }
+        Linear {
+            d0,
+            d1,
+            r0: range.0,
+            r1: range.1,
+        }
     }
 
     pub fn map(&self, x: f64) -> f64 {
@@ -28,7 +33,11 @@ impl Linear {
 
     /// Maps and clamps into the range (for values outside the domain).
     pub fn map_clamped(&self, x: f64) -> f64 {
-        let (lo, hi) = if self.r0 <= self.r1 { (self.r0, self.r1) } else { (self.r1, self.r0) };
+        let (lo, hi) = if self.r0 <= self.r1 {
+            (self.r0, self.r1)
+        } else {
+            (self.r1, self.r0)
+        };
         self.map(x).clamp(lo, hi)
     }
 
@@ -56,7 +65,13 @@ pub fn nice_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     // Below 1, divide by a whole power of ten so that 3 x 0.1 prints as 0.3.
     let inv = (1.0 / mag).round();
     (first..=last)
-        .map(|k| if mag < 1.0 { k as f64 * m / inv } else { k as f64 * step })
+        .map(|k| {
+            if mag < 1.0 {
+                k as f64 * m / inv
+            } else {
+                k as f64 * step
+            }
+        })
         .collect()
 }
 
@@ -113,14 +128,26 @@ mod tests {
     fn ticks_are_round_and_inside_the_domain() {
         assert_eq!(nice_ticks(1.0, 5.0, 4), vec![1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(nice_ticks(0.0, 1234.0, 5), vec![0.0, 500.0, 1000.0]);
-        assert_eq!(nice_ticks(-0.3, 0.3, 6), vec![-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3]);
+        assert_eq!(
+            nice_ticks(-0.3, 0.3, 6),
+            vec![-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3]
+        );
         let t = nice_ticks(0.0, 0.7, 7);
-        assert!(t.iter().all(|v| (v * 10.0 - (v * 10.0).round()).abs() < 1e-12), "{t:?}");
+        assert!(
+            t.iter()
+                .all(|v| (v * 10.0 - (v * 10.0).round()).abs() < 1e-12),
+            "{t:?}"
+        );
     }
 
     #[test]
     fn bands_split_the_range_evenly() {
-        let b = Band { n: 4, r0: 0.0, r1: 400.0, padding: 0.2 };
+        let b = Band {
+            n: 4,
+            r0: 0.0,
+            r1: 400.0,
+            padding: 0.2,
+        };
         assert_eq!(b.step(), 100.0);
         assert_eq!(b.start(0), 10.0);
         assert_eq!(b.width(), 80.0);

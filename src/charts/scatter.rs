@@ -14,18 +14,34 @@ pub struct Layout {
 pub fn layout(xy: &[(f64, f64)], width: f64, height: f64) -> Layout {
     let plot = (48.0, 10.0, width - 12.0, height - 34.0);
     let ext = |f: fn(&(f64, f64)) -> f64| {
-        xy.iter().map(f).filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)))
+        xy.iter()
+            .map(f)
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            })
     };
     let (x0, x1) = ext(|p| p.0);
     let (y0, y1) = ext(|p| p.1);
-    let (x0, x1) = if x0.is_finite() { (x0.min(0.0), x1.max(0.0)) } else { (-1.0, 1.0) };
-    let (y0, y1) = if y0.is_finite() { (0.0f64.min(y0), y1) } else { (0.0, 1.0) };
+    let (x0, x1) = if x0.is_finite() {
+        (x0.min(0.0), x1.max(0.0))
+    } else {
+        (-1.0, 1.0)
+    };
+    let (y0, y1) = if y0.is_finite() {
+        (0.0f64.min(y0), y1)
+    } else {
+        (0.0, 1.0)
+    };
     let px = (x1 - x0) * 0.06 + 0.01;
     let py = (y1 - y0) * 0.06 + 0.01;
     let x = Linear::new((x0 - px, x1 + px), (plot.0, plot.2));
     let y = Linear::new((y0, y1 + py), (plot.3, plot.1));
     Layout {
-        points: xy.iter().map(|&(a, b)| (x.map(a), y.map(if b.is_finite() { b } else { 0.0 }))).collect(),
+        points: xy
+            .iter()
+            .map(|&(a, b)| (x.map(a), y.map(if b.is_finite() { b } else { 0.0 })))
+            .collect(),
         x_ticks: x.ticks(6).into_iter().map(|t| (x.map(t), t)).collect(),
         y_ticks: y.ticks(4).into_iter().map(|t| (y.map(t), t)).collect(),
         zero_x: x.map(0.0),

@@ -6,7 +6,13 @@ use leptos::prelude::*;
 #[component]
 pub fn About() -> impl IntoView {
     let ctx = use_ctx();
-    let provenance = move || ctx.data.with(|d| d.as_ref().map(|d| d.ds.source.provenance.clone()).unwrap_or_default());
+    let provenance = move || {
+        ctx.data.with(|d| {
+            d.as_ref()
+                .map(|d| d.ds.source.provenance.clone())
+                .unwrap_or_default()
+        })
+    };
     view! {
         <section id="about" class="about" aria-labelledby="about-title">
             <h2 id="about-title">"About"</h2>

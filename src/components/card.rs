@@ -24,7 +24,9 @@ pub fn Card(
     let csv = move |_| {
         let t = table.get_untracked();
         let text = pamela_core::export::csv(&t.header, &t.rows);
-        if let Err(e) = crate::dom::download(&format!("pamela-{id}.csv"), "text/csv", text.as_bytes()) {
+        if let Err(e) =
+            crate::dom::download(&format!("pamela-{id}.csv"), "text/csv", text.as_bytes())
+        {
             fail("CSV export", e);
         }
     };
@@ -39,6 +41,8 @@ pub fn Card(
         }
     };
     let title_id = format!("{id}-title");
+    // The table is built only while it is open: hidden tables would be rebuilt on every change.
+    let table_open = RwSignal::new(false);
     let labelled_by = title_id.clone();
     view! {
         <section class="card" id=id aria-labelledby=labelled_by>
@@ -52,9 +56,14 @@ pub fn Card(
             </header>
             {children()}
             <p class="detail" aria-live="polite">{move || detail.get()}</p>
-            <details class="table-alt">
+            <details class="table-alt" on:toggle=move |ev| {
+                let open = ev.target()
+                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlDetailsElement>(t).ok())
+                    .is_some_and(|d| d.open());
+                table_open.set(open);
+            }>
                 <summary>"Table of these numbers"</summary>
-                <DataTable data=table/>
+                {move || table_open.get().then(|| view! { <DataTable data=table/> })}
             </details>
         </section>
     }

@@ -25,12 +25,18 @@ pub fn Chips() -> impl IntoView {
             out.push((Part::Age, format!("age {a}–{b}")));
         }
         if let Some((a, b)) = f.score {
-            out.push((Part::Score, format!("score {:.2}–{:.2}", a as f64 / 1000.0, b as f64 / 1000.0)));
+            out.push((
+                Part::Score,
+                format!("score {:.2}–{:.2}", a as f64 / 1000.0, b as f64 / 1000.0),
+            ));
         }
         for (d, tokens) in &f.sets {
             for t in tokens {
                 let name = d.key().title().to_lowercase();
-                out.push((Part::Value(*d, t.clone()), format!("{name}: {}", humanize(t))));
+                out.push((
+                    Part::Value(*d, t.clone()),
+                    format!("{name}: {}", humanize(t)),
+                ));
             }
         }
         if let Some(p) = &f.participant {

@@ -3,12 +3,14 @@
 
 use crate::app::use_ctx;
 use crate::charts::dotplot::{self, RowIn};
-use crate::charts::format::{clip, score, signed, thousands};
-use crate::components::card::{on_activate, Card, TableData};
+use crate::charts::format::{score, signed, thousands};
+use crate::charts::render::{self, DotOpts, DotRow, Mark};
+use crate::components::card::{Card, TableData};
+use crate::components::chart_svg::ChartSvg;
 use crate::components::filters::{value_label, FilterPanel, Target};
 use crate::state::{FilterSpec, COMPARE_BY};
 use leptos::prelude::*;
-use pamela_core::query::{self, Compiled, CohortRow};
+use pamela_core::query::{self, CohortRow, Compiled};
 use pamela_core::{Dim, Key};
 
 const W: f64 = 560.0;
@@ -21,7 +23,11 @@ pub fn describe(spec: &FilterSpec) -> String {
         parts.push(format!("age {a}–{b}"));
     }
     for (d, v) in &spec.sets {
-        parts.push(format!("{} {}", d.key().title().to_lowercase(), v.join(" or ")));
+        parts.push(format!(
+            "{} {}",
+            d.key().title().to_lowercase(),
+            v.join(" or ")
+        ));
     }
     if let Some(p) = &spec.participant {
         parts.push(format!("participant {p}"));
@@ -70,18 +76,33 @@ pub fn Cohorts() -> impl IntoView {
         let fa = main.overlay(&a.resolve(&d.ds).0);
         let fb = main.overlay(&b.resolve(&d.ds).0);
         let key = by.get();
-        let rows = query::compare(&d.ds, &Compiled::new(&d.ds, &fa), &Compiled::new(&d.ds, &fb), key);
+        let rows = query::compare(
+            &d.ds,
+            &Compiled::new(&d.ds, &fa),
+            &Compiled::new(&d.ds, &fb),
+            key,
+        );
         let domain = key.domain(&d.ds) as u32;
-        let labelled: Vec<(String, String, CohortRow)> = rows
-            .into_iter()
-            .map(|r| {
-                if r.value == domain {
-                    ("all".to_string(), "All selected".to_string(), r)
-                } else {
-                    (key.token(&d.ds, r.value), value_label(key, &d.ds, r.value), r)
-                }
-            })
-            .collect();
+        // The overall row, then every value (empty ones too: a stable chart redraws as a patch).
+        let empty = pamela_core::Acc::default().summary();
+        let mut labelled: Vec<(String, String, CohortRow)> =
+            Vec::with_capacity(domain as usize + 1);
+        if let Some(all) = rows.iter().find(|r| r.value == domain) {
+            labelled.push(("all".to_string(), "All selected".to_string(), *all));
+        }
+        for v in 0..domain {
+            let r = rows
+                .iter()
+                .find(|r| r.value == v)
+                .copied()
+                .unwrap_or(CohortRow {
+                    value: v,
+                    a: empty,
+                    b: empty,
+                    diff: None,
+                });
+            labelled.push((key.token(&d.ds, v), value_label(key, &d.ds, v), r));
+        }
         Some(labelled)
     });
     let layout = Memo::new(move |_| {
@@ -90,8 +111,18 @@ pub fn Cohorts() -> impl IntoView {
                 let ins: Vec<RowIn> = rows
                     .iter()
                     .map(|(_, label, r)| match r.diff {
-                        Some(d) => RowIn { label: label.clone(), value: d.diff, lo: d.lo, hi: d.hi },
-                        None => RowIn { label: label.clone(), value: f64::NAN, lo: f64::NAN, hi: f64::NAN },
+                        Some(d) => RowIn {
+                            label: label.clone(),
+                            value: d.diff,
+                            lo: d.lo,
+                            hi: d.hi,
+                        },
+                        None => RowIn {
+                            label: label.clone(),
+                            value: f64::NAN,
+                            lo: f64::NAN,
+                            hi: f64::NAN,
+                        },
                     })
                     .collect();
                 dotplot::layout(&ins, Some(0.0), W, LABEL_W)
@@ -99,33 +130,51 @@ pub fn Cohorts() -> impl IntoView {
         })
     });
     let table = Memo::new(move |_| TableData {
-        header: [by.get().title(), "A mean", "A n", "B mean", "B n", "A − B", "95% CI low", "95% CI high"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            by.get().title(),
+            "A mean",
+            "A n",
+            "B mean",
+            "B n",
+            "A − B",
+            "95% CI low",
+            "95% CI high",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: result.with(|r| {
             r.as_ref().map_or(Vec::new(), |rows| {
                 rows.iter()
                     .map(|(_, label, r)| {
-                        let (d, lo, hi) = r.diff.map_or((String::new(), String::new(), String::new()), |d| (signed(d.diff), score(d.lo), score(d.hi)));
-                        vec![label.clone(), score(r.a.mean), r.a.n.to_string(), score(r.b.mean), r.b.n.to_string(), d, lo, hi]
+                        let (d, lo, hi) = r
+                            .diff
+                            .map_or((String::new(), String::new(), String::new()), |d| {
+                                (signed(d.diff), score(d.lo), score(d.hi))
+                            });
+                        vec![
+                            label.clone(),
+                            score(r.a.mean),
+                            r.a.n.to_string(),
+                            score(r.b.mean),
+                            r.b.n.to_string(),
+                            d,
+                            lo,
+                            hi,
+                        ]
                     })
                     .collect()
             })
         }),
     });
-    let marks = move || {
-        let (Some(rows), Some(l)) = (result.get(), layout.get()) else { return None };
+    let markup = Memo::new(move |_| {
+        let (Some(rows), Some(l)) = (result.get(), layout.get()) else {
+            return Vec::new();
+        };
         let dim = by.get().dim();
-        Some(view! {
-            <g class="axis">
-                {l.x_ticks.iter().map(|(x, t)| view! {
-                    <line class="grid" x1=*x x2=*x y1=l.plot.1 y2=l.plot.3></line>
-                    <text class="tick" x=*x y=l.plot.3 + 16.0 text-anchor="middle">{signed(*t)}</text>
-                }).collect_view()}
-                {l.reference_x.map(|x| view! { <line class="zero-line" x1=x x2=x y1=l.plot.1 y2=l.plot.3></line> })}
-                <text class="axis-title" x=(l.plot.0 + l.plot.2) / 2.0 y=l.height - 2.0 text-anchor="middle">"A − B (score points)"</text>
-            </g>
-            {rows.into_iter().zip(l.rows.iter().cloned()).enumerate().map(|(k, ((token, label, r), g))| {
+        let dots: Vec<DotRow> = rows
+            .iter()
+            .enumerate()
+            .map(|(k, (_, label, r))| {
                 let text = match r.diff {
                     Some(d) => format!(
                         "{label}: A − B = {} (95% CI {} to {}){}; A mean {} (n {}), B mean {} (n {})",
@@ -134,36 +183,37 @@ pub fn Cohorts() -> impl IntoView {
                         score(r.a.mean), thousands(r.a.n), score(r.b.mean), thousands(r.b.n)),
                     None => format!("{label}: too few ratings to compare (A n {}, B n {})", thousands(r.a.n), thousands(r.b.n)),
                 };
-                let clear = r.diff.is_some_and(|d| d.excludes_zero());
-                let clickable = dim.is_some() && k > 0;
-                let mid = format!("cohort-m{k}");
-                let mid2 = mid.clone();
-                let t2 = text.clone();
-                let tok2 = token.clone();
-                let click = move || if let (Some(d), true) = (dim, clickable) { ctx.click_filter(d, &tok2) };
-                let click2 = click.clone();
-                view! {
-                    <g id=mid class="row mark" tabindex="0" role=if clickable { "button" } else { "img" }
-                        aria-label=if clickable { format!("{text}. Press Enter to filter to it.") } else { text.clone() }
-                        on:click=move |_| click()
-                        on:keydown=on_activate(move || { click2(); crate::dom::refocus(&mid2); })
-                        on:focus=move |_| detail.set(t2.clone())
-                        on:mouseenter={let t = text.clone(); move |_| detail.set(t.clone())}>
-                        <title>{text.clone()}</title>
-                        <rect class="hit" x="0" y=g.y - l.row_h / 2.0 width=W height=l.row_h></rect>
-                        <text class="row-label" class:strong=k == 0 x=LABEL_W - 8.0 y=g.y text-anchor="end" dominant-baseline="middle">{clip(&label, 26)}</text>
-                        {r.diff.map(|_| view! {
-                            <line class="ci" x1=g.x_lo x2=g.x_hi y1=g.y y2=g.y></line>
-                            <circle class="dot" class:hollow=!clear cx=g.x cy=g.y r="4.5"></circle>
-                        })}
-                        <text class="row-n" x=l.plot.2 + 6.0 y=g.y dominant-baseline="middle">
-                            {r.diff.map_or("–".to_string(), |d| signed(d.diff))}
-                        </text>
-                    </g>
+                DotRow {
+                    mark: Mark { label: text, on: false, clickable: dim.is_some() && k > 0 },
+                    label: label.clone(),
+                    right: r.diff.map_or("–".to_string(), |d| signed(d.diff)),
+                    strong: k == 0,
+                    hollow: r.diff.is_some_and(|d| !d.excludes_zero()),
+                    missing: r.diff.is_none(),
                 }
-            }).collect_view()}
-        })
-    };
+            })
+            .collect();
+        let o = DotOpts {
+            id_prefix: "cohort",
+            width: W,
+            label_w: LABEL_W,
+            tick: signed,
+            reference_label: None,
+            axis_title: Some("A − B (score points)"),
+            reference_class: "zero-line",
+        };
+        render::dot_rows(&l, &dots, &o)
+    });
+    let activate = Callback::new(move |k: usize| {
+        if k == 0 {
+            return; // the overall row
+        }
+        let token =
+            result.with_untracked(|r| r.as_ref().and_then(|rows| rows.get(k).map(|x| x.0.clone())));
+        if let (Some(d), Some(t)) = (by.get_untracked().dim(), token) {
+            ctx.click_filter(d, &t);
+        }
+    });
     let height = move || layout.with(|l| l.as_ref().map_or(60.0, |l| l.height));
     let apply = move |name: &'static str| {
         let (a, b) = preset(name);
@@ -188,21 +238,32 @@ pub fn Cohorts() -> impl IntoView {
                 </label>
             </div>
             <div class="cohort-defs">
-                <details class="cohort" data-cohort="a">
-                    <summary><span class="tag tag-a">"A"</span>" " {move || describe(&specs.get().0)}</summary>
-                    <FilterPanel target=Target::CohortA/>
-                </details>
-                <details class="cohort" data-cohort="b">
-                    <summary><span class="tag tag-b">"B"</span>" " {move || describe(&specs.get().1)}</summary>
-                    <FilterPanel target=Target::CohortB/>
-                </details>
+                <CohortEditor target=Target::CohortA tag="A" summary=Signal::derive(move || describe(&specs.get().0))/>
+                <CohortEditor target=Target::CohortB tag="B" summary=Signal::derive(move || describe(&specs.get().1))/>
             </div>
             <p class="note muted">"Both cohorts are taken within the current selection; a cohort's own choices replace \
                 the selection's on the same dimension. Filled dots: the 95% interval excludes zero."</p>
-            <svg class="chart" viewBox=move || format!("0 0 {W} {:.0}", height()) role="group"
-                aria-label="Difference of cohort means with 95% intervals; rows are focusable">
-                {marks}
-            </svg>
+            <ChartSvg view_box=Signal::derive(move || format!("0 0 {W} {:.0}", height())) markup=markup detail=detail
+                activate=activate label="Difference of cohort means with 95% intervals"/>
         </Card>
+    }
+}
+
+/// One cohort's definition, folded; its filter panel exists only while unfolded (a hidden
+/// panel would otherwise be kept up to date on every change).
+#[component]
+fn CohortEditor(target: Target, tag: &'static str, summary: Signal<String>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let class = if tag == "A" { "tag tag-a" } else { "tag tag-b" };
+    view! {
+        <details class="cohort" data-cohort=tag.to_lowercase() on:toggle=move |ev| {
+            let now = ev.target()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlDetailsElement>(t).ok())
+                .is_some_and(|d| d.open());
+            open.set(now);
+        }>
+            <summary><span class=class>{tag}</span>" " {move || summary.get()}</summary>
+            {move || open.get().then(|| view! { <FilterPanel target=target/> })}
+        </details>
     }
 }

@@ -4,7 +4,9 @@
 use crate::app::use_ctx;
 use crate::charts::format::{mean_ci, score, thousands};
 use crate::charts::histogram;
-use crate::components::card::{on_activate, Card, TableData};
+use crate::charts::render::{self, Mark};
+use crate::components::card::{Card, TableData};
+use crate::components::chart_svg::ChartSvg;
 use leptos::prelude::*;
 use pamela_core::query;
 use pamela_core::{Dim, Label};
@@ -27,15 +29,50 @@ pub fn Distribution() -> impl IntoView {
         let counts = query::histogram(&ov.score_facet, b);
         let reference = overall_on
             .get()
-            .then(|| ctx.data.with(|d| d.as_ref().map(|d| query::histogram(&d.overall.score_counts, b))))
+            .then(|| {
+                ctx.data.with(|d| {
+                    d.as_ref()
+                        .map(|d| query::histogram(&d.overall.score_counts, b))
+                })
+            })
             .flatten();
         Some((counts, reference))
     });
     let layout = Memo::new(move |_| {
-        hist.get().map(|(c, r)| histogram::layout(&c, r.as_deref(), range.get(), W, H))
+        hist.get()
+            .map(|(c, r)| histogram::layout(&c, r.as_deref(), range.get(), W, H))
+    });
+    let markup = Memo::new(move |_| {
+        let Some(l) = layout.get() else {
+            return Vec::new();
+        };
+        let outside = range.get().is_some();
+        let marks: Vec<Mark> = l
+            .bars
+            .iter()
+            .map(|b| Mark {
+                label: format!(
+                    "scores {:.2}–{:.2}: {} ratings ({:.1}% of the selection){}",
+                    b.lo as f64 / 1000.0,
+                    b.hi as f64 / 1000.0,
+                    thousands(b.count),
+                    b.share * 100.0,
+                    if outside && !b.selected {
+                        ", outside the score filter"
+                    } else {
+                        ""
+                    }
+                ),
+                on: outside && b.selected,
+                clickable: true,
+            })
+            .collect();
+        render::histogram(&l, &marks, H)
     });
     let table = Memo::new(move |_| {
-        let Some(l) = layout.get() else { return TableData::default() };
+        let Some(l) = layout.get() else {
+            return TableData::default();
+        };
         let reference = hist.with(|h| h.as_ref().and_then(|h| h.1.clone()));
         let ref_total: u64 = reference.as_ref().map_or(0, |r| r.iter().sum());
         let mut header = vec!["score bin".to_string(), "ratings".into(), "share".into()];
@@ -53,7 +90,14 @@ pub fn Distribution() -> impl IntoView {
                     format!("{:.4}", b.share),
                 ];
                 if let Some(rf) = &reference {
-                    r.push(format!("{:.4}", if ref_total > 0 { rf[k] as f64 / ref_total as f64 } else { 0.0 }));
+                    r.push(format!(
+                        "{:.4}",
+                        if ref_total > 0 {
+                            rf[k] as f64 / ref_total as f64
+                        } else {
+                            0.0
+                        }
+                    ));
                 }
                 r
             })
@@ -65,49 +109,29 @@ pub fn Distribution() -> impl IntoView {
             o.as_ref().map(|o| {
                 let s = o.total.summary();
                 let median = pamela_core::stats::median_from_counts(&o.score_counts);
-                format!("{}; sd {}; median {}", mean_ci(s.mean, s.lo, s.hi, s.n), score(s.sd), score(median))
+                format!(
+                    "{}; sd {}; median {}",
+                    mean_ci(s.mean, s.lo, s.hi, s.n),
+                    score(s.sd),
+                    score(median)
+                )
             })
         })
     };
-    let set_range = move |lo: u16, hi: u16| {
+    let activate = Callback::new(move |k: usize| {
+        let Some((lo, hi)) =
+            layout.with_untracked(|l| l.as_ref().and_then(|l| l.bars.get(k).map(|b| (b.lo, b.hi))))
+        else {
+            return;
+        };
         ctx.edit_filter(|f| {
-            f.score = if f.score == Some((lo, hi)) { None } else { Some((lo, hi)) };
-        })
-    };
-    let bars = move || {
-        layout.get().map(|l| {
-            l.bars
-                .into_iter()
-                .enumerate()
-                .map(|(k, b)| {
-                    let text = format!(
-                        "scores {:.2}–{:.2}: {} ratings ({:.1}% of the selection){}",
-                        b.lo as f64 / 1000.0,
-                        b.hi as f64 / 1000.0,
-                        thousands(b.count),
-                        b.share * 100.0,
-                        if range.get_untracked().is_some() && !b.selected { ", outside the score filter" } else { "" }
-                    );
-                    let (lo, hi) = (b.lo, b.hi);
-                    let t2 = text.clone();
-                    let id = format!("dist-bar-{k}");
-                    let id2 = id.clone();
-                    view! {
-                        <rect id=id class="bar mark" class:unselected=!b.selected
-                            x=format!("{:.1}", b.x) y=format!("{:.1}", b.y)
-                            width=format!("{:.1}", b.w) height=format!("{:.1}", b.h.max(0.0))
-                            tabindex="0" role="button" aria-label=format!("{text}. Press Enter to filter to this score range.")
-                            on:click=move |_| set_range(lo, hi)
-                            on:keydown=on_activate(move || { set_range(lo, hi); crate::dom::refocus(&id2); })
-                            on:focus=move |_| detail.set(t2.clone())
-                            on:mouseenter={let t = text.clone(); move |_| detail.set(t.clone())}>
-                            <title>{text.clone()}</title>
-                        </rect>
-                    }
-                })
-                .collect_view()
-        })
-    };
+            f.score = if f.score == Some((lo, hi)) {
+                None
+            } else {
+                Some((lo, hi))
+            }
+        });
+    });
     let labels = move || {
         ctx.overview.with(|o| {
             o.as_ref().map(|o| {
@@ -120,14 +144,13 @@ pub fn Distribution() -> impl IntoView {
                         let n = counts[l.index() as usize];
                         let name = l.name();
                         let on = selected.iter().any(|s| s == name);
-                        let text = format!("label {name}: {} ratings", thousands(n));
                         let w = 100.0 * n as f64 / max;
                         let id = format!("dist-label-{name}");
                         let id2 = id.clone();
                         view! {
                             <li>
                                 <button type="button" id=id class="label-bar" aria-pressed=on.to_string()
-                                    title=text.clone()
+                                    title=format!("label {name}: {} ratings", thousands(n))
                                     on:click=move |_| { ctx.click_filter(Dim::Label, name); crate::dom::refocus(&id2); }>
                                     <span class="label-name">{name}</span>
                                     <span class="label-track"><span class="label-fill" style=format!("width:{w:.1}%")></span></span>
@@ -141,7 +164,7 @@ pub fn Distribution() -> impl IntoView {
         })
     };
     Effect::new(move |_| {
-        if layout.with(|l| l.is_some()) {
+        if markup.with(|m| !m.is_empty()) {
             crate::perf::mark_once("pamela:first-chart");
         }
     });
@@ -165,26 +188,8 @@ pub fn Distribution() -> impl IntoView {
                 </label>
             </div>
             <p class="summary">{summary}</p>
-            <svg class="chart" viewBox=format!("0 0 {W} {H}") role="group"
-                aria-label="Histogram of scores in the selection; bars are focusable">
-                {move || layout.get().map(|l| view! {
-                    <g class="axis">
-                        {l.y_ticks.iter().map(|(y, t)| view! {
-                            <line class="grid" x1=l.plot.0 x2=l.plot.2 y1=*y y2=*y></line>
-                            <text x=l.plot.0 - 6.0 y=*y class="tick" text-anchor="end" dominant-baseline="middle">{t.clone()}</text>
-                        }).collect_view()}
-                        {l.x_ticks.iter().map(|(x, t)| view! {
-                            <text x=*x y=l.plot.3 + 16.0 class="tick" text-anchor="middle">{t.clone()}</text>
-                        }).collect_view()}
-                        <text x=(l.plot.0 + l.plot.2) / 2.0 y=H - 2.0 class="axis-title" text-anchor="middle">"score"</text>
-                    </g>
-                })}
-                <g class="bars">{bars}</g>
-                {move || layout.get().map(|l| view! {
-                    <path class="reference" d=l.reference></path>
-                    <line class="baseline" x1=l.plot.0 x2=l.plot.2 y1=l.plot.3 y2=l.plot.3></line>
-                })}
-            </svg>
+            <ChartSvg view_box=format!("0 0 {W} {H}") markup=markup detail=detail activate=activate
+                label="Histogram of scores in the selection; a bar sets the score filter"/>
             <p class="legend">
                 <span class="key key-bar"></span>" selection (share per bin)"
                 {move || overall_on.get().then(|| view! { <span class="key key-ref"></span>" all ratings" })}

@@ -59,7 +59,10 @@ pub fn FilterPanel(target: Target) -> impl IntoView {
         .into_iter()
         .map(|d| view! { <FacetGroup dim=d target=target/> })
         .collect_view();
-    let clear_all = move |_| ctx.ui.update(|u| *target.spec_mut(u) = FilterSpec::default());
+    let clear_all = move |_| {
+        ctx.ui
+            .update(|u| *target.spec_mut(u) = FilterSpec::default())
+    };
     view! {
         <div class="filter-panel" data-target=target.prefix()>
             <AgeRange target=target/>
@@ -95,7 +98,10 @@ fn options(d: Dim, ds: &pamela_core::Dataset) -> Vec<(u32, String, String)> {
 fn FacetGroup(dim: Dim, target: Target) -> impl IntoView {
     let ctx = use_ctx();
     let search = RwSignal::new(String::new());
-    let all = Memo::new(move |_| ctx.data.with(|d| d.as_ref().map(|d| options(dim, &d.ds)).unwrap_or_default()));
+    let all = Memo::new(move |_| {
+        ctx.data
+            .with(|d| d.as_ref().map(|d| options(dim, &d.ds)).unwrap_or_default())
+    });
     let shown = Memo::new(move |_| {
         let q = search.get().to_lowercase();
         all.get()
@@ -103,7 +109,18 @@ fn FacetGroup(dim: Dim, target: Target) -> impl IntoView {
             .filter(|(_, _, label)| q.is_empty() || label.to_lowercase().contains(&q))
             .collect::<Vec<_>>()
     });
-    let active = move || ctx.ui.with(|u| target.spec(u).values(dim).map_or(0, |v| v.len()));
+    // This dimension's chosen values: options re-check only when these change, not on every
+    // change of the state.
+    let chosen = Memo::new(move |_| {
+        ctx.ui.with(|u| {
+            target
+                .spec(u)
+                .values(dim)
+                .map(|v| v.to_vec())
+                .unwrap_or_default()
+        })
+    });
+    let active = move || chosen.with(|v| v.len());
     let id = format!("{}-{}", target.prefix(), dim.name());
     let title = dim.key().title();
     let clear = move |_| ctx.ui.update(|u| target.spec_mut(u).clear(dim));
@@ -121,7 +138,7 @@ fn FacetGroup(dim: Dim, target: Target) -> impl IntoView {
             })}
             <ul class=if searchable(dim) { "options scroll" } else { "options" }>
                 <For each=move || shown.get() key=|o| o.0 let:o>
-                    <FacetOption dim=dim target=target value=o.0 token=o.1 label=o.2/>
+                    <FacetOption dim=dim target=target value=o.0 token=o.1 label=o.2 chosen=chosen/>
                 </For>
             </ul>
             {move || (shown.with(|s| s.is_empty()) && !search.get().is_empty()).then(|| view! { <p class="muted">"No match."</p> })}
@@ -133,24 +150,36 @@ fn FacetGroup(dim: Dim, target: Target) -> impl IntoView {
 }
 
 #[component]
-fn FacetOption(dim: Dim, target: Target, value: u32, token: String, label: String) -> impl IntoView {
+fn FacetOption(
+    dim: Dim,
+    target: Target,
+    value: u32,
+    token: String,
+    label: String,
+    chosen: Memo<Vec<String>>,
+) -> impl IntoView {
     let ctx = use_ctx();
     let t2 = token.clone();
-    let checked = move || ctx.ui.with(|u| target.spec(u).values(dim).is_some_and(|v| v.contains(&t2)));
-    let count = move || {
+    let checked = move || chosen.with(|v| v.contains(&t2));
+    let count = Memo::new(move |_| {
         if target != Target::Main {
             return None;
         }
-        ctx.overview.with(|o| o.as_ref().and_then(|o| o.facets.of(dim).get(value as usize).copied()))
-    };
+        ctx.overview.with(|o| {
+            o.as_ref()
+                .and_then(|o| o.facets.of(dim).get(value as usize).copied())
+        })
+    });
     let t3 = token.clone();
     let toggle = move |_| ctx.ui.update(|u| target.spec_mut(u).toggle(dim, &t3));
     view! {
-        <li class:empty=move || count() == Some(0)>
+        <li class:empty=move || count.get() == Some(0)>
             <label>
                 <input type="checkbox" prop:checked=checked on:change=toggle data-token=token.clone()/>
                 <span class="opt-label">{label}</span>
-                {move || count().map(|n| view! { <span class="n" aria-label=format!("{n} ratings")>{thousands(n)}</span> })}
+                {(target == Target::Main).then(|| view! {
+                    <span class="n">{move || count.get().map(thousands).unwrap_or_default()}</span>
+                })}
             </label>
         </li>
     }
@@ -164,7 +193,10 @@ fn AgeRange(target: Target) -> impl IntoView {
             d.as_ref()
                 .map(|d| {
                     let a = &d.ds.participants.age;
-                    (a.iter().copied().min().unwrap_or(0), a.iter().copied().max().unwrap_or(150))
+                    (
+                        a.iter().copied().min().unwrap_or(0),
+                        a.iter().copied().max().unwrap_or(150),
+                    )
                 })
                 .unwrap_or((0, 150))
         })
@@ -179,7 +211,11 @@ fn AgeRange(target: Target) -> impl IntoView {
             if l > h {
                 std::mem::swap(&mut l, &mut h);
             }
-            spec.age = if l <= bl && h >= bh { None } else { Some((l, h)) };
+            spec.age = if l <= bl && h >= bh {
+                None
+            } else {
+                Some((l, h))
+            };
         })
     };
     let id = target.prefix();
@@ -231,7 +267,11 @@ fn ScoreRange() -> impl IntoView {
             if l > h {
                 std::mem::swap(&mut l, &mut h);
             }
-            u.filter.score = if l <= 1000 && h >= 5000 { None } else { Some((l, h)) };
+            u.filter.score = if l <= 1000 && h >= 5000 {
+                None
+            } else {
+                Some((l, h))
+            };
         })
     };
     let shown = |m: u16| format!("{:.2}", m as f64 / 1000.0);

@@ -3,30 +3,54 @@
 //! the minimum n are hatched and never coloured. Arrow keys move between cells; Enter filters.
 
 use crate::app::use_ctx;
-use crate::charts::format::{clip, score, signed, thousands};
+use crate::charts::format::{score, signed, thousands};
 use crate::charts::heatmap::{self, CellIn};
+use crate::charts::render::{self, Mark};
 use crate::components::card::{Card, TableData};
+use crate::components::chart_svg::ChartSvg;
 use crate::components::filters::value_label;
-use crate::state::{HEAT_COLS, HEAT_ROWS};
+use crate::state::{UiState, HEAT_COLS, HEAT_ROWS};
 use leptos::prelude::*;
-use pamela_core::{query, Key};
+use pamela_core::{query, Key, Summary};
 
 const LABEL_W: f64 = 170.0;
 
 #[derive(Clone, PartialEq)]
 struct Axis {
-    value: u32,
     token: String,
     label: String,
 }
 
 #[derive(Clone, PartialEq)]
 struct Grid {
-    rows: Vec<(Axis, pamela_core::Summary)>,
+    rows: Vec<(Axis, Summary)>,
     cols: Vec<Axis>,
     /// Row-major over the shown rows and columns.
-    cells: Vec<pamela_core::Summary>,
+    cells: Vec<Summary>,
     diffs: Vec<f64>,
+}
+
+/// The words for one cell: the tooltip, the screen reader's label and the detail line.
+fn describe(g: &Grid, k: usize, min_n: u64) -> String {
+    let cols = g.cols.len().max(1);
+    let (r, c, s) = (&g.rows[k / cols], &g.cols[k % cols], &g.cells[k]);
+    if s.n == 0 {
+        return format!("{} × {}: no ratings", r.0.label, c.label);
+    }
+    let small = if s.n < min_n {
+        " (fewer than the minimum n: not a finding)"
+    } else {
+        ""
+    };
+    format!(
+        "{} × {}: mean {} vs row mean {} ({}), n {}{small}",
+        r.0.label,
+        c.label,
+        score(s.mean),
+        score(r.1.mean),
+        signed(g.diffs[k]),
+        thousands(s.n)
+    )
 }
 
 #[component]
@@ -35,8 +59,7 @@ pub fn Heatmap() -> impl IntoView {
     let detail = RwSignal::new(String::new());
     let row_key = Memo::new(move |_| ctx.ui.with(|u| u.heat_row));
     let col_key = Memo::new(move |_| ctx.ui.with(|u| u.heat_col));
-    let min_n = Memo::new(move |_| ctx.ui.with(|u| u.min_n));
-    let active = RwSignal::new(0usize);
+    let min_n = Memo::new(move |_| ctx.ui.with(|u| u.min_n as u64));
     let grid = Memo::new(move |_| {
         let c = ctx.compiled.get()?;
         let d = ctx.data.get()?;
@@ -48,46 +71,96 @@ pub fn Heatmap() -> impl IntoView {
         } else {
             (0..t.rows as u32).collect()
         };
-        let mut col_n = vec![0u64; t.cols];
-        for r in 0..t.rows {
-            for (c, n) in col_n.iter_mut().enumerate() {
-                *n += t.cell(r, c).n;
-            }
-        }
-        let axis = |k: Key, v: u32| Axis { value: v, token: k.token(&d.ds, v), label: value_label(k, &d.ds, v) };
-        let rows: Vec<(Axis, pamela_core::Summary)> = row_order
+        let axis = |k: Key, v: u32| Axis {
+            token: k.token(&d.ds, v),
+            label: value_label(k, &d.ds, v),
+        };
+        // Every value keeps its row and column (empty ones are drawn empty), so the grid does
+        // not move under the reader's eyes and redraws as a patch.
+        let rows: Vec<(u32, Axis, Summary)> = row_order
             .into_iter()
-            .filter(|&r| totals[r as usize].n > 0)
-            .map(|r| (axis(rk, r), totals[r as usize].summary()))
+            .map(|r| (r, axis(rk, r), totals[r as usize].summary()))
             .collect();
-        let cols: Vec<Axis> = (0..t.cols as u32).filter(|&c| col_n[c as usize] > 0).map(|c| axis(ck, c)).collect();
+        let cols: Vec<(u32, Axis)> = (0..t.cols as u32).map(|c| (c, axis(ck, c))).collect();
         let mut cells = Vec::with_capacity(rows.len() * cols.len());
         let mut diffs = Vec::with_capacity(rows.len() * cols.len());
-        for (r, rs) in &rows {
-            for c in &cols {
-                let s = t.cell(r.value as usize, c.value as usize).summary();
+        for (r, _, rs) in &rows {
+            for (c, _) in &cols {
+                let s = t.cell(*r as usize, *c as usize).summary();
                 diffs.push(if s.n > 0 { s.mean - rs.mean } else { f64::NAN });
                 cells.push(s);
             }
         }
-        Some(Grid { rows, cols, cells, diffs })
+        Some(Grid {
+            rows: rows.into_iter().map(|(_, a, s)| (a, s)).collect(),
+            cols: cols.into_iter().map(|(_, a)| a).collect(),
+            cells,
+            diffs,
+        })
     });
     let layout = Memo::new(move |_| {
         grid.with(|g| {
             g.as_ref().map(|g| {
-                let ins: Vec<CellIn> = g.cells.iter().zip(&g.diffs).map(|(s, &d)| CellIn { n: s.n, diff: d }).collect();
-                heatmap::layout(&ins, g.rows.len(), g.cols.len(), min_n.get() as u64, LABEL_W)
+                let ins: Vec<CellIn> = g
+                    .cells
+                    .iter()
+                    .zip(&g.diffs)
+                    .map(|(s, &d)| CellIn { n: s.n, diff: d })
+                    .collect();
+                heatmap::layout(&ins, g.rows.len(), g.cols.len(), min_n.get(), LABEL_W)
             })
         })
     });
+    let markup = Memo::new(move |_| {
+        let (Some(g), Some(l)) = (grid.get(), layout.get()) else {
+            return Vec::new();
+        };
+        let m = min_n.get();
+        let marks: Vec<Mark> = (0..g.cells.len())
+            .map(|k| Mark {
+                label: describe(&g, k, m),
+                on: false,
+                clickable: true,
+            })
+            .collect();
+        let texts: Vec<String> = g
+            .cells
+            .iter()
+            .zip(&g.diffs)
+            .map(|(s, &d)| match s.n {
+                0 => String::new(),
+                n if n < m => "(n)".to_string(),
+                _ => signed(d).replace("0.", "."),
+            })
+            .collect();
+        let rows: Vec<String> = g
+            .rows
+            .iter()
+            .map(|(a, s)| {
+                if s.n > 0 {
+                    format!("{} ({})", a.label, score(s.mean))
+                } else {
+                    format!("{} (–)", a.label)
+                }
+            })
+            .collect();
+        let cols: Vec<String> = g.cols.iter().map(|a| a.label.clone()).collect();
+        render::heatmap(&l, &cols, &rows, &marks, &texts, 0)
+    });
     let table = Memo::new(move |_| {
-        let Some(g) = grid.get() else { return TableData::default() };
-        let mut header = vec![row_key.get().title().to_string(), "row mean".into(), "row n".into()];
+        let Some(g) = grid.get() else {
+            return TableData::default();
+        };
+        let mut header = vec![
+            row_key.get().title().to_string(),
+            "row mean".into(),
+            "row n".into(),
+        ];
         for c in &g.cols {
             header.push(format!("{} (diff)", c.label));
             header.push(format!("{} (n)", c.label));
         }
-        let m = min_n.get() as u64;
+        let m = min_n.get();
         let rows = g
             .rows
             .iter()
@@ -97,7 +170,13 @@ pub fn Heatmap() -> impl IntoView {
                 for ci in 0..g.cols.len() {
                     let k = ri * g.cols.len() + ci;
                     let s = &g.cells[k];
-                    let d = if s.n == 0 { String::new() } else if s.n < m { format!("({})", signed(g.diffs[k])) } else { signed(g.diffs[k]) };
+                    let d = if s.n == 0 {
+                        String::new()
+                    } else if s.n < m {
+                        format!("({})", signed(g.diffs[k]))
+                    } else {
+                        signed(g.diffs[k])
+                    };
                     row.push(d);
                     row.push(s.n.to_string());
                 }
@@ -106,121 +185,31 @@ pub fn Heatmap() -> impl IntoView {
             .collect();
         TableData { header, rows }
     });
-    let filter_cell = move |k: usize| {
-        let Some(g) = grid.get_untracked() else { return };
+    let activate = Callback::new(move |k: usize| {
+        let Some(g) = grid.get_untracked() else {
+            return;
+        };
         let cols = g.cols.len().max(1);
-        let (r, c) = (&g.rows[k / cols].0, &g.cols[k % cols]);
+        let (Some(r), Some(c)) = (g.rows.get(k / cols), g.cols.get(k % cols)) else {
+            return;
+        };
         let (rk, ck) = (row_key.get_untracked(), col_key.get_untracked());
         ctx.edit_filter(|f| {
             if let Some(d) = rk.dim() {
-                f.only(d, &r.token);
+                f.only(d, &r.0.token);
             }
             if let Some(d) = ck.dim() {
                 f.only(d, &c.token);
             }
         });
-    };
-    let describe = move |k: usize| -> String {
-        grid.with_untracked(|g| {
-            let Some(g) = g else { return String::new() };
-            let cols = g.cols.len().max(1);
-            let (r, c, s) = (&g.rows[k / cols], &g.cols[k % cols], &g.cells[k]);
-            if s.n == 0 {
-                return format!("{} × {}: no ratings", r.0.label, c.label);
-            }
-            let small = if s.n < min_n.get_untracked() as u64 { " (fewer than the minimum: not a finding)" } else { "" };
-            format!(
-                "{} × {}: mean {} vs row mean {} ({}), n {}{}",
-                r.0.label, c.label, score(s.mean), score(r.1.mean), signed(g.diffs[k]), thousands(s.n), small
-            )
-        })
-    };
-    let on_key = move |ev: web_sys::KeyboardEvent| {
-        let Some((nr, nc)) = grid.with_untracked(|g| g.as_ref().map(|g| (g.rows.len(), g.cols.len()))) else { return };
-        if nr * nc == 0 {
-            return;
-        }
-        let k = active.get_untracked().min(nr * nc - 1);
-        let (r, c) = (k / nc, k % nc);
-        let next = match ev.key().as_str() {
-            "ArrowRight" => Some(r * nc + (c + 1).min(nc - 1)),
-            "ArrowLeft" => Some(r * nc + c.saturating_sub(1)),
-            "ArrowDown" => Some((r + 1).min(nr - 1) * nc + c),
-            "ArrowUp" => Some(r.saturating_sub(1) * nc + c),
-            "Home" => Some(r * nc),
-            "End" => Some(r * nc + nc - 1),
-            "Enter" | " " => {
-                ev.prevent_default();
-                filter_cell(k);
-                crate::dom::refocus(&format!("heat-c{k}"));
-                None
-            }
-            _ => None,
-        };
-        if let Some(n) = next {
-            ev.prevent_default();
-            active.set(n);
-            detail.set(describe(n));
-            crate::dom::refocus(&format!("heat-c{n}"));
-        }
-    };
-    let marks = move || {
-        let (Some(g), Some(l)) = (grid.get(), layout.get()) else { return None };
-        let nc = g.cols.len();
-        let act = active.get().min((g.rows.len() * nc).saturating_sub(1));
-        let s = l.size;
-        Some(view! {
-            <defs>
-                <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                    <line class="hatch-line" x1="0" y1="0" x2="0" y2="6"></line>
-                </pattern>
-            </defs>
-            {g.cols.iter().enumerate().map(|(ci, c)| {
-                let x = l.label_w + ci as f64 * s + s / 2.0;
-                view! {
-                    <text class="col-label" transform=format!("translate({x:.1},{:.1}) rotate(-55)", l.header_h - 6.0)>
-                        <title>{c.label.clone()}</title>{clip(&c.label, 18)}
-                    </text>
-                }
-            }).collect_view()}
-            {g.rows.iter().enumerate().map(|(ri, (r, rs))| {
-                let y = l.header_h + ri as f64 * s + s / 2.0;
-                view! {
-                    <text class="row-label" x=l.label_w - 8.0 y=y text-anchor="end" dominant-baseline="middle">
-                        <title>{format!("{}: mean {}, n {}", r.label, score(rs.mean), thousands(rs.n))}</title>
-                        {format!("{} ({})", clip(&r.label, 16), score(rs.mean))}
-                    </text>
-                }
-            }).collect_view()}
-            {l.cells.iter().enumerate().map(|(k, cell)| {
-                let d = g.diffs[k];
-                let n = g.cells[k].n;
-                let text = if n == 0 { String::new() } else { signed(d) };
-                let label = describe(k);
-                let l2 = label.clone();
-                view! {
-                    <g id=format!("heat-c{k}") class="cell mark" class:small=cell.small class:empty=cell.empty
-                        tabindex=if k == act { "0" } else { "-1" } role="button"
-                        aria-label=format!("{label}. Enter filters to this cell; arrow keys move.")
-                        on:keydown=on_key
-                        on:click=move |_| { active.set(k); filter_cell(k); }
-                        on:focus=move |_| { active.set(k); detail.set(l2.clone()); }
-                        on:mouseenter={let t = label.clone(); move |_| detail.set(t.clone())}>
-                        <title>{label.clone()}</title>
-                        <rect class="cell-bg" x=cell.x y=cell.y width=s - 1.0 height=s - 1.0></rect>
-                        <rect x=cell.x y=cell.y width=s - 1.0 height=s - 1.0
-                            fill=if cell.small { "url(#hatch)" } else { cell.fill } fill-opacity=if cell.small { 1.0 } else { cell.opacity }></rect>
-                        <text class="cell-text" class:muted=cell.small x=cell.x + s / 2.0 - 0.5 y=cell.y + s / 2.0
-                            text-anchor="middle" dominant-baseline="middle">
-                            {if cell.small { format!("({})", text.trim_start_matches(['+', '−']).chars().take(4).collect::<String>()) } else { text.replace("0.", ".") }}
-                        </text>
-                    </g>
-                }
-            }).collect_view()}
-        })
-    };
-    let size = move || layout.with(|l| l.as_ref().map_or((200.0, 100.0), |l| (l.width, l.height)));
-    let select = move |keys: &'static [Key], current: Memo<Key>, set: fn(&mut crate::state::UiState, Key)| {
+    });
+    let roving = Signal::derive(move || {
+        grid.with(|g| g.as_ref().map_or((0, 1), |g| (g.cells.len(), g.cols.len())))
+    });
+    let size = Signal::derive(move || {
+        layout.with(|l| l.as_ref().map_or((200.0, 100.0), |l| (l.width, l.height)))
+    });
+    let select = move |keys: &'static [Key], current: Memo<Key>, set: fn(&mut UiState, Key)| {
         view! {
             <select prop:value=move || current.get().name() on:change=move |ev| {
                 if let Some(k) = Key::from_name(&event_target_value(&ev)) { ctx.ui.update(|u| set(u, k)); }
@@ -244,12 +233,11 @@ pub fn Heatmap() -> impl IntoView {
                 </label>
             </div>
             <p class="note muted">"Each cell: the cell's mean minus its row's mean (orange above, blue below). \
-                Hatched cells have fewer ratings than the minimum and are not findings."</p>
+                Hatched cells marked (n) have fewer ratings than the minimum and are not findings."</p>
             <div class="scroll-x">
-                <svg class="chart" width=move || size().0 height=move || size().1 viewBox=move || format!("0 0 {:.0} {:.0}", size().0, size().1)
-                    role="group" aria-label="Heatmap; Tab to the grid, arrow keys move between cells">
-                    {marks}
-                </svg>
+                <ChartSvg view_box=Signal::derive(move || { let (w, h) = size.get(); format!("0 0 {w:.0} {h:.0}") })
+                    size=size markup=markup detail=detail activate=activate roving=roving
+                    label="Heatmap of mean differences"/>
             </div>
         </Card>
     }

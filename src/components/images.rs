@@ -3,15 +3,17 @@
 //! from a configurable image host, with the prompt as the fallback.
 
 use crate::app::{use_ctx, Level};
-use crate::charts::color::{category, marker_path};
-use crate::components::legend::{palette_memo, MarkerKey};
 use crate::charts::format::{humanize, score, thousands};
+use crate::charts::render::{self, ImageCard, Mark, Point};
 use crate::charts::Linear;
 use crate::components::card::{Card, TableData};
+use crate::components::chart_svg::{grid_step, mark_of, move_focus, title_of};
+use crate::components::legend::{palette_memo, MarkerKey};
 use crate::state::{image_url, order_token, valid_image_base, COLOR_BY};
 use leptos::prelude::*;
 use pamela_core::query::{self, ImageOrder};
 use pamela_core::Key;
+use wasm_bindgen::JsCast;
 
 const SHOWN: usize = 12;
 const STRIP_W: f64 = 300.0;
@@ -38,7 +40,10 @@ pub fn Images() -> impl IntoView {
     let thumbs = Memo::new(move |_| {
         let explicit = ctx.ui.with(|u| u.thumbs);
         // Default: on for the real data, off for the synthetic sample (its images do not exist).
-        explicit.unwrap_or_else(|| ctx.data.with(|d| d.as_ref().is_some_and(|d| !d.is_synthetic())))
+        explicit.unwrap_or_else(|| {
+            ctx.data
+                .with(|d| d.as_ref().is_some_and(|d| !d.is_synthetic()))
+        })
     });
     let base = Memo::new(move |_| ctx.ui.with(|u| u.image_base.clone()));
     let palette = palette_memo(ctx, color_by);
@@ -71,7 +76,12 @@ pub fn Images() -> impl IntoView {
                         .filter(|&r| c.keeps(ds, r))
                         .map(|r| {
                             let p = ds.ratings.participant[r];
-                            (ds.ratings.score[r], p, ds.participants.id[p as usize].clone(), pal.of_participant(key, ds, p as usize))
+                            (
+                                ds.ratings.score[r],
+                                p,
+                                ds.participants.id[p as usize].clone(),
+                                pal.of_participant(key, ds, p as usize),
+                            )
                         })
                         .collect();
                     Item {
@@ -88,124 +98,215 @@ pub fn Images() -> impl IntoView {
         )
     });
     let table = Memo::new(move |_| TableData {
-        header: ["image id", "prompt", "group · style · type", "n", "mean", "sd"].map(String::from).to_vec(),
+        header: [
+            "image id",
+            "prompt",
+            "group · style · type",
+            "n",
+            "mean",
+            "sd",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: items.with(|v| {
             v.as_ref().map_or(Vec::new(), |v| {
                 v.iter()
-                    .map(|it| vec![it.id.to_string(), it.prompt.clone(), it.meta.clone(), it.s.n.to_string(), score(it.s.mean), score(it.s.sd)])
+                    .map(|it| {
+                        vec![
+                            it.id.to_string(),
+                            it.prompt.clone(),
+                            it.meta.clone(),
+                            it.s.n.to_string(),
+                            score(it.s.mean),
+                            score(it.s.sd),
+                        ]
+                    })
                     .collect()
             })
         }),
     });
     let x = Linear::new((1.0, 5.0), (12.0, STRIP_W - 12.0));
-    let cards = move || {
+    // Rater ids of each listed image's strip, in mark order (for clicks on marks).
+    let list = Memo::new(move |_| {
         let list = items.get()?;
-        if list.is_empty() {
-            return Some(view! { <p class="muted">"No image has enough ratings in this selection to rank it."</p> }.into_any());
-        }
+        let pal = palette.get()?;
         let show = thumbs.get();
         let base = base.get();
         let key_title = color_by.get().title().to_lowercase();
-        let pal = palette.get()?;
-        Some(view! {
-            <ol class="image-list">
-                {list.into_iter().enumerate().map(|(rank, it)| {
-                    let failed = RwSignal::new(false);
-                    let src = image_url(&base, &it.path);
-                    let id = it.id;
-                    let active = RwSignal::new(0usize);
-                    let n_raters = it.raters.len();
-                    let strip_id = format!("img{rank}");
-                    let sid = strip_id.clone();
-                    let on_key = move |ev: web_sys::KeyboardEvent| {
-                        let k = active.get_untracked();
-                        let next = match ev.key().as_str() {
-                            "ArrowRight" | "ArrowDown" => Some((k + 1).min(n_raters.saturating_sub(1))),
-                            "ArrowLeft" | "ArrowUp" => Some(k.saturating_sub(1)),
-                            _ => None,
-                        };
-                        if let Some(n) = next {
-                            ev.prevent_default();
-                            active.set(n);
-                            crate::dom::refocus(&format!("{sid}-d{n}"));
-                        }
-                    };
-                    let mut raters = it.raters.clone();
-                    raters.sort_by_key(|r| r.0);
-                    let filter_image = move || ctx.edit_filter(|f| f.image = if f.image == Some(id) { None } else { Some(id) });
-                    view! {
-                        <li class="image-item">
-                            <div class="thumb">
-                                {move || (show && !failed.get()).then(|| view! {
-                                    <img src=src.clone() alt=format!("Image {id}") loading="lazy" width="120" height="120"
-                                        on:error=move |_| failed.set(true)/>
-                                })}
-                                {move || (!show || failed.get()).then(|| view! {
-                                    <div class="thumb-fallback" aria-hidden="true">
-                                        {if show { "image unavailable" } else { "thumbnails off" }}
-                                    </div>
-                                })}
-                            </div>
-                            <div class="image-body">
-                                <p class="prompt">{it.prompt.clone()}</p>
-                                <p class="meta">{it.meta.clone()}" · id "{it.id.to_string()}</p>
-                                <p class="stats">
-                                    {format!("mean {} · sd {} · n {}", score(it.s.mean), score(it.s.sd), thousands(it.s.n))}
-                                </p>
-                                <svg class="strip" viewBox=format!("0 0 {STRIP_W} {STRIP_H}") width=STRIP_W height=STRIP_H
-                                    role="group" aria-label=format!("Scores of the {} raters, marked by {key_title}; arrow keys move, Enter filters to a rater", n_raters)>
-                                    <line class="grid" x1=x.map(1.0) x2=x.map(5.0) y1=STRIP_H - 12.0 y2=STRIP_H - 12.0></line>
-                                    {(1..=5).map(|s| view! {
-                                        <text class="tick" x=x.map(s as f64) y=STRIP_H - 1.0 text-anchor="middle">{s.to_string()}</text>
-                                    }).collect_view()}
-                                    {raters.into_iter().enumerate().map(|(k, (sc, _p, pid, cat))| {
-                                        let (fill, shape) = category(cat);
-                                        let cx = x.map(sc as f64 / 1000.0);
-                                        let cy = 8.0 + (k % 4) as f64 * 5.0;
-                                        let label = pal.category.iter().position(|&c| c == cat).and_then(|v| pal.labels.get(v)).cloned().unwrap_or_default();
-                                        let text = format!("{pid} ({label}) gave {:.3}", sc as f64 / 1000.0);
-                                        let t2 = text.clone();
-                                        let pid2 = pid.clone();
-                                        let pid3 = pid.clone();
-                                        let did = format!("{strip_id}-d{k}");
-                                        let did2 = did.clone();
-                                        let to_rater = move |p: &str| {
-                                            let p = p.to_string();
-                                            ctx.edit_filter(|f| f.participant = if f.participant.as_deref() == Some(&p) { None } else { Some(p) });
-                                        };
-                                        view! {
-                                            <path id=did class="rater mark" d=marker_path(shape, cx, cy, 4.0) fill=fill
-                                                tabindex=move || if active.get() == k { "0" } else { "-1" } role="button"
-                                                aria-label=format!("{text}. Enter filters to this rater.")
-                                                on:keydown={
-                                                    let on_key = on_key.clone();
-                                                    move |ev: web_sys::KeyboardEvent| {
-                                                        if ev.key() == "Enter" || ev.key() == " " {
-                                                            ev.prevent_default();
-                                                            to_rater(&pid2);
-                                                            crate::dom::refocus(&did2);
-                                                        } else {
-                                                            on_key(ev);
-                                                        }
-                                                    }
-                                                }
-                                                on:click=move |_| to_rater(&pid3)
-                                                on:focus=move |_| detail.set(t2.clone())>
-                                                <title>{text.clone()}</title>
-                                            </path>
-                                        }
-                                    }).collect_view()}
-                                </svg>
-                                <button type="button" class="link" on:click=move |_| filter_image()>
-                                    "Filter to this image"
-                                </button>
-                            </div>
-                        </li>
+        let mut cards = Vec::with_capacity(list.len());
+        let mut raters_of = Vec::with_capacity(list.len());
+        for (rank, it) in list.iter().enumerate() {
+            let mut raters = it.raters.clone();
+            raters.sort_by_key(|r| r.0);
+            let scores: Vec<u16> = raters.iter().map(|r| r.0).collect();
+            let points: Vec<Point> = raters
+                .iter()
+                .map(|(sc, _, pid, cat)| {
+                    let label = pal
+                        .category
+                        .iter()
+                        .position(|c| c == cat)
+                        .and_then(|v| pal.labels.get(v))
+                        .cloned()
+                        .unwrap_or_default();
+                    Point {
+                        mark: Mark {
+                            label: format!("{pid} ({label}) gave {:.3}", *sc as f64 / 1000.0),
+                            on: false,
+                            clickable: true,
+                        },
+                        category: *cat,
                     }
-                }).collect_view()}
-            </ol>
-        }.into_any())
+                })
+                .collect();
+            cards.push(ImageCard {
+                id: it.id,
+                prompt: it.prompt.clone(),
+                meta: it.meta.clone(),
+                stats: format!(
+                    "mean {} · sd {} · n {}",
+                    score(it.s.mean),
+                    score(it.s.sd),
+                    thousands(it.s.n)
+                ),
+                thumb: show.then(|| image_url(&base, &it.path)),
+                strip: render::strip(&x, STRIP_H, &scores, &points, &format!("img{rank}"), 0),
+                strip_label: format!(
+                    "Scores of the {} raters, marked by {key_title}",
+                    raters.len()
+                ),
+            });
+            raters_of.push((
+                it.id,
+                raters.into_iter().map(|r| r.2).collect::<Vec<String>>(),
+            ));
+        }
+        Some((render::image_list(&cards, STRIP_W, STRIP_H), raters_of))
+    });
+    let markup = Memo::new(move |_| {
+        list.with(|l| match l {
+            Some((m, ids)) if !ids.is_empty() => m.clone(),
+            Some(_) => {
+                "<p class=\"muted\">No image has enough ratings in this selection to rank it.</p>"
+                    .to_string()
+            }
+            None => String::new(),
+        })
+    });
+    // One set of handlers for the whole list: "filter to this image" buttons and rater marks.
+    let strip_of = |ev: &web_sys::Event| -> Option<usize> {
+        let t: web_sys::Element = ev.target()?.dyn_into().ok()?;
+        t.closest("[data-strip]")
+            .ok()??
+            .get_attribute("data-strip")?
+            .parse()
+            .ok()
     };
+    let to_rater = move |strip: usize, k: usize| {
+        let Some(p) = list.with_untracked(|l| {
+            l.as_ref()
+                .and_then(|(_, r)| r.get(strip).and_then(|r| r.1.get(k).cloned()))
+        }) else {
+            return;
+        };
+        ctx.edit_filter(|f| {
+            f.participant = if f.participant.as_deref() == Some(&p) {
+                None
+            } else {
+                Some(p)
+            }
+        });
+    };
+    let on_click = move |ev: web_sys::MouseEvent| {
+        let Some(t) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        if let Some(b) = t.closest("[data-image]").ok().flatten() {
+            let k: Option<usize> = b.get_attribute("data-image").and_then(|v| v.parse().ok());
+            let id = k.and_then(|k| {
+                list.with_untracked(|l| l.as_ref().and_then(|(_, r)| r.get(k).map(|r| r.0)))
+            });
+            if let Some(id) = id {
+                ctx.edit_filter(|f| f.image = if f.image == Some(id) { None } else { Some(id) });
+                crate::dom::refocus(&b.id());
+            }
+            return;
+        }
+        if let (Some((el, k)), Some(s)) = (mark_of(&ev), strip_of(&ev)) {
+            detail.set(title_of(&el));
+            to_rater(s, k);
+        }
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let (Some((el, k)), Some(s)) = (mark_of(&ev), strip_of(&ev)) else {
+            return;
+        };
+        let key = ev.key();
+        if key == "Enter" || key == " " {
+            ev.prevent_default();
+            to_rater(s, k);
+            crate::dom::refocus(&el.id());
+            return;
+        }
+        let count = list
+            .with_untracked(|l| l.as_ref().and_then(|(_, r)| r.get(s).map(|r| r.1.len())))
+            .unwrap_or(0);
+        if let Some(next) = grid_step(k, &key, count, 1) {
+            ev.prevent_default();
+            if let Some(svg) = el.closest("svg").ok().flatten() {
+                if let Some(n) = move_focus(&svg, &el, next) {
+                    detail.set(title_of(&n));
+                }
+            }
+        }
+    };
+    let on_describe = move |ev: web_sys::Event| {
+        if let Some((el, _)) = mark_of(&ev) {
+            detail.set(title_of(&el));
+        }
+    };
+    let host = NodeRef::<leptos::html::Div>::new();
+    let last = StoredValue::new(String::new());
+    Effect::new(move |_| {
+        let new = markup.get();
+        if let Some(el) = host.get() {
+            last.with_value(|old| crate::components::chart_svg::redraw(&el, old, &new));
+            last.set_value(new);
+        }
+    });
+    // A thumbnail that fails shows its text fallback (error events do not bubble: capture).
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let Some(el) = host.get() else { return false };
+        let cb =
+            wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(|ev: web_sys::Event| {
+                let Some(img) = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                else {
+                    return;
+                };
+                if img.tag_name() != "IMG" {
+                    return;
+                }
+                if let Some(fallback) = img.next_element_sibling() {
+                    let _ = fallback.remove_attribute("hidden");
+                }
+                img.set_hidden(true);
+            });
+        let _ = el.add_event_listener_with_callback_and_bool(
+            "error",
+            cb.as_ref().unchecked_ref(),
+            true,
+        );
+        cb.forget();
+        true
+    });
     let base_draft = RwSignal::new(String::new());
     let apply_base = move || {
         let v = base_draft.get_untracked().trim().to_string();
@@ -213,7 +314,10 @@ pub fn Images() -> impl IntoView {
             let v = if v.ends_with('/') { v } else { format!("{v}/") };
             ctx.ui.update(|u| u.image_base = v);
         } else {
-            ctx.notify(Level::Error, format!("“{v}” is not usable as an image address: give an https:// address."));
+            ctx.notify(
+                Level::Error,
+                format!("“{v}” is not usable as an image address: give an https:// address."),
+            );
         }
     };
     view! {
@@ -258,7 +362,10 @@ pub fn Images() -> impl IntoView {
                 if ctx.filter.with(|f| f.participant.is_some()) { 1 } else { 5 },
                 order_token(order.get()))}</p>
             <MarkerKey palette=palette/>
-            {cards}
+            <div class="image-list-host" node_ref=host
+                on:click=on_click on:keydown=on_key
+                on:focusin=move |ev: web_sys::FocusEvent| on_describe(ev.into())
+                on:mouseover=move |ev: web_sys::MouseEvent| on_describe(ev.into())></div>
         </Card>
     }
 }

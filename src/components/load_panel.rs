@@ -10,9 +10,17 @@ use wasm_bindgen::JsCast;
 
 async fn load_files(ctx: Ctx, files: Vec<(String, Vec<u8>)>, origin: String) {
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
-    ctx.progress.set(Some(Progress { what: names.join(", "), done: 0, total: 0 }));
+    ctx.progress.set(Some(Progress {
+        what: names.join(", "),
+        done: 0,
+        total: 0,
+    }));
     let result = parse_in_worker(files, move |file, done, total| {
-        ctx.progress.set(Some(Progress { what: file, done, total }));
+        ctx.progress.set(Some(Progress {
+            what: file,
+            done,
+            total,
+        }));
     })
     .await;
     ctx.progress.set(None);
@@ -26,11 +34,21 @@ async fn load_files(ctx: Ctx, files: Vec<(String, Vec<u8>)>, origin: String) {
             let n = ds.ratings.len();
             ctx.set_data(Loaded::new(ds, origin, warnings));
             ctx.load_open.set(false);
-            ctx.notify(Level::Info, format!("Loaded {} ratings from {}.", pamela_core::export::thousands(n as u64), names.join(", ")));
+            ctx.notify(
+                Level::Info,
+                format!(
+                    "Loaded {} ratings from {}.",
+                    pamela_core::export::thousands(n as u64),
+                    names.join(", ")
+                ),
+            );
         }
         Err(e) => ctx.notify(
             Level::Error,
-            format!("Could not load {}: {e}. The data shown before is unchanged.", names.join(", ")),
+            format!(
+                "Could not load {}: {e}. The data shown before is unchanged.",
+                names.join(", ")
+            ),
         ),
     }
 }
@@ -46,7 +64,10 @@ async fn from_files(ctx: Ctx, list: Vec<web_sys::File>) {
         match read_file(&f).await {
             Ok(bytes) => files.push((f.name(), bytes)),
             Err(e) => {
-                ctx.notify(Level::Error, format!("{e}. The data shown before is unchanged."));
+                ctx.notify(
+                    Level::Error,
+                    format!("{e}. The data shown before is unchanged."),
+                );
                 return;
             }
         }
@@ -54,7 +75,11 @@ async fn from_files(ctx: Ctx, list: Vec<web_sys::File>) {
     if files.is_empty() {
         return;
     }
-    let origin = if files.len() == 1 { files[0].0.clone() } else { format!("{} files", files.len()) };
+    let origin = if files.len() == 1 {
+        files[0].0.clone()
+    } else {
+        format!("{} files", files.len())
+    };
     load_files(ctx, files, origin).await;
 }
 
@@ -85,16 +110,27 @@ pub fn LoadPanel() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            ctx.progress.set(Some(Progress { what: u.clone(), done: 0, total: 0 }));
+            ctx.progress.set(Some(Progress {
+                what: u.clone(),
+                done: 0,
+                total: 0,
+            }));
             let what = u.clone();
             let fetched = fetch_url(&u, move |done, total| {
-                ctx.progress.set(Some(Progress { what: what.clone(), done, total }))
+                ctx.progress.set(Some(Progress {
+                    what: what.clone(),
+                    done,
+                    total,
+                }))
             })
             .await;
             ctx.progress.set(None);
             match fetched {
                 Ok((name, bytes)) => load_files(ctx, vec![(name, bytes)], u).await,
-                Err(e) => ctx.notify(Level::Error, format!("{e}. The data shown before is unchanged.")),
+                Err(e) => ctx.notify(
+                    Level::Error,
+                    format!("{e}. The data shown before is unchanged."),
+                ),
             }
         });
     };

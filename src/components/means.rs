@@ -3,8 +3,10 @@
 
 use crate::app::use_ctx;
 use crate::charts::dotplot::{self, RowIn};
-use crate::charts::format::{clip, mean_ci, score, thousands};
-use crate::components::card::{on_activate, Card, TableData};
+use crate::charts::format::{mean_ci, score, thousands};
+use crate::charts::render::{self, DotOpts, DotRow, Mark};
+use crate::components::card::{Card, TableData};
+use crate::components::chart_svg::ChartSvg;
 use crate::components::filters::value_label;
 use crate::state::MeanSort;
 use leptos::prelude::*;
@@ -15,7 +17,6 @@ const LABEL_W: f64 = 170.0;
 
 #[derive(Clone, PartialEq)]
 struct Row {
-    value: u32,
     token: String,
     label: String,
     s: Summary,
@@ -26,97 +27,135 @@ pub fn Means(key: Key) -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
     let sort = Memo::new(move |_| ctx.ui.with(|u| u.sort));
+    let dim = key.dim();
     let rows = Memo::new(move |_| {
         let ov = ctx.overview.get()?;
         let d = ctx.data.get()?;
         let accs = query::regroup(&d.ds, &ov, key)?;
+        // Every value keeps its row (empty ones say so): the chart does not jump as filters
+        // change, and redraws as a patch.
         let mut rows: Vec<Row> = accs
             .iter()
             .enumerate()
-            .filter(|(_, a)| a.n > 0)
             .map(|(v, a)| Row {
-                value: v as u32,
                 token: key.token(&d.ds, v as u32),
                 label: value_label(key, &d.ds, v as u32),
                 s: a.summary(),
             })
             .collect();
         match sort.get() {
-            MeanSort::Value => rows.sort_by(|a, b| b.s.mean.total_cmp(&a.s.mean)),
-            MeanSort::Name => rows.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase())),
+            // Empty rows (NaN means) go last.
+            MeanSort::Value => rows.sort_by(|a, b| {
+                b.s.mean
+                    .is_finite()
+                    .cmp(&a.s.mean.is_finite())
+                    .then(b.s.mean.total_cmp(&a.s.mean))
+            }),
+            MeanSort::Name => rows.sort_by_key(|a| a.label.to_lowercase()),
             MeanSort::Count => rows.sort_by(|a, b| b.s.n.cmp(&a.s.n)),
         }
         Some((rows, ov.total.summary().mean))
     });
+    let id: &'static str = if key == Key::Style {
+        "means-style"
+    } else {
+        "means-group"
+    };
     let layout = Memo::new(move |_| {
         rows.with(|r| {
             r.as_ref().map(|(rows, overall)| {
                 let ins: Vec<RowIn> = rows
                     .iter()
-                    .map(|r| RowIn { label: r.label.clone(), value: r.s.mean, lo: r.s.lo, hi: r.s.hi })
+                    .map(|r| RowIn {
+                        label: r.label.clone(),
+                        value: r.s.mean,
+                        lo: r.s.lo,
+                        hi: r.s.hi,
+                    })
                     .collect();
                 dotplot::layout(&ins, Some(*overall), W, LABEL_W)
             })
         })
     });
+    let markup = Memo::new(move |_| {
+        let (Some((rows, overall)), Some(l)) = (rows.get(), layout.get()) else {
+            return Vec::new();
+        };
+        let selected = ctx.ui.with(|u| {
+            dim.and_then(|d| u.filter.values(d).map(|v| v.to_vec()))
+                .unwrap_or_default()
+        });
+        let dots: Vec<DotRow> = rows
+            .iter()
+            .map(|r| DotRow {
+                mark: Mark {
+                    label: if r.s.n == 0 {
+                        format!("{}: no ratings in this selection", r.label)
+                    } else {
+                        format!("{}: {}", r.label, mean_ci(r.s.mean, r.s.lo, r.s.hi, r.s.n))
+                    },
+                    on: selected.contains(&r.token),
+                    clickable: dim.is_some(),
+                },
+                label: r.label.clone(),
+                right: thousands(r.s.n),
+                missing: r.s.n == 0,
+                ..Default::default()
+            })
+            .collect();
+        let o = DotOpts {
+            id_prefix: id,
+            width: W,
+            label_w: LABEL_W,
+            tick: |t| format!("{t:.2}"),
+            reference_label: Some(format!("all {}", score(overall))),
+            axis_title: None,
+            reference_class: "reference-line",
+        };
+        render::dot_rows(&l, &dots, &o)
+    });
     let table = Memo::new(move |_| TableData {
-        header: [key.title(), "n", "mean", "sd", "95% CI low", "95% CI high"].map(String::from).to_vec(),
+        header: [key.title(), "n", "mean", "sd", "95% CI low", "95% CI high"]
+            .map(String::from)
+            .to_vec(),
         rows: rows.with(|r| {
             r.as_ref().map_or(Vec::new(), |(rows, _)| {
                 rows.iter()
-                    .map(|r| vec![r.label.clone(), r.s.n.to_string(), score(r.s.mean), score(r.s.sd), score(r.s.lo), score(r.s.hi)])
+                    .filter(|r| r.s.n > 0)
+                    .map(|r| {
+                        vec![
+                            r.label.clone(),
+                            r.s.n.to_string(),
+                            score(r.s.mean),
+                            score(r.s.sd),
+                            score(r.s.lo),
+                            score(r.s.hi),
+                        ]
+                    })
                     .collect()
             })
         }),
     });
-    let id: &'static str = if key == Key::Style { "means-style" } else { "means-group" };
-    let dim = key.dim();
-    let marks = move || {
-        let (Some((rows, overall)), Some(l)) = (rows.get(), layout.get()) else { return None };
-        let selected = ctx.ui.with(|u| dim.and_then(|d| u.filter.values(d).map(|v| v.to_vec())).unwrap_or_default());
-        Some(view! {
-            <g class="axis">
-                {l.x_ticks.iter().map(|(x, t)| view! {
-                    <line class="grid" x1=*x x2=*x y1=l.plot.1 y2=l.plot.3></line>
-                    <text class="tick" x=*x y=l.plot.3 + 16.0 text-anchor="middle">{format!("{t:.2}")}</text>
-                }).collect_view()}
-                {l.reference_x.map(|x| view! {
-                    <line class="reference-line" x1=x x2=x y1=l.plot.1 y2=l.plot.3></line>
-                    <text class="tick" x=x y=l.plot.1 + 8.0 dx="4">{format!("all {}", score(overall))}</text>
-                })}
-            </g>
-            {rows.into_iter().zip(l.rows.iter().cloned()).enumerate().map(|(k, (r, g))| {
-                let text = format!("{}: {}", r.label, mean_ci(r.s.mean, r.s.lo, r.s.hi, r.s.n));
-                let token = r.token.clone();
-                let on = selected.contains(&r.token);
-                let mid = format!("{id}-m{k}");
-                let mid2 = mid.clone();
-                let t2 = text.clone();
-                let click = move || if let Some(d) = dim { ctx.click_filter(d, &token) };
-                let click2 = click.clone();
-                view! {
-                    <g id=mid class="row mark" class:on=on tabindex="0" role="button"
-                        aria-label=format!("{text}. Press Enter to filter to it.")
-                        on:click=move |_| click()
-                        on:keydown=on_activate(move || { click2(); crate::dom::refocus(&mid2); })
-                        on:focus=move |_| detail.set(t2.clone())
-                        on:mouseenter={let t = text.clone(); move |_| detail.set(t.clone())}>
-                        <title>{text.clone()}</title>
-                        <rect class="hit" x="0" y=g.y - l.row_h / 2.0 width=W height=l.row_h></rect>
-                        <text class="row-label" x=LABEL_W - 8.0 y=g.y text-anchor="end" dominant-baseline="middle">{clip(&r.label, 26)}</text>
-                        <line class="ci" x1=g.x_lo x2=g.x_hi y1=g.y y2=g.y></line>
-                        <circle class="dot" cx=g.x cy=g.y r="4.5"></circle>
-                        <text class="row-n" x=l.plot.2 + 6.0 y=g.y dominant-baseline="middle">{thousands(r.s.n)}</text>
-                    </g>
-                }
-            }).collect_view()}
-        })
-    };
+    let activate = Callback::new(move |k: usize| {
+        let token = rows.with_untracked(|r| {
+            r.as_ref()
+                .and_then(|(rows, _)| rows.get(k).map(|r| r.token.clone()))
+        });
+        if let (Some(d), Some(t)) = (dim, token) {
+            ctx.click_filter(d, &t);
+        }
+    });
     let height = move || layout.with(|l| l.as_ref().map_or(60.0, |l| l.height));
-    let title = format!("Mean score by {}", if key == Key::Style { "style" } else { "visual group" });
+    let title = format!(
+        "Mean score by {}",
+        if key == Key::Style {
+            "style"
+        } else {
+            "visual group"
+        }
+    );
     let set_sort = move |ev| {
-        let v = event_target_value(&ev);
-        let s = match v.as_str() {
+        let s = match event_target_value(&ev).as_str() {
             "name" => MeanSort::Name,
             "n" => MeanSort::Count,
             _ => MeanSort::Value,
@@ -135,13 +174,11 @@ pub fn Means(key: Key) -> impl IntoView {
                     </select>
                 </label>
             </div>
-            {move || (key == Key::Style).then(|| view! {
+            {(key == Key::Style).then(|| view! {
                 <p class="note muted">"Styles exist on Art images only; “(no style)” is every Photorealism image."</p>
             })}
-            <svg class="chart" viewBox=move || format!("0 0 {W} {:.0}", height()) role="group"
-                aria-label=format!("Mean and 95% interval per {}; rows are focusable", key.title().to_lowercase())>
-                {marks}
-            </svg>
+            <ChartSvg view_box=Signal::derive(move || format!("0 0 {W} {:.0}", height())) markup=markup detail=detail
+                activate=activate label=format!("Mean and 95% interval per {}", key.title().to_lowercase())/>
             <p class="legend"><span class="key key-dot"></span>" mean, line: 95% interval, right: number of ratings; dashed: all selected ratings"</p>
         </Card>
     }

@@ -4,6 +4,7 @@
 
 pub mod about;
 pub mod card;
+pub mod chart_svg;
 pub mod chips;
 pub mod cohorts;
 pub mod distribution;

@@ -6,7 +6,13 @@ use leptos::prelude::*;
 #[component]
 pub fn SourceBadge() -> impl IntoView {
     let ctx = use_ctx();
-    let text = move || ctx.data.with(|d| d.as_ref().map(|d| d.badge()).unwrap_or_else(|| "Loading data…".into()));
+    let text = move || {
+        ctx.data.with(|d| {
+            d.as_ref()
+                .map(|d| d.badge())
+                .unwrap_or_else(|| "Loading data…".into())
+        })
+    };
     let kind = move || {
         ctx.data.with(|d| match d {
             Some(d) if d.is_synthetic() => "synthetic",

@@ -69,7 +69,7 @@ test('each filter keeps exactly the count its option shows, and clears on its ow
     assert.ok(shown > 0, `${dim}: the option has ratings`);
     await option.locator('input[type=checkbox]').check();
     await waitSelected(page, shown);
-    assert.ok(page.url().includes(`${dim}=`), `${dim} is in the URL`);
+    await page.waitForFunction((d) => location.search.includes(`${d}=`), dim);
     assert.equal(await page.locator('.chips .chip').count(), 1);
     await fs_.locator('button.clear').click();
     await waitSelected(page, TOTAL);
@@ -81,7 +81,7 @@ test('each filter keeps exactly the count its option shows, and clears on its ow
   await page.press('#f-age-hi', 'Enter');
   const inRange = num(await page.textContent('.sidebar fieldset[data-dim="age"] p.n'));
   await waitSelected(page, inRange);
-  assert.ok(page.url().includes('age=20-29'));
+  await page.waitForFunction(() => location.search.includes('age=20-29'));
   // Options elsewhere now count under the age filter, e.g. the two types add up.
   const types = await page.locator('.sidebar fieldset[data-dim="type"] .n').allTextContents();
   assert.equal(types.map(num).reduce((a, b) => a + b, 0), inRange);
@@ -180,6 +180,7 @@ test('cohort comparison agrees with the command line', async () => {
   await page.click('#cohorts button:has-text("19–29 vs 50–60")');
   await page.waitForFunction(() => location.search.includes('a.age=19-29'));
   await page.click('#cohorts summary:has-text("Table")');
+  await page.waitForSelector('#cohorts table tbody tr');
   const firstRow = await page.locator('#cohorts table tbody tr').first().locator('th, td').allTextContents();
   assert.equal(firstRow[0], 'All selected');
   const pamela = path.join(repo, 'target', 'debug', 'pamela');

@@ -13,9 +13,26 @@ fn main() {
     t!("compile", Compiled::new(&ds, &f).keeps(&ds, 0) as usize);
     t!("overview", query::overview(&ds, &c).total.n as usize);
     t!("histogram", query::histogram(&ov.score_counts, 40).len());
-    t!("regroup x4", [Key::Group, Key::Style, Key::AgeBin, Key::Gender].iter().map(|&k| query::regroup(&ds, &ov, k).unwrap().len()).sum::<usize>());
-    t!("heatmap", query::cross(&ds, &c, Key::AgeBin, Some(Key::Group)).cells.len());
-    t!("rank x3", [ImageOrder::Top, ImageOrder::Bottom, ImageOrder::Disputed].iter().map(|&o| query::rank_images(&ov, o, 12, 3).len()).sum::<usize>());
+    t!(
+        "regroup x4",
+        [Key::Group, Key::Style, Key::AgeBin, Key::Gender]
+            .iter()
+            .map(|&k| query::regroup(&ds, &ov, k).unwrap().len())
+            .sum::<usize>()
+    );
+    t!(
+        "heatmap",
+        query::cross(&ds, &c, Key::AgeBin, Some(Key::Group))
+            .cells
+            .len()
+    );
+    t!(
+        "rank x3",
+        [ImageOrder::Top, ImageOrder::Bottom, ImageOrder::Disputed]
+            .iter()
+            .map(|&o| query::rank_images(&ov, o, 12, 3).len())
+            .sum::<usize>()
+    );
     t!("offsets", query::participant_offsets(&ds, &c, &ov).len());
     let (a, b) = (Compiled::new(&ds, &women), Compiled::new(&ds, &men));
     t!("compare", query::compare(&ds, &a, &b, Key::Group).len());

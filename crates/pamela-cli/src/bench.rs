@@ -142,7 +142,12 @@ pub fn bytes_per_rating(ds: &Dataset) -> f64 {
     let n = ds.ratings.len().max(1) as f64;
     let columns = ds.ratings.len() * (4 + 4 + 2 + 1 + 1);
     let runs = ds.runs().len() * 8;
-    let parts: usize = ds.participants.id.iter().map(|s| s.capacity() + 24 + 1 + 2 + 2 + 2).sum();
+    let parts: usize = ds
+        .participants
+        .id
+        .iter()
+        .map(|s| s.capacity() + 24 + 1 + 2 + 2 + 2)
+        .sum();
     let images: usize = (0..ds.images.len())
         .map(|i| ds.images.path[i].capacity() + ds.images.prompt[i].capacity() + 48 + 8 + 8 + 2 * 5)
         .sum();
@@ -154,11 +159,18 @@ pub fn run(max: u64, out: &mut dyn Write) -> Result<()> {
     let base = synth::generate(synth::DEFAULT_SEED)
         .map_err(|e| crate::CliError(format!("generator failed: {e}")))?
         .dataset;
-    writeln!(out, "PAMELA Explorer core benchmark (synthetic data; times in ms; median and p95)")
-        .map_err(io)?;
+    writeln!(
+        out,
+        "PAMELA Explorer core benchmark (synthetic data; times in ms; median and p95)"
+    )
+    .map_err(io)?;
 
     let bytes = bundle::encode(&base);
-    let (t, _) = time_ms(20, || bundle::decode(&bytes).map(|d| d.ratings.len() as u64).unwrap_or(0));
+    let (t, _) = time_ms(20, || {
+        bundle::decode(&bytes)
+            .map(|d| d.ratings.len() as u64)
+            .unwrap_or(0)
+    });
     writeln!(
         out,
         "bundle decode, {} ratings, {} bytes: median {:.2} ms, p95 {:.2} ms",
@@ -187,11 +199,35 @@ pub fn run(max: u64, out: &mut dyn Write) -> Result<()> {
             continue;
         }
         let copies = (target as f64 / base.ratings.len() as f64).round().max(1.0) as u32;
-        let ds = if copies == 1 { base.clone() } else { replicate(&base, copies) };
+        let ds = if copies == 1 {
+            base.clone()
+        } else {
+            replicate(&base, copies)
+        };
         let walk = filter_walk(&ds);
-        let women = Filter::default().with(Dim::Gender, Key::Gender.parse(&ds, "female").into_iter().map(|v| v as u16).collect());
-        let men = Filter::default().with(Dim::Gender, Key::Gender.parse(&ds, "male").into_iter().map(|v| v as u16).collect());
-        let reps = if copies == 1 { 40 } else if copies < 50 { 8 } else { 3 };
+        let women = Filter::default().with(
+            Dim::Gender,
+            Key::Gender
+                .parse(&ds, "female")
+                .into_iter()
+                .map(|v| v as u16)
+                .collect(),
+        );
+        let men = Filter::default().with(
+            Dim::Gender,
+            Key::Gender
+                .parse(&ds, "male")
+                .into_iter()
+                .map(|v| v as u16)
+                .collect(),
+        );
+        let reps = if copies == 1 {
+            40
+        } else if copies < 50 {
+            8
+        } else {
+            3
+        };
         let mut k = 0usize;
         let (t_over, _) = time_ms(reps * walk.len(), || {
             k += 1;

@@ -13,7 +13,8 @@ pub const SYNTHETIC_BUNDLE: &str = "pamela-synthetic.pamb";
 pub const GROUND_TRUTH: &str = "ground_truth.json";
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| CliError(format!("{}: cannot write: {e}", path.display())))
+    std::fs::write(path, bytes)
+        .map_err(|e| CliError(format!("{}: cannot write: {e}", path.display())))
 }
 
 /// `pamela synth`: the five split files, the manifest, the bundle and the ground truth.
@@ -25,7 +26,12 @@ pub fn synth(out: &Path, seed: u64, only_bundle: bool, log: &mut dyn Write) -> R
     let bundle_path = out.join(SYNTHETIC_BUNDLE);
     let bytes = bundle::encode(ds);
     write(&bundle_path, &bytes)?;
-    let _ = writeln!(log, "wrote {} ({} bytes)", bundle_path.display(), thousands(bytes.len() as u64));
+    let _ = writeln!(
+        log,
+        "wrote {} ({} bytes)",
+        bundle_path.display(),
+        thousands(bytes.len() as u64)
+    );
     if only_bundle {
         return Ok(());
     }
@@ -39,7 +45,10 @@ pub fn synth(out: &Path, seed: u64, only_bundle: bool, log: &mut dyn Write) -> R
             thousands(ds.split_range(split).len() as u64)
         );
     }
-    write(&out.join(pamela_core::loader::SYNTHETIC_MANIFEST), &synth::manifest(ds))?;
+    write(
+        &out.join(pamela_core::loader::SYNTHETIC_MANIFEST),
+        &synth::manifest(ds),
+    )?;
     let truth = serde_json::to_vec(&s.truth)
         .map_err(|e| CliError(format!("cannot encode the ground truth: {e}")))?;
     write(&out.join(GROUND_TRUTH), &truth)?;
@@ -111,7 +120,11 @@ pub fn stats(paths: &[PathBuf], json: bool, out: &mut dyn Write) -> Result<()> {
     }
     t += "\nsplit                    ratings\n";
     for split in Split::ALL {
-        t += &format!("{:<22}{:>10}\n", split.file_stem(), thousands(s.splits[split.file_stem()]));
+        t += &format!(
+            "{:<22}{:>10}\n",
+            split.file_stem(),
+            thousands(s.splits[split.file_stem()])
+        );
     }
     t += "\ntype                     ratings\n";
     for (k, v) in &s.types {
@@ -171,12 +184,17 @@ pub fn resolve_filter(ds: &Dataset, args: &FilterArgs) -> Result<Filter> {
         for raw in values {
             // A value may itself contain a comma (a country name): try it whole first.
             let whole = key.parse(ds, raw);
-            let parts: Vec<&str> = if whole.is_empty() { raw.split(',').collect() } else { vec![raw] };
+            let parts: Vec<&str> = if whole.is_empty() {
+                raw.split(',').collect()
+            } else {
+                vec![raw]
+            };
             for part in parts {
                 let found = key.parse(ds, part);
                 if found.is_empty() {
-                    let valid: Vec<String> =
-                        (0..key.domain(ds) as u32).map(|v| key.token(ds, v)).collect();
+                    let valid: Vec<String> = (0..key.domain(ds) as u32)
+                        .map(|v| key.token(ds, v))
+                        .collect();
                     return Err(CliError(format!(
                         "--{} {part:?}: no such value in this data; valid values: {}",
                         key.name().replace('_', "-"),
@@ -224,7 +242,10 @@ pub fn query(
         .map(|k| {
             Key::from_name(k).ok_or_else(|| {
                 let names: Vec<&str> = Key::ALL.iter().map(|k| k.name()).collect();
-                CliError(format!("--by {k}: unknown key; valid keys: {}", names.join(", ")))
+                CliError(format!(
+                    "--by {k}: unknown key; valid keys: {}",
+                    names.join(", ")
+                ))
             })
         })
         .collect::<Result<_>>()?;
@@ -266,12 +287,24 @@ pub fn query(
     let io = |e: std::io::Error| CliError(format!("cannot write the output: {e}"));
     let mut header: Vec<String> = keys.iter().map(|k| k.name().to_string()).collect();
     header.extend(["n", "mean", "sd", "ci95_lo", "ci95_hi"].map(String::from));
-    let fmt = |x: f64| if x.is_finite() { format!("{x:.3}") } else { String::new() };
+    let fmt = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.3}")
+        } else {
+            String::new()
+        }
+    };
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|(labels, s)| {
             let mut r = labels.clone();
-            r.extend([s.n.to_string(), fmt(s.mean), fmt(s.sd), fmt(s.lo), fmt(s.hi)]);
+            r.extend([
+                s.n.to_string(),
+                fmt(s.mean),
+                fmt(s.sd),
+                fmt(s.lo),
+                fmt(s.hi),
+            ]);
             r
         })
         .collect();
@@ -280,7 +313,13 @@ pub fn query(
             .map_err(io)?;
     } else {
         let widths: Vec<usize> = (0..header.len())
-            .map(|k| body.iter().map(|r| r[k].chars().count()).chain([header[k].len()]).max().unwrap_or(0))
+            .map(|k| {
+                body.iter()
+                    .map(|r| r[k].chars().count())
+                    .chain([header[k].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let line = |cells: &[String]| -> String {
             cells

@@ -19,7 +19,9 @@ const PROGRESS_BYTES: u64 = 8 << 20;
 
 pub fn read(paths: &[PathBuf]) -> Result<Input> {
     if paths.is_empty() {
-        return Err(CliError("no input given: name a bundle, a folder or split files".into()));
+        return Err(CliError(
+            "no input given: name a bundle, a folder or split files".into(),
+        ));
     }
     if let [one] = paths {
         if one.is_file() {
@@ -49,7 +51,7 @@ pub fn read(paths: &[PathBuf]) -> Result<Input> {
             )));
         }
     }
-    let total: u64 = paths.iter().map(|p| size_of(p)).sum();
+    let total: u64 = paths.iter().map(size_of).sum();
     let bar = if total >= PROGRESS_BYTES {
         let b = ProgressBar::new(total);
         b.set_style(

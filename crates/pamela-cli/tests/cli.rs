@@ -15,7 +15,11 @@ fn text(b: &[u8]) -> String {
 }
 
 fn committed_bundle() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/data/pamela-synthetic.pamb").to_string()
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../www/data/pamela-synthetic.pamb"
+    )
+    .to_string()
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -48,7 +52,10 @@ fn stats_json_on_the_committed_bundle_gives_the_card_numbers() {
         serde_json::json!({"pamela_train": 50222, "pamela_val_unseen": 926, "pamela_val_seen": 6551,
                            "pamela_test_unseen": 2470, "pamela_test_seen": 9735})
     );
-    assert_eq!(v["types"], serde_json::json!({"Art": 26237, "Photorealism": 43667}));
+    assert_eq!(
+        v["types"],
+        serde_json::json!({"Art": 26237, "Photorealism": 43667})
+    );
     assert_eq!(
         v["genders"],
         serde_json::json!({"male": 40525, "female": 29086, "prefer not to say": 293})
@@ -86,32 +93,60 @@ fn synth_writes_files_that_stats_and_ingest_read_back_identically() {
     // The folder, read through the JSON loader, gives the same card table.
     let from_folder = pamela(&["stats", "--json", dir.to_str().unwrap()]);
     let from_bundle = pamela(&["stats", "--json", &committed_bundle()]);
-    assert!(from_folder.status.success(), "{}", text(&from_folder.stderr));
+    assert!(
+        from_folder.status.success(),
+        "{}",
+        text(&from_folder.stderr)
+    );
     assert_eq!(text(&from_folder.stdout), text(&from_bundle.stdout));
     // Ingest of the folder gives the same bundle, byte for byte.
     let again = dir.join("again.pamb");
-    let out = pamela(&["ingest", dir.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    let out = pamela(&[
+        "ingest",
+        dir.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("69,904 ratings"));
-    assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(committed_bundle()).unwrap());
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(committed_bundle()).unwrap()
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn query_filters_and_groups_like_the_core() {
     let out = pamela(&[
-        "query", &committed_bundle(), "--gender", "female", "--type", "Art", "--by", "age_bin", "--csv",
+        "query",
+        &committed_bundle(),
+        "--gender",
+        "female",
+        "--type",
+        "Art",
+        "--by",
+        "age_bin",
+        "--csv",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let csv = text(&out.stdout);
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("age_bin,n,mean,sd,ci95_lo,ci95_hi"));
-    let total: u64 = lines.map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap()).sum();
+    let total: u64 = lines
+        .map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
     // Cross-check with the core directly.
     let ds = pamela_core::bundle::decode(&std::fs::read(committed_bundle()).unwrap()).unwrap();
     let f = pamela_core::Filter::default()
-        .with(pamela_core::Dim::Gender, vec![ds.dicts.genders.position("female").unwrap()])
-        .with(pamela_core::Dim::Type, vec![ds.dicts.types.position("Art").unwrap()]);
+        .with(
+            pamela_core::Dim::Gender,
+            vec![ds.dicts.genders.position("female").unwrap()],
+        )
+        .with(
+            pamela_core::Dim::Type,
+            vec![ds.dicts.types.position("Art").unwrap()],
+        );
     let c = pamela_core::Compiled::new(&ds, &f);
     assert_eq!(total, pamela_core::query::overview(&ds, &c).total.n);
 }
@@ -122,7 +157,10 @@ fn query_without_by_prints_one_overall_row() {
     assert!(out.status.success());
     let t = text(&out.stdout);
     assert!(t.contains("69904"), "{t}");
-    assert!(t.contains("synthetic"), "the table says the data is synthetic: {t}");
+    assert!(
+        t.contains("synthetic"),
+        "the table says the data is synthetic: {t}"
+    );
 }
 
 fn fails_with(args: &[&str], needle: &str) {
@@ -137,18 +175,42 @@ fn fails_with(args: &[&str], needle: &str) {
 #[test]
 fn errors_are_one_clear_message_and_a_failing_status() {
     fails_with(&["stats", "/no/such/path"], "no such file or folder");
-    fails_with(&["query", &committed_bundle(), "--gender", "robot"], "valid values: female, male, prefer not to say");
-    fails_with(&["query", &committed_bundle(), "--by", "colour"], "unknown key");
-    fails_with(&["query", &committed_bundle(), "--age", "50-20"], "the range is empty");
-    fails_with(&["query", &committed_bundle(), "--by", "gender,type,split"], "at most two keys");
+    fails_with(
+        &["query", &committed_bundle(), "--gender", "robot"],
+        "valid values: female, male, prefer not to say",
+    );
+    fails_with(
+        &["query", &committed_bundle(), "--by", "colour"],
+        "unknown key",
+    );
+    fails_with(
+        &["query", &committed_bundle(), "--age", "50-20"],
+        "the range is empty",
+    );
+    fails_with(
+        &["query", &committed_bundle(), "--by", "gender,type,split"],
+        "at most two keys",
+    );
     let dir = temp_dir("bad");
     let bad = dir.join("pamela_train.json");
     std::fs::write(&bad, br#"[{"image_id": "x"}]"#).unwrap();
-    fails_with(&["stats", bad.to_str().unwrap()], "record 0, field `image_id`");
+    fails_with(
+        &["stats", bad.to_str().unwrap()],
+        "record 0, field `image_id`",
+    );
     let truncated = dir.join("cut.pamb");
     let b = std::fs::read(committed_bundle()).unwrap();
     std::fs::write(&truncated, &b[..b.len() / 2]).unwrap();
     fails_with(&["stats", truncated.to_str().unwrap()], "truncated");
-    fails_with(&["ingest", Path::new(&committed_bundle()).to_str().unwrap(), bad.to_str().unwrap(), "--out", "/tmp/x.pamb"], "on its own");
+    fails_with(
+        &[
+            "ingest",
+            Path::new(&committed_bundle()).to_str().unwrap(),
+            bad.to_str().unwrap(),
+            "--out",
+            "/tmp/x.pamb",
+        ],
+        "on its own",
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -38,7 +38,10 @@ fn pairwise(scores: &[(u32, f64, f64)]) -> f64 {
 }
 
 fn main() {
-    let seed = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(synth::DEFAULT_SEED);
+    let seed = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(synth::DEFAULT_SEED);
     let mut params = synth::Params::default();
     if let Ok(v) = std::env::var("INDIVIDUAL_SD") {
         params.individual_sd = v.parse().unwrap();
@@ -77,7 +80,9 @@ fn main() {
             for &f in &t.images[i].features {
                 let f = f as usize;
                 q += t.quality_effect[f];
-                cohort += age_z * t.age_effect[f] + g * t.gender_effect[f] / 2.0 + t.region_effect[reg][f];
+                cohort += age_z * t.age_effect[f]
+                    + g * t.gender_effect[f] / 2.0
+                    + t.region_effect[reg][f];
             }
             oracle.push((p as u32, t.ratings[r].true_score, obs));
             known.push((p as u32, q + cohort, obs));

@@ -316,7 +316,9 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, BundleError> {
     let (body, rest): (Body, &[u8]) = postcard::take_from_bytes(&payload)
         .map_err(|e| BundleError::Corrupt(format!("cannot decode the content: {e}")))?;
     if !rest.is_empty() {
-        return Err(BundleError::Corrupt("unexpected bytes after the content".into()));
+        return Err(BundleError::Corrupt(
+            "unexpected bytes after the content".into(),
+        ));
     }
     from_body(body)
 }
@@ -329,7 +331,9 @@ fn from_body(b: Body) -> Result<Dataset, BundleError> {
         if k > 0 && d == 0 {
             return Err(corrupt("repeated image id"));
         }
-        prev = prev.checked_add(d).ok_or_else(|| corrupt("image id overflows"))?;
+        prev = prev
+            .checked_add(d)
+            .ok_or_else(|| corrupt("image id overflows"))?;
         id.push(prev);
     }
     let images = Images {

@@ -222,7 +222,10 @@ impl Dataset {
             let mut order: Vec<u32> = (0..n as u32).collect();
             order.sort_unstable_by_key(|&r| ratings.key(r as usize));
             ratings = Ratings {
-                participant: order.iter().map(|&r| ratings.participant[r as usize]).collect(),
+                participant: order
+                    .iter()
+                    .map(|&r| ratings.participant[r as usize])
+                    .collect(),
                 image: order.iter().map(|&r| ratings.image[r as usize]).collect(),
                 score: order.iter().map(|&r| ratings.score[r as usize]).collect(),
                 label: order.iter().map(|&r| ratings.label[r as usize]).collect(),
@@ -364,12 +367,7 @@ impl Dataset {
     }
 }
 
-fn validate(
-    d: &Dicts,
-    im: &Images,
-    pa: &Participants,
-    ra: &Ratings,
-) -> Result<(), InvalidStore> {
+fn validate(d: &Dicts, im: &Images, pa: &Participants, ra: &Ratings) -> Result<(), InvalidStore> {
     let bad = |m: String| Err(InvalidStore(m));
     let ni = im.id.len();
     if [

@@ -20,7 +20,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (k, c) in s.chars().enumerate() {
-        if k > 0 && (s.len() - k) % 3 == 0 {
+        if k > 0 && (s.len() - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -59,7 +59,10 @@ mod tests {
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(csv_field("-0.25"), "-0.25");
         assert_eq!(
-            csv(&["k".into(), "n".into()], &[vec!["x, y".into(), "3".into()]]),
+            csv(
+                &["k".into(), "n".into()],
+                &[vec!["x, y".into(), "3".into()]]
+            ),
             "k,n\n\"x, y\",3\n"
         );
     }

@@ -53,7 +53,9 @@ pub fn load_any(
         if bundle::is_bundle(bytes) {
             return bundle::decode(bytes)
                 .map(|ds| (ds, Vec::new()))
-                .map_err(|e| LoadError::new(ErrorKind::InvalidValue, name, Location::File, e.to_string()));
+                .map_err(|e| {
+                    LoadError::new(ErrorKind::InvalidValue, name, Location::File, e.to_string())
+                });
         }
     }
     let mut loader = Loader::new();

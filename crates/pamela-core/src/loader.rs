@@ -243,7 +243,12 @@ impl Loader {
                 let (_, old) = &self.participants[p as usize];
                 let fields = [
                     ("age", old.age as u32, prow.age as u32, None),
-                    ("age_binned", old.age_bin, prow.age_bin, Some(&self.age_bins)),
+                    (
+                        "age_binned",
+                        old.age_bin,
+                        prow.age_bin,
+                        Some(&self.age_bins),
+                    ),
                     ("gender", old.gender, prow.gender, Some(&self.genders)),
                     (
                         "nationality",
@@ -505,7 +510,12 @@ impl Origin {
 pub fn cross_record_warnings(ds: &Dataset) -> Vec<Warning> {
     let mut out = Vec::new();
     let r = &ds.ratings;
-    let mut pairs: Vec<(u32, u32)> = r.participant.iter().copied().zip(r.image.iter().copied()).collect();
+    let mut pairs: Vec<(u32, u32)> = r
+        .participant
+        .iter()
+        .copied()
+        .zip(r.image.iter().copied())
+        .collect();
     pairs.sort_unstable();
     let mut repeated = 0usize;
     let mut example = None;
@@ -568,7 +578,12 @@ fn strip_bom(b: &[u8]) -> &[u8] {
 fn line_col(text: &[u8], pos: usize) -> (usize, usize) {
     let before = &text[..pos.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let col = before.len() - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    let col = before.len()
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
     (line, col)
 }
 
@@ -598,18 +613,13 @@ fn split_records(name: &str, text: &[u8]) -> Result<(Format, Vec<Item>), LoadErr
         )),
         Some((p, b'[')) => split_array(name, text, p).map(|v| (Format::JsonArray, v)),
         Some((_, b'{')) => Ok((Format::JsonLines, split_lines(text))),
-        Some((p, _)) => Err(LoadError::new(
-            ErrorKind::NotAList,
-            name,
-            Location::File,
-            {
-                let (line, column) = line_col(text, p);
-                format!(
-                    "expected a JSON array (`[`) or JSON Lines (`{{` on each line), found \
+        Some((p, _)) => Err(LoadError::new(ErrorKind::NotAList, name, Location::File, {
+            let (line, column) = line_col(text, p);
+            format!(
+                "expected a JSON array (`[`) or JSON Lines (`{{` on each line), found \
                      something else at line {line}, column {column}"
-                )
-            },
-        )),
+            )
+        })),
     }
 }
 
@@ -774,7 +784,13 @@ fn parse_record(name: &str, text: &[u8], item: &Item, loc: Location) -> Result<R
     };
     if let Err(e) = de.end() {
         let off = item.start + column_offset(bytes, e.line(), e.column());
-        return Err(syntax(name, text, off, loc, "unexpected text after the record"));
+        return Err(syntax(
+            name,
+            text,
+            off,
+            loc,
+            "unexpected text after the record",
+        ));
     }
     Ok(rec)
 }
@@ -904,7 +920,12 @@ pub fn load_paths(
     for path in paths {
         let shown = path.display().to_string();
         let io = |e: std::io::Error| {
-            LoadError::new(ErrorKind::Io, &shown, Location::File, format!("cannot read: {e}"))
+            LoadError::new(
+                ErrorKind::Io,
+                &shown,
+                Location::File,
+                format!("cannot read: {e}"),
+            )
         };
         if path.is_dir() {
             let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(path)
@@ -940,7 +961,12 @@ pub fn load_paths(
     for f in &files {
         let shown = f.display().to_string();
         let bytes = std::fs::read(f).map_err(|e| {
-            LoadError::new(ErrorKind::Io, &shown, Location::File, format!("cannot read: {e}"))
+            LoadError::new(
+                ErrorKind::Io,
+                &shown,
+                Location::File,
+                format!("cannot read: {e}"),
+            )
         })?;
         let base = f.file_name().and_then(|n| n.to_str()).unwrap_or(&shown);
         if base == SYNTHETIC_MANIFEST {
@@ -948,7 +974,9 @@ pub fn load_paths(
             continue;
         }
         names.push(base.to_string());
-        loader.add_file(&shown, &bytes, &mut |done, total| progress(&shown, done, total))?;
+        loader.add_file(&shown, &bytes, &mut |done, total| {
+            progress(&shown, done, total)
+        })?;
     }
     let summaries = loader.files().to_vec();
     let source = Source {

@@ -319,7 +319,12 @@ impl Key {
             Key::Style => all
                 .filter(|&v| self.token(ds, v) == s || self.label(ds, v) == s)
                 .collect(),
-            Key::Age => s.parse::<u32>().ok().filter(|&a| a <= 150).into_iter().collect(),
+            Key::Age => s
+                .parse::<u32>()
+                .ok()
+                .filter(|&a| a <= 150)
+                .into_iter()
+                .collect(),
             Key::Participant => ds.participant_index(s).into_iter().collect(),
             Key::Image => s
                 .parse::<u64>()
@@ -357,13 +362,19 @@ fn allowed(set: Option<&[u16]>, domain: usize) -> Option<Vec<bool>> {
 }
 
 fn keeps(table: &Option<Vec<bool>>, v: u16) -> bool {
-    table.as_ref().is_none_or(|t| t.get(v as usize).copied().unwrap_or(false))
+    table
+        .as_ref()
+        .is_none_or(|t| t.get(v as usize).copied().unwrap_or(false))
 }
 
 impl Compiled {
     pub fn new(ds: &Dataset, f: &Filter) -> Compiled {
         let table = |d: Dim| allowed(f.set(d), d.key().domain(ds));
-        let (age_bins, genders, nats) = (table(Dim::AgeBin), table(Dim::Gender), table(Dim::Nationality));
+        let (age_bins, genders, nats) = (
+            table(Dim::AgeBin),
+            table(Dim::Gender),
+            table(Dim::Nationality),
+        );
         let (types, groups_ok, styles) = (table(Dim::Type), table(Dim::Group), table(Dim::Style));
         let (splits, labels) = (table(Dim::Split), table(Dim::Label));
         let pa = &ds.participants;
@@ -402,7 +413,11 @@ impl Compiled {
                 if !keeps(&groups_ok, groups[i]) {
                     m |= Dim::Group.bit();
                 }
-                let style = if im.style[i] == NO_STYLE { ns } else { im.style[i] };
+                let style = if im.style[i] == NO_STYLE {
+                    ns
+                } else {
+                    im.style[i]
+                };
                 if !keeps(&styles, style) {
                     m |= Dim::Style.bit();
                 }
@@ -472,7 +487,7 @@ impl Compiled {
             let r = run.start as usize;
             let p = ds.ratings.participant[r] as usize;
             let s = ds.ratings.split[r] as usize;
-            (self.pfail[p] | self.sfail[s] == 0).then(|| r..run.end as usize)
+            (self.pfail[p] | self.sfail[s] == 0).then_some(r..run.end as usize)
         })
     }
 }
@@ -617,7 +632,11 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
         if n == 0 {
             continue;
         }
-        let style = if im.style[i] == NO_STYLE { ns } else { im.style[i] };
+        let style = if im.style[i] == NO_STYLE {
+            ns
+        } else {
+            im.style[i]
+        };
         for (d, v) in [
             (Dim::Type, im.kind[i]),
             (Dim::Group, groups[i]),
@@ -634,7 +653,13 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
     let score_counts = score_facet
         .iter()
         .enumerate()
-        .map(|(v, &n)| if (lo..=hi).contains(&(v as u16 + 1000)) { n } else { 0 })
+        .map(|(v, &n)| {
+            if (lo..=hi).contains(&(v as u16 + 1000)) {
+                n
+            } else {
+                0
+            }
+        })
         .collect();
     Overview {
         total,
@@ -880,7 +905,13 @@ pub fn participant_offsets(ds: &Dataset, c: &Compiled, ov: &Overview) -> Vec<Par
     let image_mean: Vec<f64> = ov
         .per_image
         .iter()
-        .map(|a| if a.n > 0 { a.sum as f64 / a.n as f64 } else { 0.0 })
+        .map(|a| {
+            if a.n > 0 {
+                a.sum as f64 / a.n as f64
+            } else {
+                0.0
+            }
+        })
         .collect();
     let mut expected = vec![0f64; ds.participants.len()];
     for run in c.live_runs(ds) {

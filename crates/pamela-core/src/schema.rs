@@ -226,7 +226,10 @@ mod tests {
 
     #[test]
     fn split_is_read_from_the_file_name() {
-        assert_eq!(Split::from_file_name("pamela_train.json"), Some(Split::Train));
+        assert_eq!(
+            Split::from_file_name("pamela_train.json"),
+            Some(Split::Train)
+        );
         assert_eq!(
             Split::from_file_name("/data/x/pamela_val_unseen.jsonl"),
             Some(Split::ValUnseen)
@@ -254,7 +257,11 @@ mod tests {
         assert_eq!(Label::nearest_to_score(4.5), Label::Excellent);
         assert_eq!(Label::nearest_to_score(4.499), Label::Great);
         for milli in 1000..=5000u16 {
-            assert_eq!(Label::nearest_to_milli(milli), Label::nearest_to_score(milli as f64 / 1000.0), "{milli}");
+            assert_eq!(
+                Label::nearest_to_milli(milli),
+                Label::nearest_to_score(milli as f64 / 1000.0),
+                "{milli}"
+            );
         }
     }
 }

@@ -118,8 +118,7 @@ impl Difference {
         let (df, half) = if se2 == 0.0 {
             ((a.n + b.n - 2) as f64, 0.0)
         } else {
-            let df =
-                se2 * se2 / (va * va / (a.n as f64 - 1.0) + vb * vb / (b.n as f64 - 1.0));
+            let df = se2 * se2 / (va * va / (a.n as f64 - 1.0) + vb * vb / (b.n as f64 - 1.0));
             (df, t_quantile(0.975, df) * se2.sqrt())
         };
         Some(Difference {
@@ -255,8 +254,9 @@ pub fn normal_quantile(p: f64) -> f64 {
     // Start: a logistic-type approximation, then Newton steps on Phi(z) = p.
     let q = 1.0 - p;
     let t = (-2.0 * q.ln()).sqrt();
-    let mut z = t - (2.515517 + 0.802853 * t + 0.010328 * t * t)
-        / (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+    let mut z = t
+        - (2.515517 + 0.802853 * t + 0.010328 * t * t)
+            / (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
     for _ in 0..4 {
         let cdf = 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2);
         let pdf = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
@@ -299,7 +299,7 @@ pub fn t975(df: u64) -> f64 {
 
 /// Quantile of Student's t with `df` (possibly fractional) degrees of freedom, for p in (0, 1).
 pub fn t_quantile(p: f64, df: f64) -> f64 {
-    if !(df > 0.0) {
+    if df.is_nan() || df <= 0.0 {
         return f64::NAN;
     }
     if p < 0.5 {

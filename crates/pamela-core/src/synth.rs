@@ -720,7 +720,9 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
         ] {
             let lo = n_imgs * card::MIN_RATERS;
             if total < lo || total > n_imgs * card::MAX_RATERS {
-                return Err(format!("pool {pool} cannot hold {total} ratings on {n_imgs} images"));
+                return Err(format!(
+                    "pool {pool} cannot hold {total} ratings on {n_imgs} images"
+                ));
             }
             let mut extra_slots: Vec<u64> = (0..n_imgs).flat_map(|i| [i, i]).collect();
             rng_images.shuffle(&mut extra_slots);
@@ -773,10 +775,13 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
     let art_group_w: Vec<f64> = ART_GROUPS.iter().map(|g| g.1).collect();
     let photo_group_w: Vec<f64> = PHOTO_GROUPS.iter().map(|g| g.1).collect();
     let mut art_groups = balanced(&mut rng_images, n_art_images, &art_group_w).into_iter();
-    let mut art_styles =
-        balanced(&mut rng_images, n_art_images, &[1.0; STYLES.len()]).into_iter();
-    let mut photo_groups =
-        balanced(&mut rng_images, image_plan.len() - n_art_images, &photo_group_w).into_iter();
+    let mut art_styles = balanced(&mut rng_images, n_art_images, &[1.0; STYLES.len()]).into_iter();
+    let mut photo_groups = balanced(
+        &mut rng_images,
+        image_plan.len() - n_art_images,
+        &photo_group_w,
+    )
+    .into_iter();
 
     struct ImageDraft {
         pool: usize,
@@ -874,7 +879,9 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
             quality[f] += shift;
         }
     }
-    let mut age_effect: Vec<f64> = (0..nf).map(|_| params.age_sd * rng_effects.normal()).collect();
+    let mut age_effect: Vec<f64> = (0..nf)
+        .map(|_| params.age_sd * rng_effects.normal())
+        .collect();
     for (name, shift) in AGE_SHIFTS {
         if let Some(f) = find(name) {
             age_effect[f] += shift;
@@ -902,7 +909,10 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
     let loadings: Vec<[f64; LATENT]> = (0..nf)
         .map(|_| std::array::from_fn(|_| params.individual_sd * rng_effects.normal()))
         .collect();
-    let region_bias: Vec<f64> = REGIONS.iter().map(|_| 0.15 * rng_effects.normal()).collect();
+    let region_bias: Vec<f64> = REGIONS
+        .iter()
+        .map(|_| 0.15 * rng_effects.normal())
+        .collect();
 
     struct PersonDraft {
         id: String,
@@ -956,7 +966,9 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
     // realizable degree sequence realizable (Gale-Ryser), so this never gets stuck.
     let mut pairs: Vec<(usize, usize, Split)> = Vec::new();
     for pool in 0..3 {
-        let members: Vec<usize> = (0..drafts.len()).filter(|&i| drafts[i].pool == pool).collect();
+        let members: Vec<usize> = (0..drafts.len())
+            .filter(|&i| drafts[i].pool == pool)
+            .collect();
         let mut open: Vec<u64> = members.iter().map(|&i| drafts[i].raters).collect();
         let mut demand: Vec<(usize, Split, u64)> = Vec::new();
         for (p, person) in people.iter().enumerate() {
@@ -981,9 +993,12 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
                 .map(|(k, &o)| (o, rng_assign.next_u64(), k))
                 .collect();
             if (cand.len() as u64) < n {
-                return Err(format!("pool {pool}: not enough images for participant {p}"));
+                return Err(format!(
+                    "pool {pool}: not enough images for participant {p}"
+                ));
             }
-            let by = |a: &(u64, u64, usize), b: &(u64, u64, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+            let by =
+                |a: &(u64, u64, usize), b: &(u64, u64, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
             cand.select_nth_unstable_by(n as usize - 1, by);
             for &(_, _, k) in &cand[..n as usize] {
                 open[k] -= 1;

@@ -52,7 +52,10 @@ fn random_store(seed: u64, np: usize, ni: usize, nr: usize) -> Dataset {
         r.split.push(b(5) as u8);
     }
     Dataset::new(
-        Source { kind: SourceKind::Synthetic, provenance: "test".into() },
+        Source {
+            kind: SourceKind::Synthetic,
+            provenance: "test".into(),
+        },
         dicts,
         images,
         parts,
@@ -100,7 +103,11 @@ fn value(ds: &Dataset, d: Dim, r: usize) -> u16 {
         Dim::Group => ds.image_group()[i],
         Dim::Style => {
             let s = ds.images.style[i];
-            if s == NO_STYLE { ds.dicts.styles.len() as u16 } else { s }
+            if s == NO_STYLE {
+                ds.dicts.styles.len() as u16
+            } else {
+                s
+            }
         }
         Dim::Split => ds.ratings.split[r] as u16,
         Dim::Label => ds.ratings.label[r] as u16,
@@ -113,7 +120,14 @@ fn passes(ds: &Dataset, f: &Filter, r: usize, skip: Option<Dim>, skip_age: bool)
     passes_but(ds, f, r, skip, skip_age, false)
 }
 
-fn passes_but(ds: &Dataset, f: &Filter, r: usize, skip: Option<Dim>, skip_age: bool, skip_score: bool) -> bool {
+fn passes_but(
+    ds: &Dataset,
+    f: &Filter,
+    r: usize,
+    skip: Option<Dim>,
+    skip_age: bool,
+    skip_score: bool,
+) -> bool {
     let p = ds.ratings.participant[r] as usize;
     if !skip_score {
         if let Some((lo, hi)) = f.score {
@@ -184,11 +198,21 @@ fn check_everything(ds: &Dataset, f: &Filter) {
     }
     // Per image and per participant.
     for i in 0..ds.images.len() {
-        let a = naive_acc(ds, sel.iter().copied().filter(|&r| ds.ratings.image[r] as usize == i));
+        let a = naive_acc(
+            ds,
+            sel.iter()
+                .copied()
+                .filter(|&r| ds.ratings.image[r] as usize == i),
+        );
         assert_eq!(ov.per_image[i], a);
     }
     for p in 0..ds.participants.len() {
-        let a = naive_acc(ds, sel.iter().copied().filter(|&r| ds.ratings.participant[r] as usize == p));
+        let a = naive_acc(
+            ds,
+            sel.iter()
+                .copied()
+                .filter(|&r| ds.ratings.participant[r] as usize == p),
+        );
         assert_eq!(ov.per_participant[p], a);
     }
     // Facets: each value's count under all other filters.
@@ -217,7 +241,18 @@ fn check_everything(ds: &Dataset, f: &Filter) {
     }
     assert_eq!(ov.score_facet, score_facet);
     // Group-by on every pair of keys (and single keys), and regroup where it applies.
-    let keys = [Key::AgeBin, Key::Gender, Key::Nationality, Key::Age, Key::Type, Key::Group, Key::Style, Key::Split, Key::Label, Key::Participant];
+    let keys = [
+        Key::AgeBin,
+        Key::Gender,
+        Key::Nationality,
+        Key::Age,
+        Key::Type,
+        Key::Group,
+        Key::Style,
+        Key::Split,
+        Key::Label,
+        Key::Participant,
+    ];
     let key_value = |k: Key, r: usize| -> usize {
         let p = ds.ratings.participant[r] as usize;
         match k {
@@ -248,7 +283,11 @@ fn check_everything(ds: &Dataset, f: &Filter) {
         }
     }
     // Image rankings.
-    for (order, min_n) in [(ImageOrder::Top, 1), (ImageOrder::Bottom, 2), (ImageOrder::Disputed, 2)] {
+    for (order, min_n) in [
+        (ImageOrder::Top, 1),
+        (ImageOrder::Bottom, 2),
+        (ImageOrder::Disputed, 2),
+    ] {
         let mut all: Vec<(f64, u32)> = (0..ds.images.len())
             .filter(|&i| ov.per_image[i].n >= min_n)
             .map(|i| {
@@ -262,7 +301,10 @@ fn check_everything(ds: &Dataset, f: &Filter) {
             })
             .collect();
         all.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-        let got: Vec<u32> = query::rank_images(&ov, order, 5, min_n).iter().map(|s| s.image).collect();
+        let got: Vec<u32> = query::rank_images(&ov, order, 5, min_n)
+            .iter()
+            .map(|s| s.image)
+            .collect();
         let want: Vec<u32> = all.iter().take(5).map(|x| x.1).collect();
         // sd ties computed two ways may order differently only when exactly equal
         if order != ImageOrder::Disputed {
@@ -275,7 +317,11 @@ fn check_everything(ds: &Dataset, f: &Filter) {
     let offs = query::participant_offsets(ds, &c, &ov);
     for s in &offs {
         let p = s.participant as usize;
-        let mine: Vec<usize> = sel.iter().copied().filter(|&r| ds.ratings.participant[r] as usize == p).collect();
+        let mine: Vec<usize> = sel
+            .iter()
+            .copied()
+            .filter(|&r| ds.ratings.participant[r] as usize == p)
+            .collect();
         let want = mine
             .iter()
             .map(|&r| {
@@ -286,7 +332,10 @@ fn check_everything(ds: &Dataset, f: &Filter) {
             / mine.len() as f64;
         assert!((s.offset - want).abs() < 1e-9, "participant {p}");
     }
-    assert_eq!(offs.len(), ov.per_participant.iter().filter(|a| a.n > 0).count());
+    assert_eq!(
+        offs.len(),
+        ov.per_participant.iter().filter(|a| a.n > 0).count()
+    );
 }
 
 proptest! {

@@ -16,7 +16,8 @@ fn small() -> Dataset {
     let mut l = Loader::new();
     let recs: Vec<_> = (0..60).map(|r| full.record(r * 1000)).collect();
     let bytes = serde_json::to_vec(&recs).unwrap();
-    l.add_file("pamela_train.json", &bytes, &mut |_, _| {}).unwrap();
+    l.add_file("pamela_train.json", &bytes, &mut |_, _| {})
+        .unwrap();
     l.finish(Source {
         kind: SourceKind::Pamela,
         provenance: "small".into(),
@@ -31,9 +32,17 @@ fn a_bundle_round_trips_exactly() {
     let bytes = bundle::encode(ds);
     let back = bundle::decode(&bytes).unwrap();
     assert!(back == *ds);
-    assert_eq!(bundle::encode(&back), bytes, "re-encoding gives the same bytes");
+    assert_eq!(
+        bundle::encode(&back),
+        bytes,
+        "re-encoding gives the same bytes"
+    );
     for r in (0..ds.ratings.len()).step_by(997) {
-        assert_eq!(back.record(r), ds.record(r), "rating {r} keeps its 3 decimals");
+        assert_eq!(
+            back.record(r),
+            ds.record(r),
+            "rating {r} keeps its 3 decimals"
+        );
     }
 }
 
@@ -45,8 +54,12 @@ fn non_uuid_paths_and_odd_values_round_trip() {
     recs[2].original_score = 5.0;
     recs[3].original_score = 1.0;
     let mut l = Loader::new();
-    l.add_file("pamela_val_seen.json", &serde_json::to_vec(&recs).unwrap(), &mut |_, _| {})
-        .unwrap();
+    l.add_file(
+        "pamela_val_seen.json",
+        &serde_json::to_vec(&recs).unwrap(),
+        &mut |_, _| {},
+    )
+    .unwrap();
     let (ds, _) = l
         .finish(Source {
             kind: SourceKind::Pamela,
@@ -94,7 +107,10 @@ fn every_flipped_bit_is_refused_or_harmless() {
                 Err(_) => {}
                 // Padding bits after deflate's last block do not change the content.
                 Ok(back) => {
-                    assert!(back == ds, "bit {bit} of byte {at} changed the data unnoticed");
+                    assert!(
+                        back == ds,
+                        "bit {bit} of byte {at} changed the data unnoticed"
+                    );
                     harmless += 1;
                 }
             }
@@ -102,15 +118,23 @@ fn every_flipped_bit_is_refused_or_harmless() {
     }
     // Only bits that carry no content (deflate padding, zlib's compression-level hint) may go
     // unnoticed: a tiny share of all flips.
-    assert!(harmless * 100 < bytes.len() * 8, "{harmless} flips went unnoticed");
+    assert!(
+        harmless * 100 < bytes.len() * 8,
+        "{harmless} flips went unnoticed"
+    );
 }
 
 #[test]
 fn an_unknown_version_is_named() {
     let mut b = bundle::encode(&small());
     b[8..10].copy_from_slice(&(VERSION + 1).to_le_bytes());
-    assert_eq!(bundle::decode(&b).unwrap_err(), BundleError::UnsupportedVersion(VERSION + 1));
-    assert!(BundleError::UnsupportedVersion(2).to_string().contains("version 2"));
+    assert_eq!(
+        bundle::decode(&b).unwrap_err(),
+        BundleError::UnsupportedVersion(VERSION + 1)
+    );
+    assert!(BundleError::UnsupportedVersion(2)
+        .to_string()
+        .contains("version 2"));
 }
 
 fn forged(payload: &[u8], declared: u32) -> Vec<u8> {
@@ -147,15 +171,24 @@ fn a_content_length_that_disagrees_with_the_header_is_refused() {
     let declared = u32::from_le_bytes(good[10..14].try_into().unwrap());
     let mut shorter = good.clone();
     shorter[10..14].copy_from_slice(&(declared - 1).to_le_bytes());
-    assert!(matches!(bundle::decode(&shorter), Err(BundleError::Corrupt(_))));
+    assert!(matches!(
+        bundle::decode(&shorter),
+        Err(BundleError::Corrupt(_))
+    ));
     let mut longer = good;
     longer[10..14].copy_from_slice(&(declared + 1).to_le_bytes());
-    assert!(matches!(bundle::decode(&longer), Err(BundleError::Corrupt(_))));
+    assert!(matches!(
+        bundle::decode(&longer),
+        Err(BundleError::Corrupt(_))
+    ));
 }
 
 #[test]
 fn the_committed_default_bundle_is_what_the_generator_makes() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/data/pamela-synthetic.pamb");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../www/data/pamela-synthetic.pamb"
+    );
     let committed = std::fs::read(path).expect("www/data/pamela-synthetic.pamb is committed");
     let regenerated = bundle::encode(default_sample());
     assert!(

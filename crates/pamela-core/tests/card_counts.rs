@@ -57,7 +57,10 @@ fn demographics_span_the_published_ranges() {
     assert_eq!(*ds.participants.age.iter().max().unwrap(), card::AGE_MAX);
     for p in 0..ds.participants.len() {
         let bin = ds.dicts.age_bins.get(ds.participants.age_bin[p]);
-        assert_eq!(bin, pamela_core::schema::decade_name(ds.participants.age[p]));
+        assert_eq!(
+            bin,
+            pamela_core::schema::decade_name(ds.participants.age[p])
+        );
     }
 }
 
@@ -141,10 +144,15 @@ fn ids_are_shaped_like_the_real_ones() {
     let ds = sample();
     for id in &ds.participants.id {
         assert!(id.starts_with("p_") && id.len() == 10, "{id}");
-        assert!(id[2..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(id[2..]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     }
     for (k, path) in ds.images.path.iter().enumerate() {
-        assert!(path.starts_with("./images/") && path.ends_with(".png"), "{path}");
+        assert!(
+            path.starts_with("./images/") && path.ends_with(".png"),
+            "{path}"
+        );
         assert_eq!(path.len(), "./images/".len() + 36 + 4);
         assert!((1_000_000..10_000_000).contains(&ds.images.id[k]));
     }
@@ -155,7 +163,11 @@ fn ids_are_shaped_like_the_real_ones() {
         .copied()
         .zip(ds.ratings.image.iter().copied())
         .collect();
-    assert_eq!(pairs.len(), ds.ratings.len(), "no repeated (participant, image) pair");
+    assert_eq!(
+        pairs.len(),
+        ds.ratings.len(),
+        "no repeated (participant, image) pair"
+    );
 }
 
 #[test]

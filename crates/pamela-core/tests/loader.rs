@@ -85,10 +85,17 @@ fn assert_err(e: &LoadError, kind: ErrorKind, location: Location, field: Option<
 
 #[test]
 fn the_card_example_record_loads() {
-    let (ds, warnings) = load(&[("pamela_train.json", array(&[record("p_5d2aeb40", 1_049_071, 3.497)]))]).unwrap();
+    let (ds, warnings) = load(&[(
+        "pamela_train.json",
+        array(&[record("p_5d2aeb40", 1_049_071, 3.497)]),
+    )])
+    .unwrap();
     assert_eq!(ds.ratings.len(), 1);
     let r = ds.record(0);
-    assert_eq!(r, serde_json::from_value(record("p_5d2aeb40", 1_049_071, 3.497)).unwrap());
+    assert_eq!(
+        r,
+        serde_json::from_value(record("p_5d2aeb40", 1_049_071, 3.497)).unwrap()
+    );
     assert!(warnings.iter().any(|w| w.kind == WarningKind::Splits));
 }
 
@@ -115,7 +122,8 @@ fn synthetic_files_load_back_to_the_generated_store_as_arrays_and_as_lines() {
     let ds = &s.dataset;
     let manifest = synth::manifest(ds);
     for as_lines in [false, true] {
-        let mut files: Vec<(String, Vec<u8>)> = vec![(SYNTHETIC_MANIFEST.to_string(), manifest.clone())];
+        let mut files: Vec<(String, Vec<u8>)> =
+            vec![(SYNTHETIC_MANIFEST.to_string(), manifest.clone())];
         // Files in reverse order: the store must not depend on it.
         for split in Split::ALL.iter().rev() {
             let bytes = synth::split_file(ds, *split);
@@ -130,7 +138,10 @@ fn synthetic_files_load_back_to_the_generated_store_as_arrays_and_as_lines() {
         let (loaded, warnings) = load_any(&files, &mut |_, _, _| {}).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(loaded.source.kind, SourceKind::Synthetic);
-        assert!(loaded == *ds, "loaded store equals the generated one (lines: {as_lines})");
+        assert!(
+            loaded == *ds,
+            "loaded store equals the generated one (lines: {as_lines})"
+        );
         assert_eq!(bundle::encode(&loaded), bundle::encode(ds));
     }
 }
@@ -148,7 +159,9 @@ fn without_the_manifest_files_are_labelled_pamela() {
 
 #[test]
 fn progress_reaches_the_end_of_each_file() {
-    let recs: Vec<Value> = (0..10_000).map(|k| record(&format!("p_{k}"), k, 3.0)).collect();
+    let recs: Vec<Value> = (0..10_000)
+        .map(|k| record(&format!("p_{k}"), k, 3.0))
+        .collect();
     let bytes = array(&recs);
     let mut last = (0, 0);
     let mut calls = 0;
@@ -167,14 +180,34 @@ fn progress_reaches_the_end_of_each_file() {
 
 #[test]
 fn an_empty_file_is_refused() {
-    assert_err(&err("pamela_train.json", vec![]), ErrorKind::Empty, Location::File, None);
-    assert_err(&err("pamela_train.json", b" \n\t ".to_vec()), ErrorKind::Empty, Location::File, None);
+    assert_err(
+        &err("pamela_train.json", vec![]),
+        ErrorKind::Empty,
+        Location::File,
+        None,
+    );
+    assert_err(
+        &err("pamela_train.json", b" \n\t ".to_vec()),
+        ErrorKind::Empty,
+        Location::File,
+        None,
+    );
 }
 
 #[test]
 fn a_file_that_is_not_a_list_is_refused() {
-    assert_err(&err("pamela_train.json", b"\"hello\"".to_vec()), ErrorKind::NotAList, Location::File, None);
-    assert_err(&err("pamela_train.json", b"42".to_vec()), ErrorKind::NotAList, Location::File, None);
+    assert_err(
+        &err("pamela_train.json", b"\"hello\"".to_vec()),
+        ErrorKind::NotAList,
+        Location::File,
+        None,
+    );
+    assert_err(
+        &err("pamela_train.json", b"42".to_vec()),
+        ErrorKind::NotAList,
+        Location::File,
+        None,
+    );
 }
 
 #[test]
@@ -188,16 +221,31 @@ fn a_file_name_without_a_split_is_refused() {
 fn a_truncated_array_names_the_last_record() {
     let mut b = array(&[record("p_1", 1, 3.0), record("p_1", 2, 3.0)]);
     b.truncate(b.len() - 1); // drop the closing bracket
-    assert_err(&err("pamela_train.json", b.clone()), ErrorKind::Syntax, Location::Record(1), None);
+    assert_err(
+        &err("pamela_train.json", b.clone()),
+        ErrorKind::Syntax,
+        Location::Record(1),
+        None,
+    );
     b.truncate(b.len() - 40); // now inside the second record
-    assert_err(&err("pamela_train.json", b), ErrorKind::Syntax, Location::Record(1), None);
+    assert_err(
+        &err("pamela_train.json", b),
+        ErrorKind::Syntax,
+        Location::Record(1),
+        None,
+    );
 }
 
 #[test]
 fn a_missing_comma_between_records_is_a_syntax_error() {
     let a = serde_json::to_string(&record("p_1", 1, 3.0)).unwrap();
     let b = format!("[{a}\n{a}]");
-    assert_err(&err("pamela_train.json", b.into_bytes()), ErrorKind::Syntax, Location::Record(0), None);
+    assert_err(
+        &err("pamela_train.json", b.into_bytes()),
+        ErrorKind::Syntax,
+        Location::Record(0),
+        None,
+    );
 }
 
 #[test]
@@ -206,7 +254,10 @@ fn text_after_the_closing_bracket_is_refused_with_line_and_column() {
     b.extend_from_slice(b"\n]");
     let e = err("pamela_train.json", b);
     assert_eq!(e.kind, ErrorKind::Syntax);
-    assert!(matches!(e.location, Location::Text { column: 1, .. }), "{e}");
+    assert!(
+        matches!(e.location, Location::Text { column: 1, .. }),
+        "{e}"
+    );
 }
 
 #[test]
@@ -216,7 +267,12 @@ fn a_broken_record_is_a_syntax_error_at_its_index() {
     let b = format!("[{a},\n{broken}]");
     let e = err("pamela_train.json", b.into_bytes());
     // The field being read when the text broke is named too.
-    assert_err(&e, ErrorKind::Syntax, Location::Record(1), Some("image_metadata"));
+    assert_err(
+        &e,
+        ErrorKind::Syntax,
+        Location::Record(1),
+        Some("image_metadata"),
+    );
     assert!(e.detail.contains("line 2"), "{e}");
 }
 
@@ -224,7 +280,12 @@ fn a_broken_record_is_a_syntax_error_at_its_index() {
 fn a_record_that_is_not_an_object_is_refused() {
     let a = serde_json::to_string(&record("p_1", 1, 3.0)).unwrap();
     let b = format!("[{a}, 17]");
-    assert_err(&err("pamela_train.json", b.into_bytes()), ErrorKind::WrongType, Location::Record(1), None);
+    assert_err(
+        &err("pamela_train.json", b.into_bytes()),
+        ErrorKind::WrongType,
+        Location::Record(1),
+        None,
+    );
 }
 
 #[test]
@@ -232,7 +293,12 @@ fn a_missing_top_level_field_is_named() {
     let v = with_bad_second(|r| {
         r.as_object_mut().unwrap().remove("image_id");
     });
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::MissingField, Location::Record(1), Some("image_id"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::MissingField,
+        Location::Record(1),
+        Some("image_id"),
+    );
 }
 
 #[test]
@@ -240,7 +306,12 @@ fn a_missing_nested_field_is_named_with_its_path() {
     let v = with_bad_second(|r| {
         r["image_metadata"].as_object_mut().unwrap().remove("group");
     });
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::MissingField, Location::Record(1), Some("image_metadata.group"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::MissingField,
+        Location::Record(1),
+        Some("image_metadata.group"),
+    );
 }
 
 #[test]
@@ -248,47 +319,82 @@ fn a_missing_style_key_is_an_error_though_null_is_valid() {
     let v = with_bad_second(|r| {
         r["image_metadata"].as_object_mut().unwrap().remove("style");
     });
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::MissingField, Location::Record(1), Some("image_metadata.style"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::MissingField,
+        Location::Record(1),
+        Some("image_metadata.style"),
+    );
 }
 
 #[test]
 fn an_image_id_given_as_text_is_a_type_error() {
     let v = with_bad_second(|r| r["image_id"] = json!("1049071"));
     let e = err("pamela_train.json", array(&v));
-    assert_err(&e, ErrorKind::WrongType, Location::Record(1), Some("image_id"));
+    assert_err(
+        &e,
+        ErrorKind::WrongType,
+        Location::Record(1),
+        Some("image_id"),
+    );
     assert!(e.detail.contains("integer"), "{e}");
 }
 
 #[test]
 fn an_age_given_as_text_is_a_type_error() {
     let v = with_bad_second(|r| r["user_demographics"]["age"] = json!("28"));
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::WrongType, Location::Record(1), Some("user_demographics.age"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::WrongType,
+        Location::Record(1),
+        Some("user_demographics.age"),
+    );
 }
 
 #[test]
 fn a_negative_image_id_is_an_invalid_value() {
     let v = with_bad_second(|r| r["image_id"] = json!(-5));
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::InvalidValue, Location::Record(1), Some("image_id"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::InvalidValue,
+        Location::Record(1),
+        Some("image_id"),
+    );
 }
 
 #[test]
 fn an_impossible_age_is_an_invalid_value() {
     let v = with_bad_second(|r| r["user_demographics"]["age"] = json!(200));
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::InvalidValue, Location::Record(1), Some("user_demographics.age"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::InvalidValue,
+        Location::Record(1),
+        Some("user_demographics.age"),
+    );
 }
 
 #[test]
 fn a_score_above_five_is_out_of_range() {
     let v = with_bad_second(|r| r["original_score"] = json!(5.5));
     let e = err("pamela_train.json", array(&v));
-    assert_err(&e, ErrorKind::ScoreOutOfRange, Location::Record(1), Some("original_score"));
+    assert_err(
+        &e,
+        ErrorKind::ScoreOutOfRange,
+        Location::Record(1),
+        Some("original_score"),
+    );
     assert!(e.detail.contains("5.5"));
 }
 
 #[test]
 fn a_score_below_one_is_out_of_range() {
     let v = with_bad_second(|r| r["original_score"] = json!(0.2));
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::ScoreOutOfRange, Location::Record(1), Some("original_score"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::ScoreOutOfRange,
+        Location::Record(1),
+        Some("original_score"),
+    );
 }
 
 #[test]
@@ -305,7 +411,12 @@ fn a_score_too_large_for_a_float_is_refused() {
 fn a_score_given_as_text_or_null_is_a_type_error() {
     for bad in [json!("3.4"), Value::Null] {
         let v = with_bad_second(|r| r["original_score"] = bad.clone());
-        assert_err(&err("pamela_train.json", array(&v)), ErrorKind::WrongType, Location::Record(1), Some("original_score"));
+        assert_err(
+            &err("pamela_train.json", array(&v)),
+            ErrorKind::WrongType,
+            Location::Record(1),
+            Some("original_score"),
+        );
     }
 }
 
@@ -313,32 +424,60 @@ fn a_score_given_as_text_or_null_is_a_type_error() {
 fn an_unknown_label_is_refused() {
     let v = with_bad_second(|r| r["quality_label"] = json!("superb"));
     let e = err("pamela_train.json", array(&v));
-    assert_err(&e, ErrorKind::UnknownLabel, Location::Record(1), Some("quality_label"));
-    assert!(e.detail.contains("superb") && e.detail.contains("excellent"), "{e}");
+    assert_err(
+        &e,
+        ErrorKind::UnknownLabel,
+        Location::Record(1),
+        Some("quality_label"),
+    );
+    assert!(
+        e.detail.contains("superb") && e.detail.contains("excellent"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_numeric_label_is_refused_as_unknown() {
     let v = with_bad_second(|r| r["quality_label"] = json!(3));
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::UnknownLabel, Location::Record(1), Some("quality_label"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::UnknownLabel,
+        Location::Record(1),
+        Some("quality_label"),
+    );
 }
 
 #[test]
 fn an_empty_participant_id_is_refused() {
     let v = with_bad_second(|r| r["participant_id"] = json!("  "));
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::InvalidValue, Location::Record(1), Some("participant_id"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::InvalidValue,
+        Location::Record(1),
+        Some("participant_id"),
+    );
 }
 
 #[test]
 fn metadata_that_is_not_an_object_is_a_type_error() {
     let v = with_bad_second(|r| r["image_metadata"] = json!("landscape"));
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::WrongType, Location::Record(1), Some("image_metadata"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::WrongType,
+        Location::Record(1),
+        Some("image_metadata"),
+    );
 }
 
 #[test]
 fn a_style_that_is_a_number_is_a_type_error() {
     let v = with_bad_second(|r| r["image_metadata"]["style"] = json!(7));
-    assert_err(&err("pamela_train.json", array(&v)), ErrorKind::WrongType, Location::Record(1), Some("image_metadata.style"));
+    assert_err(
+        &err("pamela_train.json", array(&v)),
+        ErrorKind::WrongType,
+        Location::Record(1),
+        Some("image_metadata.style"),
+    );
 }
 
 #[test]
@@ -353,14 +492,28 @@ fn a_repeated_key_is_refused() {
 
 #[test]
 fn json_lines_errors_name_the_line() {
-    let v = vec![record("p_1", 1, 3.0), record("p_1", 2, 3.0), record("p_1", 3, 3.0)];
+    let v = vec![
+        record("p_1", 1, 3.0),
+        record("p_1", 2, 3.0),
+        record("p_1", 3, 3.0),
+    ];
     let mut text = String::from_utf8(lines(&v)).unwrap();
     text = text.replacen("\n", "\n\n", 1); // a blank line: the third record is now on line 4
     let broken = text.replace("\"image_id\":3", "\"image_id\":");
-    assert_err(&err("pamela_val_seen.jsonl", broken.into_bytes()), ErrorKind::Syntax, Location::Line(4), Some("image_id"));
+    assert_err(
+        &err("pamela_val_seen.jsonl", broken.into_bytes()),
+        ErrorKind::Syntax,
+        Location::Line(4),
+        Some("image_id"),
+    );
     let mut v2 = v.clone();
     v2[1].as_object_mut().unwrap().remove("original_score");
-    assert_err(&err("pamela_val_seen.jsonl", lines(&v2)), ErrorKind::MissingField, Location::Line(2), Some("original_score"));
+    assert_err(
+        &err("pamela_val_seen.jsonl", lines(&v2)),
+        ErrorKind::MissingField,
+        Location::Line(2),
+        Some("original_score"),
+    );
 }
 
 #[test]
@@ -368,7 +521,12 @@ fn text_that_is_not_utf8_is_refused() {
     let mut b = array(&[record("p_1", 1, 3.0)]);
     let at = b.windows(5).position(|w| w == b"grand").unwrap();
     b[at] = 0xFF;
-    assert_err(&err("pamela_train.json", b), ErrorKind::Encoding, Location::Record(0), None);
+    assert_err(
+        &err("pamela_train.json", b),
+        ErrorKind::Encoding,
+        Location::Record(0),
+        None,
+    );
 }
 
 #[test]
@@ -376,8 +534,17 @@ fn one_image_with_two_metadata_is_refused_naming_both_places() {
     let a = record("p_1", 7, 3.0);
     let mut b = record("p_2", 7, 3.0);
     b["image_metadata"]["group"] = json!("portrait");
-    let e = load(&[("pamela_train.json", array(&[a])), ("pamela_test_seen.json", array(&[b]))]).unwrap_err();
-    assert_err(&e, ErrorKind::ConflictingImage, Location::Record(0), Some("image_metadata.group"));
+    let e = load(&[
+        ("pamela_train.json", array(&[a])),
+        ("pamela_test_seen.json", array(&[b])),
+    ])
+    .unwrap_err();
+    assert_err(
+        &e,
+        ErrorKind::ConflictingImage,
+        Location::Record(0),
+        Some("image_metadata.group"),
+    );
     assert_eq!(e.file, "pamela_test_seen.json");
     assert!(e.detail.contains("pamela_train.json, record 0"), "{e}");
 }
@@ -388,22 +555,36 @@ fn one_participant_with_two_demographics_is_refused() {
     let mut b = record("p_1", 8, 3.0);
     b["user_demographics"]["nationality"] = json!("Germany");
     let e = load(&[("pamela_train.jsonl", lines(&[a, b]))]).unwrap_err();
-    assert_err(&e, ErrorKind::ConflictingParticipant, Location::Line(2), Some("user_demographics.nationality"));
-    assert!(e.detail.contains("Germany") && e.detail.contains("United States"), "{e}");
+    assert_err(
+        &e,
+        ErrorKind::ConflictingParticipant,
+        Location::Line(2),
+        Some("user_demographics.nationality"),
+    );
+    assert!(
+        e.detail.contains("Germany") && e.detail.contains("United States"),
+        "{e}"
+    );
 }
 
 #[test]
 fn no_ratings_at_all_is_an_error() {
     let e = load(&[("pamela_train.json", b"[]".to_vec())]).unwrap_err();
     assert_eq!(e.kind, ErrorKind::NoData);
-    assert_eq!(Loader::new().finish(source()).unwrap_err().kind, ErrorKind::NoData);
+    assert_eq!(
+        Loader::new().finish(source()).unwrap_err().kind,
+        ErrorKind::NoData
+    );
 }
 
 #[test]
 fn a_bundle_among_json_files_is_refused() {
     let ds = synth::generate(1).unwrap().dataset;
     let files = vec![
-        ("pamela_train.json".to_string(), array(&[record("p_1", 1, 3.0)])),
+        (
+            "pamela_train.json".to_string(),
+            array(&[record("p_1", 1, 3.0)]),
+        ),
         ("x.pamb".to_string(), bundle::encode(&ds)),
     ];
     let e = load_any(&files, &mut |_, _, _| {}).unwrap_err();
@@ -415,9 +596,17 @@ fn a_bundle_among_json_files_is_refused() {
 
 #[test]
 fn a_repeated_pair_is_a_warning_and_both_ratings_are_kept() {
-    let (ds, w) = load(&[("pamela_train.json", array(&[record("p_1", 1, 3.0), record("p_1", 1, 4.0)]))]).unwrap();
+    let (ds, w) = load(&[(
+        "pamela_train.json",
+        array(&[record("p_1", 1, 3.0), record("p_1", 1, 4.0)]),
+    )])
+    .unwrap();
     assert_eq!(ds.ratings.len(), 2);
-    assert!(w.iter().any(|w| w.kind == WarningKind::RepeatedPair && w.message.contains("p_1")), "{w:?}");
+    assert!(
+        w.iter()
+            .any(|w| w.kind == WarningKind::RepeatedPair && w.message.contains("p_1")),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -427,7 +616,11 @@ fn an_unseen_participant_found_in_train_is_a_warning() {
         ("pamela_test_unseen.json", array(&[record("p_1", 2, 3.0)])),
     ])
     .unwrap();
-    assert!(w.iter().any(|w| w.kind == WarningKind::UnseenParticipantInTrain), "{w:?}");
+    assert!(
+        w.iter()
+            .any(|w| w.kind == WarningKind::UnseenParticipantInTrain),
+        "{w:?}"
+    );
 }
 
 #[test]

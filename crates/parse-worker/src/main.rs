@@ -22,13 +22,26 @@ mod worker {
     #[serde(tag = "kind", rename_all = "lowercase")]
     enum Out<'a> {
         Ready,
-        Progress { file: &'a str, done: usize, total: usize },
-        Done { warnings: Vec<String> },
-        Error { message: String, file: String, location: String, field: Option<String> },
+        Progress {
+            file: &'a str,
+            done: usize,
+            total: usize,
+        },
+        Done {
+            warnings: Vec<String>,
+        },
+        Error {
+            message: String,
+            file: String,
+            location: String,
+            field: Option<String>,
+        },
     }
 
     fn post(scope: &DedicatedWorkerGlobalScope, msg: &Out, bytes: Option<Vec<u8>>) {
-        let Ok(v) = serde_wasm_bindgen::to_value(msg) else { return };
+        let Ok(v) = serde_wasm_bindgen::to_value(msg) else {
+            return;
+        };
         let transfer = Array::new();
         if let Some(b) = bytes {
             let arr = Uint8Array::from(b.as_slice());
@@ -60,7 +73,12 @@ mod worker {
         let files = match read_files(data) {
             Ok(f) => f,
             Err(e) => {
-                let msg = Out::Error { message: e.into(), file: String::new(), location: String::new(), field: None };
+                let msg = Out::Error {
+                    message: e.into(),
+                    file: String::new(),
+                    location: String::new(),
+                    field: None,
+                };
                 post(scope, &msg, None);
                 return;
             }

@@ -1,0 +1,315 @@
+//! Redraw by patching: when a chart's new markup has the same elements as the old (the usual
+//! case for a filter change: same rows, same cells, new numbers), only the attributes and texts
+//! that differ are written to the live DOM, instead of parsing the whole chart again.
+//!
+//! Works on the markup [`super::svg::Markup`] writes (double-quoted attributes, escaped text);
+//! anything else makes [`diff`] answer `None` (redraw in full).
+
+/// One element of a markup string, in document order.
+#[derive(Debug, Clone, PartialEq)]
+struct Elem<'a> {
+    tag: &'a str,
+    attrs: Vec<(&'a str, &'a str)>,
+    /// Escaped text directly inside the element, before any child element.
+    text: &'a str,
+    /// Whether the element has child elements.
+    parent: bool,
+}
+
+/// Position of the first `byte` at or after `from` (a plain loop: `str::find` with a pattern
+/// is several times slower in wasm).
+fn find_byte(b: &[u8], from: usize, byte: u8) -> Option<usize> {
+    b[from..].iter().position(|&c| c == byte).map(|p| from + p)
+}
+
+fn parse(s: &str) -> Option<Vec<Elem<'_>>> {
+    let b = s.as_bytes();
+    let mut out: Vec<Elem> = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            // Text: belongs to the innermost open element, and only before its first child.
+            let end = find_byte(b, i, b'<').unwrap_or(b.len());
+            let text = &s[i..end];
+            if let Some(&top) = stack.last() {
+                if out[top].parent || !out[top].text.is_empty() {
+                    return None; // mixed content: not patchable
+                }
+                out[top].text = text;
+            } else if !text.trim().is_empty() {
+                return None;
+            }
+            i = end;
+            continue;
+        }
+        if b.get(i + 1) == Some(&b'/') {
+            let end = find_byte(b, i, b'>')?;
+            stack.pop()?;
+            i = end + 1;
+            continue;
+        }
+        // An opening or empty element.
+        let mut j = i + 1;
+        while j < b.len() && !matches!(b[j], b' ' | b'>' | b'/') {
+            j += 1;
+        }
+        let tag = &s[i + 1..j];
+        let mut attrs = Vec::new();
+        loop {
+            while j < b.len() && b[j] == b' ' {
+                j += 1;
+            }
+            match b.get(j)? {
+                b'>' => {
+                    j += 1;
+                    if let Some(&top) = stack.last() {
+                        if !out[top].text.is_empty() {
+                            return None; // text before a child: mixed content
+                        }
+                        out[top].parent = true;
+                    }
+                    out.push(Elem {
+                        tag,
+                        attrs,
+                        text: "",
+                        parent: false,
+                    });
+                    stack.push(out.len() - 1);
+                    break;
+                }
+                b'/' => {
+                    if b.get(j + 1) != Some(&b'>') {
+                        return None;
+                    }
+                    j += 2;
+                    if let Some(&top) = stack.last() {
+                        if !out[top].text.is_empty() {
+                            return None;
+                        }
+                        out[top].parent = true;
+                    }
+                    out.push(Elem {
+                        tag,
+                        attrs,
+                        text: "",
+                        parent: false,
+                    });
+                    break;
+                }
+                _ => {
+                    let eq = find_byte(b, j, b'=')?;
+                    if b.get(eq + 1) != Some(&b'"') {
+                        return None;
+                    }
+                    let name = &s[j..eq];
+                    let vstart = eq + 2;
+                    let vend = find_byte(b, vstart, b'"')?;
+                    attrs.push((name, &s[vstart..vend]));
+                    j = vend + 1;
+                }
+            }
+        }
+        i = j;
+    }
+    stack.is_empty().then_some(out)
+}
+
+/// Undoes [`super::svg::esc`].
+pub fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// A change to the `index`-th element (document order) of the live chart.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Patch {
+    SetAttr {
+        index: usize,
+        name: String,
+        value: String,
+    },
+    RemoveAttr {
+        index: usize,
+        name: String,
+    },
+    SetText {
+        index: usize,
+        text: String,
+    },
+}
+
+impl Patch {
+    pub fn index(&self) -> usize {
+        match self {
+            Patch::SetAttr { index, .. }
+            | Patch::RemoveAttr { index, .. }
+            | Patch::SetText { index, .. } => *index,
+        }
+    }
+}
+
+/// The patches that turn `old` into `new`, or `None` when their elements differ (a full redraw
+/// is needed).
+pub fn diff(old: &str, new: &str) -> Option<Vec<Patch>> {
+    if old.is_empty() {
+        return None;
+    }
+    let (a, b) = (parse(old)?, parse(new)?);
+    if a.len() != b.len()
+        || a.iter()
+            .zip(&b)
+            .any(|(x, y)| x.tag != y.tag || x.parent != y.parent)
+    {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (index, (x, y)) in a.iter().zip(&b).enumerate() {
+        for &(name, value) in &y.attrs {
+            if x.attrs.iter().find(|a| a.0 == name).map(|a| a.1) != Some(value) {
+                out.push(Patch::SetAttr {
+                    index,
+                    name: name.to_string(),
+                    value: unescape(value),
+                });
+            }
+        }
+        for &(name, _) in &x.attrs {
+            if !y.attrs.iter().any(|a| a.0 == name) {
+                out.push(Patch::RemoveAttr {
+                    index,
+                    name: name.to_string(),
+                });
+            }
+        }
+        if x.text != y.text {
+            out.push(Patch::SetText {
+                index,
+                text: unescape(y.text),
+            });
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_numbers_become_attribute_and_text_patches() {
+        let old = r##"<g class="axis"><text x="1.0">2.50</text></g><rect id="a" height="3.0" fill="#E69F00"/>"##;
+        let new = r#"<g class="axis"><text x="1.0">2.75</text></g><rect id="a" height="4.0"/>"#;
+        let p = diff(old, new).unwrap();
+        assert_eq!(
+            p,
+            vec![
+                Patch::SetText {
+                    index: 1,
+                    text: "2.75".into()
+                },
+                Patch::SetAttr {
+                    index: 2,
+                    name: "height".into(),
+                    value: "4.0".into()
+                },
+                Patch::RemoveAttr {
+                    index: 2,
+                    name: "fill".into()
+                },
+            ]
+        );
+        assert_eq!(diff(old, old).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn different_elements_need_a_full_redraw() {
+        assert!(diff("<g></g>", "<g></g><g></g>").is_none());
+        assert!(diff("<rect/>", "<circle/>").is_none());
+        assert!(diff("", "<rect/>").is_none());
+        // Text mixed with child elements is not patched piecemeal.
+        assert!(diff(
+            "<text>a<title>t</title></text>",
+            "<text>b<title>t</title></text>"
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn escaped_values_are_written_back_unescaped() {
+        let p = diff(
+            r#"<g aria-label="a"/>"#,
+            r#"<g aria-label="&lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;"/>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p,
+            vec![Patch::SetAttr {
+                index: 0,
+                name: "aria-label".into(),
+                value: "<b> & \"c\" 'd'".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn real_chart_markup_parses_and_diffs() {
+        use crate::charts::dotplot::{layout, RowIn};
+        use crate::charts::render::{dot_rows, DotOpts, DotRow, Mark};
+        let rows = |n: u32| {
+            let v = 3.2;
+            let l = layout(
+                &[RowIn {
+                    label: "a".into(),
+                    value: v,
+                    lo: v - 0.1,
+                    hi: v + 0.1,
+                }],
+                Some(3.0),
+                400.0,
+                100.0,
+            );
+            let r = vec![DotRow {
+                mark: Mark {
+                    label: format!("a, n {n}"),
+                    on: false,
+                    clickable: true,
+                },
+                label: "a <b>".into(),
+                right: n.to_string(),
+                ..Default::default()
+            }];
+            let o = DotOpts {
+                id_prefix: "t",
+                width: 400.0,
+                label_w: 100.0,
+                tick: |t| format!("{t:.1}"),
+                reference_label: None,
+                axis_title: None,
+                reference_class: "zero-line",
+            };
+            dot_rows(&l, &r, &o).concat()
+        };
+        let p = diff(&rows(10), &rows(12)).expect("same structure");
+        assert_eq!(
+            p,
+            vec![
+                Patch::SetAttr {
+                    index: p[0].index(),
+                    name: "aria-label".into(),
+                    value: "a, n 12".into()
+                },
+                Patch::SetText {
+                    index: p[1].index(),
+                    text: "12".into()
+                },
+            ]
+        );
+    }
+}

@@ -1,0 +1,799 @@
+//! Charts as SVG markup (see [`super::svg`] for why strings). Every interactive mark carries
+//! `data-k` (its index, for the component's delegated event handlers), an `id` (to restore
+//! keyboard focus after a redraw), `role`, `tabindex` and an `aria-label`, which is also the
+//! text of the hover tooltip and of the card's live line. Marks are kept to as few elements as
+//! possible: the browser parses the whole chart on every filter change.
+
+use super::color::{category, marker_path};
+use super::svg::{Markup, V};
+use super::{dotplot, format, heatmap, histogram, scatter, Linear};
+
+/// Accessibility and state of one mark.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Mark {
+    /// Read by screen readers and shown as the tooltip.
+    pub label: String,
+    /// Part of the current filter (drawn emphasised).
+    pub on: bool,
+    /// Whether Enter / a click does something.
+    pub clickable: bool,
+}
+
+fn mark_attrs<'a>(
+    id: &'a str,
+    k: usize,
+    tab: &'a str,
+    m: &'a Mark,
+    class: &'a str,
+) -> Vec<(&'a str, V<'a>)> {
+    vec![
+        ("id", V::S(id)),
+        ("class", V::S(class)),
+        ("data-k", V::I(k as i64)),
+        ("tabindex", V::S(tab)),
+        ("role", V::S(if m.clickable { "button" } else { "img" })),
+        ("aria-label", V::S(&m.label)),
+    ]
+}
+
+/// Axes always get this many tick slots (unused ones hidden), so that a new tick count does
+/// not change the chart's elements and a redraw stays a patch.
+pub const TICK_SLOTS: usize = 10;
+
+fn slots<T: Clone>(ticks: &[T]) -> impl Iterator<Item = Option<T>> + '_ {
+    (0..TICK_SLOTS.max(ticks.len())).map(move |k| ticks.get(k).cloned())
+}
+
+fn x_axis(m: &mut Markup, ticks: &[(f64, String)], plot: (f64, f64, f64, f64), grid: bool) {
+    for tick in slots(ticks) {
+        let (x, t, vis) = match &tick {
+            Some((x, t)) => (*x, t.as_str(), "visible"),
+            None => (plot.0, "", "hidden"),
+        };
+        if grid {
+            m.empty(
+                "line",
+                &[
+                    ("class", "grid".into()),
+                    ("visibility", vis.into()),
+                    ("x1", x.into()),
+                    ("x2", x.into()),
+                    ("y1", plot.1.into()),
+                    ("y2", plot.3.into()),
+                ],
+            );
+        }
+        m.el(
+            "text",
+            &[
+                ("class", "tick".into()),
+                ("visibility", vis.into()),
+                ("x", x.into()),
+                ("y", (plot.3 + 16.0).into()),
+                ("text-anchor", "middle".into()),
+            ],
+            t,
+        );
+    }
+}
+
+fn y_axis(m: &mut Markup, ticks: &[(f64, String)], plot: (f64, f64, f64, f64)) {
+    for tick in slots(ticks) {
+        let (y, t, vis) = match &tick {
+            Some((y, t)) => (*y, t.as_str(), "visible"),
+            None => (plot.3, "", "hidden"),
+        };
+        m.empty(
+            "line",
+            &[
+                ("class", "grid".into()),
+                ("visibility", vis.into()),
+                ("x1", plot.0.into()),
+                ("x2", plot.2.into()),
+                ("y1", y.into()),
+                ("y2", y.into()),
+            ],
+        );
+        m.el(
+            "text",
+            &[
+                ("class", "tick".into()),
+                ("visibility", vis.into()),
+                ("x", (plot.0 - 6.0).into()),
+                ("y", y.into()),
+                ("text-anchor", "end".into()),
+                ("dominant-baseline", "middle".into()),
+            ],
+            t,
+        );
+    }
+}
+
+/// Histogram bars (`marks[k]` for bar k) with y grid, axes and the reference outline.
+pub fn histogram(l: &histogram::Layout, marks: &[Mark], height: f64) -> Vec<String> {
+    let mut m = Markup::new();
+    m.open("g", &[("class", "axis".into())]);
+    y_axis(&mut m, &l.y_ticks, l.plot);
+    x_axis(&mut m, &l.x_ticks, l.plot, false);
+    m.el(
+        "text",
+        &[
+            ("class", "axis-title".into()),
+            ("x", ((l.plot.0 + l.plot.2) / 2.0).into()),
+            ("y", (height - 2.0).into()),
+            ("text-anchor", "middle".into()),
+        ],
+        "score",
+    );
+    m.close("g");
+    m.layer();
+    m.open("g", &[("class", "bars".into())]);
+    for (k, (b, mk)) in l.bars.iter().zip(marks).enumerate() {
+        let id = format!("dist-bar-{k}");
+        let class = if b.selected {
+            "bar mark"
+        } else {
+            "bar mark unselected"
+        };
+        let mut a = mark_attrs(&id, k, "0", mk, class);
+        a.extend([
+            ("x", V::N(b.x)),
+            ("y", V::N(b.y)),
+            ("width", V::N(b.w)),
+            ("height", V::N(b.h.max(0.0))),
+        ]);
+        m.empty("rect", &a);
+    }
+    m.close("g");
+    if !l.reference.is_empty() {
+        m.empty(
+            "path",
+            &[("class", "reference".into()), ("d", V::S(&l.reference))],
+        );
+    }
+    m.empty(
+        "line",
+        &[
+            ("class", "baseline".into()),
+            ("x1", l.plot.0.into()),
+            ("x2", l.plot.2.into()),
+            ("y1", l.plot.3.into()),
+            ("y2", l.plot.3.into()),
+        ],
+    );
+    m.finish_layers()
+}
+
+/// One row of a dot-and-whisker chart.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DotRow {
+    pub mark: Mark,
+    pub label: String,
+    /// Right-hand text (the n, or the difference).
+    pub right: String,
+    /// Bold label (an overall row).
+    pub strong: bool,
+    /// Hollow dot (e.g. an interval that includes zero).
+    pub hollow: bool,
+    /// No value to draw (too few ratings).
+    pub missing: bool,
+}
+
+pub struct DotOpts<'a> {
+    pub id_prefix: &'a str,
+    pub width: f64,
+    pub label_w: f64,
+    pub tick: fn(f64) -> String,
+    /// Text beside the reference line.
+    pub reference_label: Option<String>,
+    pub axis_title: Option<&'a str>,
+    /// Dashed line style: "reference-line" (a mean) or "zero-line".
+    pub reference_class: &'a str,
+}
+
+pub fn dot_rows(l: &dotplot::Layout, rows: &[DotRow], o: &DotOpts) -> Vec<String> {
+    let mut m = Markup::new();
+    m.open("g", &[("class", "axis".into())]);
+    let ticks: Vec<(f64, String)> = l.x_ticks.iter().map(|&(x, t)| (x, (o.tick)(t))).collect();
+    x_axis(&mut m, &ticks, l.plot, true);
+    if let Some(x) = l.reference_x {
+        m.empty(
+            "line",
+            &[
+                ("class", o.reference_class.into()),
+                ("x1", x.into()),
+                ("x2", x.into()),
+                ("y1", l.plot.1.into()),
+                ("y2", l.plot.3.into()),
+            ],
+        );
+        if let Some(t) = &o.reference_label {
+            m.el(
+                "text",
+                &[
+                    ("class", "tick".into()),
+                    ("x", (x + 4.0).into()),
+                    ("y", (l.plot.1 + 8.0).into()),
+                ],
+                t,
+            );
+        }
+    }
+    if let Some(t) = o.axis_title {
+        m.el(
+            "text",
+            &[
+                ("class", "axis-title".into()),
+                ("x", ((l.plot.0 + l.plot.2) / 2.0).into()),
+                ("y", (l.height - 2.0).into()),
+                ("text-anchor", "middle".into()),
+            ],
+            t,
+        );
+    }
+    m.close("g");
+    m.layer();
+    for (k, (r, g)) in rows.iter().zip(&l.rows).enumerate() {
+        let id = format!("{}-m{k}", o.id_prefix);
+        let class = if r.mark.on { "row mark on" } else { "row mark" };
+        // The row's parts sit at y = 0 inside a translated group: when the rows re-sort, one
+        // attribute per row changes instead of one per part.
+        let at = format!("translate(0,{})", {
+            let mut t = String::new();
+            format::fixed(&mut t, g.y, 1);
+            t
+        });
+        let mut a = mark_attrs(&id, k, "0", &r.mark, class);
+        a.push(("transform", V::S(&at)));
+        m.open("g", &a);
+        m.empty(
+            "rect",
+            &[
+                ("class", "hit".into()),
+                ("x", "0".into()),
+                ("y", (-l.row_h / 2.0).into()),
+                ("width", o.width.into()),
+                ("height", l.row_h.into()),
+            ],
+        );
+        let label_class = if r.strong {
+            "row-label strong"
+        } else {
+            "row-label"
+        };
+        m.el(
+            "text",
+            &[
+                ("class", label_class.into()),
+                ("x", (o.label_w - 8.0).into()),
+                ("y", "0".into()),
+                ("text-anchor", "end".into()),
+                ("dominant-baseline", "middle".into()),
+            ],
+            &format::clip(&r.label, 26),
+        );
+        // Drawn hidden when there is no value: rows keep their elements (see `TICK_SLOTS`).
+        let vis = if r.missing { "hidden" } else { "visible" };
+        m.empty(
+            "line",
+            &[
+                ("class", "ci".into()),
+                ("visibility", vis.into()),
+                ("x1", g.x_lo.into()),
+                ("x2", g.x_hi.into()),
+                ("y1", "0".into()),
+                ("y2", "0".into()),
+            ],
+        );
+        m.empty(
+            "circle",
+            &[
+                ("class", if r.hollow { "dot hollow" } else { "dot" }.into()),
+                ("visibility", vis.into()),
+                ("cx", g.x.into()),
+                ("cy", "0".into()),
+                ("r", "4.5".into()),
+            ],
+        );
+        m.el(
+            "text",
+            &[
+                ("class", "row-n".into()),
+                ("x", (l.plot.2 + 6.0).into()),
+                ("y", "0".into()),
+                ("dominant-baseline", "middle".into()),
+            ],
+            &r.right,
+        );
+        m.close("g");
+    }
+    m.finish_layers()
+}
+
+/// Heatmap: column labels, row labels, and cells (`marks` and `texts` row-major); only the
+/// `active` cell is in the tab order (arrow keys move within the grid).
+pub fn heatmap(
+    l: &heatmap::Layout,
+    cols: &[String],
+    rows: &[String],
+    marks: &[Mark],
+    texts: &[String],
+    active: usize,
+) -> Vec<String> {
+    let mut m = Markup::new();
+    m.open("defs", &[]);
+    m.open(
+        "pattern",
+        &[
+            ("id", "hatch".into()),
+            ("width", "6".into()),
+            ("height", "6".into()),
+            ("patternUnits", "userSpaceOnUse".into()),
+            ("patternTransform", "rotate(45)".into()),
+        ],
+    );
+    m.empty(
+        "line",
+        &[
+            ("class", "hatch-line".into()),
+            ("x1", "0".into()),
+            ("y1", "0".into()),
+            ("x2", "0".into()),
+            ("y2", "6".into()),
+        ],
+    );
+    m.close("pattern").close("defs");
+    let s = l.size;
+    for (ci, c) in cols.iter().enumerate() {
+        let x = l.label_w + ci as f64 * s + s / 2.0;
+        let t = format!("translate({x:.1},{:.1}) rotate(-55)", l.header_h - 6.0);
+        m.el(
+            "text",
+            &[("class", "col-label".into()), ("transform", V::S(&t))],
+            &format::clip(c, 18),
+        );
+    }
+    for (ri, r) in rows.iter().enumerate() {
+        let y = l.header_h + ri as f64 * s + s / 2.0;
+        m.el(
+            "text",
+            &[
+                ("class", "row-label".into()),
+                ("x", (l.label_w - 8.0).into()),
+                ("y", y.into()),
+                ("text-anchor", "end".into()),
+                ("dominant-baseline", "middle".into()),
+            ],
+            &format::clip(r, 24),
+        );
+    }
+    m.layer();
+    for (k, ((cell, mk), text)) in l.cells.iter().zip(marks).zip(texts).enumerate() {
+        let id = format!("heat-c{k}");
+        let class = match (cell.small, cell.empty) {
+            (_, true) => "cell mark empty",
+            (true, _) => "cell mark small",
+            _ => "cell mark",
+        };
+        m.open(
+            "g",
+            &mark_attrs(&id, k, if k == active { "0" } else { "-1" }, mk, class),
+        );
+        // One box: hatched when small, tinted when a finding, otherwise see-through.
+        let opacity = format!("{:.2}", cell.opacity);
+        let (fill, fill_opacity) = if cell.small {
+            ("url(#hatch)", "1")
+        } else if cell.opacity > 0.0 {
+            (cell.fill, opacity.as_str())
+        } else {
+            ("transparent", "1")
+        };
+        m.empty(
+            "rect",
+            &[
+                ("class", "cell-box".into()),
+                ("x", cell.x.into()),
+                ("y", cell.y.into()),
+                ("width", (s - 1.0).into()),
+                ("height", (s - 1.0).into()),
+                ("fill", fill.into()),
+                ("fill-opacity", fill_opacity.into()),
+            ],
+        );
+        let tc = if cell.small {
+            "cell-text muted"
+        } else {
+            "cell-text"
+        };
+        m.el(
+            "text",
+            &[
+                ("class", tc.into()),
+                ("x", (cell.x + s / 2.0 - 0.5).into()),
+                ("y", (cell.y + s / 2.0).into()),
+                ("text-anchor", "middle".into()),
+                ("dominant-baseline", "middle".into()),
+            ],
+            text,
+        );
+        m.close("g");
+    }
+    m.finish_layers()
+}
+
+/// A point of a scatter or strip: its mark, category (colour and shape) and position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub mark: Mark,
+    pub category: usize,
+}
+
+pub struct ScatterOpts<'a> {
+    pub id_prefix: &'a str,
+    pub height: f64,
+    pub x_title: &'a str,
+    pub y_title: &'a str,
+    pub x_tick: fn(f64) -> String,
+}
+
+/// Points beyond `points` up to `slots` are written as empty paths, so that a selection with
+/// fewer participants keeps the chart's elements (and redraws as a patch).
+pub fn scatter(
+    l: &scatter::Layout,
+    points: &[Point],
+    active: usize,
+    o: &ScatterOpts,
+    slots: usize,
+) -> Vec<String> {
+    let mut m = Markup::new();
+    m.open("g", &[("class", "axis".into())]);
+    let ticks: Vec<(f64, String)> = l.x_ticks.iter().map(|&(x, t)| (x, (o.x_tick)(t))).collect();
+    x_axis(&mut m, &ticks, l.plot, true);
+    let y_ticks: Vec<(f64, String)> = l
+        .y_ticks
+        .iter()
+        .map(|&(y, t)| (y, format!("{t:.1}")))
+        .collect();
+    y_axis(&mut m, &y_ticks, l.plot);
+    m.empty(
+        "line",
+        &[
+            ("class", "zero-line".into()),
+            ("x1", l.zero_x.into()),
+            ("x2", l.zero_x.into()),
+            ("y1", l.plot.1.into()),
+            ("y2", l.plot.3.into()),
+        ],
+    );
+    m.el(
+        "text",
+        &[
+            ("class", "axis-title".into()),
+            ("x", ((l.plot.0 + l.plot.2) / 2.0).into()),
+            ("y", (o.height - 2.0).into()),
+            ("text-anchor", "middle".into()),
+        ],
+        o.x_title,
+    );
+    let t = format!(
+        "translate(12,{:.0}) rotate(-90)",
+        (l.plot.1 + l.plot.3) / 2.0
+    );
+    m.el(
+        "text",
+        &[
+            ("class", "axis-title".into()),
+            ("transform", V::S(&t)),
+            ("text-anchor", "middle".into()),
+        ],
+        o.y_title,
+    );
+    m.close("g");
+    m.layer();
+    for (k, (p, &(x, y))) in points.iter().zip(&l.points).enumerate() {
+        let id = format!("{}-d{k}", o.id_prefix);
+        let (fill, shape) = category(p.category);
+        let d = marker_path(shape, x, y, 4.5);
+        let mut a = mark_attrs(
+            &id,
+            k,
+            if k == active { "0" } else { "-1" },
+            &p.mark,
+            "participant mark",
+        );
+        a.extend([("d", V::S(&d)), ("fill", V::S(fill))]);
+        m.empty("path", &a);
+    }
+    for _ in points.len()..slots {
+        m.empty(
+            "path",
+            &[("class", "participant pad".into()), ("d", "".into())],
+        );
+    }
+    m.finish_layers()
+}
+
+/// Strips always hold this many rater slots (PAMELA images have 13 to 15 raters), so that the
+/// image list keeps its elements from one filter to the next and redraws as a patch.
+pub const STRIP_SLOTS: usize = 16;
+
+/// One image's raters on a 1..5 line (`scores` in thousandths, in the order of `points`).
+pub fn strip(
+    x: &Linear,
+    height: f64,
+    scores: &[u16],
+    points: &[Point],
+    id_prefix: &str,
+    active: usize,
+) -> String {
+    let mut m = Markup::new();
+    m.empty(
+        "line",
+        &[
+            ("class", "grid".into()),
+            ("x1", x.map(1.0).into()),
+            ("x2", x.map(5.0).into()),
+            ("y1", (height - 12.0).into()),
+            ("y2", (height - 12.0).into()),
+        ],
+    );
+    for s in 1..=5 {
+        m.el(
+            "text",
+            &[
+                ("class", "tick".into()),
+                ("x", x.map(s as f64).into()),
+                ("y", (height - 1.0).into()),
+                ("text-anchor", "middle".into()),
+            ],
+            &s.to_string(),
+        );
+    }
+    for (k, (&sc, p)) in scores.iter().zip(points).enumerate() {
+        let id = format!("{id_prefix}-d{k}");
+        let (fill, shape) = category(p.category);
+        let d = marker_path(
+            shape,
+            x.map(sc as f64 / 1000.0),
+            8.0 + (k % 4) as f64 * 5.0,
+            4.0,
+        );
+        let mut a = mark_attrs(
+            &id,
+            k,
+            if k == active { "0" } else { "-1" },
+            &p.mark,
+            "rater mark",
+        );
+        a.extend([("d", V::S(&d)), ("fill", V::S(fill))]);
+        m.empty("path", &a);
+    }
+    for _ in scores.len().min(points.len())..STRIP_SLOTS {
+        m.empty("path", &[("class", "rater pad".into()), ("d", "".into())]);
+    }
+    m.finish()
+}
+
+/// One entry of the image list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageCard {
+    pub id: u64,
+    pub prompt: String,
+    pub meta: String,
+    pub stats: String,
+    /// Thumbnail address, when thumbnails are on.
+    pub thumb: Option<String>,
+    /// The raters' strip ([`strip`]) and its accessible name.
+    pub strip: String,
+    pub strip_label: String,
+}
+
+/// The image list as HTML. Buttons carry `data-image` (the entry's index) and each strip
+/// `data-strip`; a thumbnail that fails to load is swapped for its fallback by the component.
+pub fn image_list(cards: &[ImageCard], strip_w: f64, strip_h: f64) -> String {
+    let mut m = Markup::new();
+    m.open("ol", &[("class", "image-list".into())]);
+    for (k, c) in cards.iter().enumerate() {
+        m.open("li", &[("class", "image-item".into())]);
+        m.open("div", &[("class", "thumb".into())]);
+        match &c.thumb {
+            Some(src) => {
+                let alt = format!("Image {}", c.id);
+                m.empty(
+                    "img",
+                    &[
+                        ("src", V::S(src)),
+                        ("alt", V::S(&alt)),
+                        ("loading", "lazy".into()),
+                        ("width", "120".into()),
+                        ("height", "120".into()),
+                    ],
+                );
+                m.el(
+                    "div",
+                    &[
+                        ("class", "thumb-fallback".into()),
+                        ("hidden", "".into()),
+                        ("aria-hidden", "true".into()),
+                    ],
+                    "image unavailable",
+                );
+            }
+            None => {
+                m.el(
+                    "div",
+                    &[
+                        ("class", "thumb-fallback".into()),
+                        ("aria-hidden", "true".into()),
+                    ],
+                    "thumbnails off",
+                );
+            }
+        }
+        m.close("div");
+        m.open("div", &[("class", "image-body".into())]);
+        m.el("p", &[("class", "prompt".into())], &c.prompt);
+        m.el(
+            "p",
+            &[("class", "meta".into())],
+            &format!("{} · id {}", c.meta, c.id),
+        );
+        m.el("p", &[("class", "stats".into())], &c.stats);
+        let vb = format!("0 0 {strip_w:.0} {strip_h:.0}");
+        let hint = format!(
+            "{}; Tab to the marks, arrow keys move, Enter filters to a rater",
+            c.strip_label
+        );
+        m.open(
+            "svg",
+            &[
+                ("class", "chart strip".into()),
+                ("viewBox", V::S(&vb)),
+                ("width", strip_w.into()),
+                ("height", strip_h.into()),
+                ("role", "group".into()),
+                ("aria-label", V::S(&hint)),
+                ("data-strip", V::I(k as i64)),
+            ],
+        );
+        // The strip is our own markup, already escaped.
+        m.raw(&c.strip);
+        m.close("svg");
+        let bid = format!("img{k}-filter");
+        m.el(
+            "button",
+            &[
+                ("type", "button".into()),
+                ("id", V::S(&bid)),
+                ("class", "link".into()),
+                ("data-image", V::I(k as i64)),
+            ],
+            "Filter to this image",
+        );
+        m.close("div");
+        m.close("li");
+    }
+    m.close("ol");
+    m.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(label: &str) -> Mark {
+        Mark {
+            label: label.into(),
+            on: false,
+            clickable: true,
+        }
+    }
+
+    #[test]
+    fn histogram_has_one_focusable_bar_per_bin_with_labels() {
+        let l = histogram::layout(&[1, 2, 3], None, None, 300.0, 150.0);
+        let marks: Vec<Mark> = (0..3).map(|k| mark(&format!("bin {k}"))).collect();
+        let s = histogram(&l, &marks, 150.0).concat();
+        assert_eq!(s.matches("<rect ").count(), 3);
+        assert_eq!(s.matches("tabindex=\"0\"").count(), 3);
+        assert!(
+            s.contains("id=\"dist-bar-2\"")
+                && s.contains("data-k=\"2\"")
+                && s.contains("aria-label=\"bin 1\"")
+        );
+    }
+
+    #[test]
+    fn dot_rows_escape_labels_from_the_data() {
+        let l = dotplot::layout(
+            &[dotplot::RowIn {
+                label: "x".into(),
+                value: 3.0,
+                lo: 2.9,
+                hi: 3.1,
+            }],
+            Some(3.0),
+            400.0,
+            100.0,
+        );
+        let rows = vec![DotRow {
+            mark: mark("<b>bold</b>"),
+            label: "<script>x</script>".into(),
+            right: "12".into(),
+            ..Default::default()
+        }];
+        let o = DotOpts {
+            id_prefix: "t",
+            width: 400.0,
+            label_w: 100.0,
+            tick: |t| format!("{t:.1}"),
+            reference_label: Some("all".into()),
+            axis_title: None,
+            reference_class: "reference-line",
+        };
+        let s = dot_rows(&l, &rows, &o).concat();
+        assert!(!s.contains("<script>") && !s.contains("<b>"));
+        assert!(s.contains("&lt;script&gt;"));
+        assert!(s.contains("id=\"t-m0\""));
+    }
+
+    #[test]
+    fn image_list_keeps_prompts_as_text() {
+        let card = ImageCard {
+            id: 7,
+            prompt: "<script>alert(1)</script> <img src=x onerror=alert(2)>".into(),
+            meta: "portrait · Photorealism".into(),
+            stats: "mean 3.00".into(),
+            thumb: Some("https://h.example/images/a\"onerror=\"x.png".into()),
+            strip: String::new(),
+            strip_label: "raters".into(),
+        };
+        let s = image_list(&[card], 300.0, 44.0);
+        assert!(!s.contains("<script>") && !s.contains("<img src=x"));
+        assert!(s.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(s.contains("src=\"https://h.example/images/a&quot;onerror=&quot;x.png\""));
+        assert!(s.contains("data-image=\"0\"") && s.contains("data-strip=\"0\""));
+    }
+
+    #[test]
+    fn axes_keep_their_elements_whatever_the_tick_count() {
+        let a = histogram::layout(&[5, 1, 0, 0], None, None, 300.0, 150.0);
+        let b = histogram::layout(&[1, 1, 1, 1], None, None, 300.0, 150.0);
+        assert_ne!(a.y_ticks.len(), b.y_ticks.len());
+        let marks: Vec<Mark> = (0..4).map(|k| mark(&format!("{k}"))).collect();
+        let (ma, mb) = (histogram(&a, &marks, 150.0), histogram(&b, &marks, 150.0));
+        assert!(
+            crate::charts::patch::diff(&ma.concat(), &mb.concat()).is_some(),
+            "a patch, not a redraw"
+        );
+    }
+
+    #[test]
+    fn only_the_active_heatmap_cell_is_in_the_tab_order() {
+        let cells: Vec<heatmap::CellIn> = (0..4)
+            .map(|k| heatmap::CellIn {
+                n: 10 + k * 20,
+                diff: 0.1,
+            })
+            .collect();
+        let l = heatmap::layout(&cells, 2, 2, 30, 80.0);
+        let marks: Vec<Mark> = (0..4).map(|k| mark(&format!("c{k}"))).collect();
+        let texts: Vec<String> = (0..4).map(|_| "+.10".into()).collect();
+        let s = heatmap(
+            &l,
+            &["a".into(), "b".into()],
+            &["r".into(), "s".into()],
+            &marks,
+            &texts,
+            2,
+        )
+        .concat();
+        assert_eq!(s.matches("tabindex=\"0\"").count(), 1);
+        assert!(s.contains("id=\"heat-c2\" class=\"cell mark\" data-k=\"2\" tabindex=\"0\""));
+        assert_eq!(
+            s.matches("url(#hatch)").count(),
+            1,
+            "the one cell under n 30 is hatched"
+        );
+    }
+}

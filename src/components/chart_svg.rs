@@ -1,0 +1,236 @@
+//! An `<svg>` whose marks come as one markup string (see [`crate::charts::svg`]) and whose
+//! events are handled once, on the `<svg>`, for every mark: click or Enter activates mark `k`
+//! (its `data-k`), focus and hover show its description, and, for grids and clouds of marks, the
+//! arrow keys move a single tab stop between them (a "roving tabindex").
+
+use crate::charts::patch::{diff, Patch};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function apply_patches(root, text) {
+  const all = root.querySelectorAll('*');
+  for (const rec of text.split('\x1e')) {
+    if (!rec) continue;
+    const f = rec.split('\x1f');
+    const el = all[+f[1]];
+    if (!el) continue;
+    if (f[0] === 'a') el.setAttribute(f[2], f[3]);
+    else if (f[0] === 'r') el.removeAttribute(f[2]);
+    else el.textContent = f[2];
+  }
+}
+"#)]
+extern "C" {
+    /// Applies a batch of patches in one call (one string crosses from wasm to JS, instead of
+    /// one call and one string per attribute).
+    fn apply_patches(root: &Element, text: &str);
+}
+
+/// Brings `el`'s content from the markup `old` to `new`: attribute and text patches when the
+/// elements are the same, one `innerHTML` otherwise.
+pub fn redraw(el: &Element, old: &str, new: &str) {
+    match diff(old, new) {
+        Some(p) if p.is_empty() => {}
+        Some(p) => {
+            // Records separated by \x1e, fields by \x1f: neither can occur in escaped markup.
+            let mut batch = String::with_capacity(p.len() * 24);
+            for patch in &p {
+                match patch {
+                    Patch::SetAttr { index, name, value } => {
+                        batch.push_str(&format!("a\x1f{index}\x1f{name}\x1f{value}\x1e"))
+                    }
+                    Patch::RemoveAttr { index, name } => {
+                        batch.push_str(&format!("r\x1f{index}\x1f{name}\x1e"))
+                    }
+                    Patch::SetText { index, text } => {
+                        batch.push_str(&format!("t\x1f{index}\x1f{text}\x1e"))
+                    }
+                }
+            }
+            apply_patches(el, &batch);
+        }
+        None => el.set_inner_html(new),
+    }
+}
+
+/// Redraws a chart made of layers, each in its own `<g>` (created on first use).
+pub fn redraw_layers(svg: &Element, last: StoredValue<Vec<String>>, new: Vec<String>) {
+    let fresh = last.with_value(|old| old.len() != new.len())
+        || svg.child_element_count() as usize != new.len();
+    if fresh {
+        svg.set_inner_html(&"<g class=\"layer\"></g>".repeat(new.len()));
+        last.set_value(vec![String::new(); new.len()]);
+    }
+    let children = svg.children();
+    last.update_value(|old| {
+        for (k, layer) in new.into_iter().enumerate() {
+            if let Some(g) = children.item(k as u32) {
+                redraw(&g, &old[k], &layer);
+            }
+            old[k] = layer;
+        }
+    });
+}
+
+/// The mark element (with `data-k`) an event came from, and its index.
+pub fn mark_of(ev: &web_sys::Event) -> Option<(Element, usize)> {
+    let t: Element = ev.target()?.dyn_into().ok()?;
+    let el = t.closest("[data-k]").ok()??;
+    let k = el.get_attribute("data-k")?.parse().ok()?;
+    Some((el, k))
+}
+
+/// A mark's description: its accessible name, which the tooltip and the live line repeat.
+pub fn title_of(el: &Element) -> String {
+    el.get_attribute("aria-label").unwrap_or_default()
+}
+
+/// Moves the single tab stop from `from` to the mark `to` and focuses it.
+pub fn move_focus(svg: &Element, from: &Element, to: usize) -> Option<Element> {
+    let next = svg.query_selector(&format!("[data-k=\"{to}\"]")).ok()??;
+    let _ = from.set_attribute("tabindex", "-1");
+    let _ = next.set_attribute("tabindex", "0");
+    if let Ok(f) = js_sys::Reflect::get(&next, &"focus".into()) {
+        if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+            let _ = f.call0(&next);
+        }
+    }
+    Some(next)
+}
+
+/// Arrow-key movement over `count` marks laid out in rows of `cols`.
+pub fn grid_step(k: usize, key: &str, count: usize, cols: usize) -> Option<usize> {
+    if count == 0 {
+        return None;
+    }
+    let cols = cols.max(1);
+    let last = count - 1;
+    let next = match key {
+        "ArrowRight" => (k + 1).min(last),
+        "ArrowLeft" => k.saturating_sub(1),
+        "ArrowDown" if cols > 1 => (k + cols).min(last),
+        "ArrowUp" if cols > 1 => k.saturating_sub(cols),
+        "ArrowDown" => (k + 1).min(last),
+        "ArrowUp" => k.saturating_sub(1),
+        "Home" => k - k % cols,
+        "End" => (k - k % cols + cols - 1).min(last),
+        _ => return None,
+    };
+    Some(next)
+}
+
+#[component]
+pub fn ChartSvg(
+    /// The svg's viewBox.
+    #[prop(into)]
+    view_box: Signal<String>,
+    /// Its content, in layers redrawn separately (see [`crate::charts::svg::Markup::layer`]).
+    markup: Memo<Vec<String>>,
+    /// What the chart is, for screen readers.
+    #[prop(into)]
+    label: String,
+    /// Called with the index of a clicked or Enter-pressed mark.
+    activate: Callback<usize>,
+    /// The card's live description line.
+    detail: RwSignal<String>,
+    /// Marks per row for arrow-key movement; `None`: every mark is its own tab stop.
+    #[prop(optional)]
+    roving: Option<Signal<(usize, usize)>>,
+    /// Fixed pixel size (for charts wider than the card, which scroll).
+    #[prop(optional)]
+    size: Option<Signal<(f64, f64)>>,
+    #[prop(optional, into)] class: String,
+) -> impl IntoView {
+    let on_click = move |ev: web_sys::MouseEvent| {
+        if let Some((el, k)) = mark_of(&ev) {
+            detail.set(title_of(&el));
+            activate.run(k);
+        }
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let Some((el, k)) = mark_of(&ev) else { return };
+        let key = ev.key();
+        if key == "Enter" || key == " " {
+            ev.prevent_default();
+            activate.run(k);
+            crate::dom::refocus(&el.id());
+            return;
+        }
+        let Some(r) = roving else { return };
+        let (count, cols) = r.get_untracked();
+        if let Some(next) = grid_step(k, &key, count, cols) {
+            ev.prevent_default();
+            let svg = el.closest("svg").ok().flatten();
+            if let Some(n) = svg.and_then(|svg| move_focus(&svg, &el, next)) {
+                detail.set(title_of(&n));
+            }
+        }
+    };
+    let on_focus = move |ev: web_sys::FocusEvent| {
+        if let Some((el, _)) = mark_of(&ev) {
+            detail.set(title_of(&el));
+        }
+    };
+    let tip: RwSignal<Option<(String, f64, f64)>> = RwSignal::new(None);
+    let on_over = move |ev: web_sys::MouseEvent| match mark_of(&ev) {
+        Some((el, _)) => {
+            let text = title_of(&el);
+            detail.set(text.clone());
+            tip.set(Some((text, ev.client_x() as f64, ev.client_y() as f64)));
+        }
+        None => tip.set(None),
+    };
+    let on_leave = move |_: web_sys::MouseEvent| tip.set(None);
+    let hint = if roving.is_some() {
+        format!("{label}; Tab to the marks, arrow keys move, Enter filters")
+    } else {
+        format!("{label}; Tab through the marks, Enter filters")
+    };
+    let class = if class.is_empty() {
+        "chart".to_string()
+    } else {
+        format!("chart {class}")
+    };
+    let node = NodeRef::<leptos::svg::Svg>::new();
+    let last = StoredValue::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        let new = markup.get();
+        if let Some(svg) = node.get() {
+            redraw_layers(&svg, last, new);
+        }
+    });
+    view! {
+        <svg class=class viewBox=move || view_box.get() role="group" aria-label=hint node_ref=node
+            width=move || size.map(|s| format!("{:.0}", s.get().0))
+            height=move || size.map(|s| format!("{:.0}", s.get().1))
+            on:click=on_click on:keydown=on_key on:focusin=on_focus on:mouseover=on_over on:mouseleave=on_leave>
+        </svg>
+        {move || tip.get().map(|(text, x, y)| view! {
+            <div class="tooltip" aria-hidden="true" style=format!("left:{:.0}px;top:{:.0}px", x + 14.0, y + 14.0)>{text}</div>
+        })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grid_step;
+
+    #[test]
+    fn arrows_move_within_a_grid_and_stop_at_its_edges() {
+        // 2 rows of 3.
+        assert_eq!(grid_step(0, "ArrowRight", 6, 3), Some(1));
+        assert_eq!(grid_step(0, "ArrowLeft", 6, 3), Some(0));
+        assert_eq!(grid_step(1, "ArrowDown", 6, 3), Some(4));
+        assert_eq!(grid_step(4, "ArrowDown", 6, 3), Some(5));
+        assert_eq!(grid_step(4, "ArrowUp", 6, 3), Some(1));
+        assert_eq!(grid_step(4, "Home", 6, 3), Some(3));
+        assert_eq!(grid_step(3, "End", 6, 3), Some(5));
+        assert_eq!(grid_step(3, "x", 6, 3), None);
+        // A cloud in one line: up and down step too.
+        assert_eq!(grid_step(3, "ArrowUp", 10, 1), Some(2));
+        assert_eq!(grid_step(9, "ArrowDown", 10, 1), Some(9));
+        assert_eq!(grid_step(0, "ArrowRight", 0, 1), None);
+    }
+}
