@@ -8,6 +8,14 @@ fn main() {
         .iter()
         .flat_map(|s| (s - 1000).to_le_bytes())
         .collect();
+    let planes: Vec<u8> = r
+        .score
+        .iter()
+        .map(|s| ((s - 1000) >> 8) as u8)
+        .chain(r.score.iter().map(|s| ((s - 1000) & 0xff) as u8))
+        .collect();
+    let varints: Vec<u8> =
+        postcard::to_allocvec(&r.score.iter().map(|s| s - 1000).collect::<Vec<u16>>()).unwrap();
     let labels = r.label.clone();
     let derived: Vec<u8> = (0..r.len())
         .map(|k| {
@@ -30,6 +38,8 @@ fn main() {
     let paths: Vec<u8> = ds.images.path.join("\n").into_bytes();
     for (n, b) in [
         ("scores", &scores),
+        ("scores as varints (v1)", &varints),
+        ("scores as byte planes", &planes),
         ("labels", &labels),
         ("labels as delta to rounding", &derived),
         ("image deltas", &deltas),

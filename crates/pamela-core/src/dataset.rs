@@ -300,6 +300,16 @@ impl Dataset {
         }
     }
 
+    /// `name/Type`: a visual group named unambiguously (what the predictor's features use).
+    pub fn group_token(&self, g: u16) -> String {
+        let key = self.groups[g as usize];
+        format!(
+            "{}/{}",
+            self.dicts.group_names.get(key.name),
+            self.dicts.types.get(key.kind)
+        )
+    }
+
     /// Style name, or `None` for an image without style.
     pub fn style_name(&self, style: u16) -> Option<&str> {
         (style != NO_STYLE).then(|| self.dicts.styles.get(style))

@@ -24,7 +24,7 @@
 //! ```text
 //! quality(i)  = sum_f beta_f x_if + e_i                         e_i ~ N(0, residual_sd)
 //! taste(p)_f  = age_z(p) * A_f + gender(p) * G_f / 2 + R_{region(p), f} + C_{country(p), f}
-//!               + (U z_p)_f                                      z_p ~ N(0, I_2)
+//!               + (U z_p)_f                 z_p: random direction, norm ~ sqrt(2)
 //! true(p, i)  = clamp(base + bias_p + scale_p * (quality(i) + taste(p) . x_i), 1, 5)
 //! score(p, i) = round3(clamp(true(p, i) + N(0, noise_sd), 1, 5))
 //! label       = nearest integer of the score (1 poor ... 5 excellent)
@@ -103,8 +103,8 @@ impl Default for Params {
             age_sd: 0.08,
             gender_sd: 0.12,
             region_sd: 0.09,
-            country_sd: 0.04,
-            individual_sd: 0.05,
+            country_sd: 0.02,
+            individual_sd: 0.06,
             bias_sd: 0.32,
             scale_log_sd: 0.15,
             noise_sd: 0.38,
@@ -936,7 +936,12 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
             "male" => -1.0,
             _ => 0.0,
         };
-        let latent: [f64; LATENT] = std::array::from_fn(|_| rng_effects.normal());
+        // A random direction with a similar strength for everyone (norm near sqrt(2), the
+        // mean norm of a 2-d standard normal): each person has a distinct taste of their own,
+        // rather than a few strong individualists among many average raters.
+        let angle = 2.0 * std::f64::consts::PI * rng_effects.uniform();
+        let radius = std::f64::consts::SQRT_2 * (0.85 + 0.3 * rng_effects.uniform());
+        let latent: [f64; LATENT] = [radius * libm::cos(angle), radius * libm::sin(angle)];
         let taste = (0..nf)
             .map(|f| {
                 age_z * age_effect[f]

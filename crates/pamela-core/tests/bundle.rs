@@ -86,6 +86,13 @@ fn the_default_bundle_is_under_600_kb_gzip() {
 }
 
 #[test]
+fn crc32_matches_the_standard_check_value() {
+    // The check value of CRC-32/ISO-HDLC for the nine ASCII digits.
+    assert_eq!(bundle::crc32(b"123456789"), 0xCBF4_3926);
+    assert_eq!(bundle::crc32(b""), 0);
+}
+
+#[test]
 fn every_truncation_is_refused() {
     let bytes = bundle::encode(&small());
     for len in 0..bytes.len() {
@@ -132,15 +139,16 @@ fn an_unknown_version_is_named() {
         bundle::decode(&b).unwrap_err(),
         BundleError::UnsupportedVersion(VERSION + 1)
     );
-    assert!(BundleError::UnsupportedVersion(2)
+    assert!(BundleError::UnsupportedVersion(VERSION + 1)
         .to_string()
-        .contains("version 2"));
+        .contains(&format!("version {} is not supported", VERSION + 1)));
 }
 
 fn forged(payload: &[u8], declared: u32) -> Vec<u8> {
     let mut b = MAGIC.to_vec();
     b.extend_from_slice(&VERSION.to_le_bytes());
     b.extend_from_slice(&declared.to_le_bytes());
+    b.extend_from_slice(&bundle::crc32(payload).to_le_bytes());
     b.extend_from_slice(&miniz_oxide::deflate::compress_to_vec_zlib(payload, 6));
     b
 }

@@ -93,7 +93,8 @@ mod worker {
         });
         match result {
             Ok((ds, warnings)) => {
-                let bytes = pamela_core::bundle::encode(&ds);
+                let bytes =
+                    pamela_core::bundle::encode_with(&ds, pamela_core::bundle::Effort::Fast);
                 let warnings = warnings.iter().map(|w| w.to_string()).collect();
                 post(scope, &Out::Done { warnings }, Some(bytes));
             }
