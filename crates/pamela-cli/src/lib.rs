@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod commands;
 pub mod input;
+pub mod modeling;
 
 /// An error for the user: one paragraph, no backtrace.
 #[derive(Debug)]

@@ -69,6 +69,43 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Train the personalized predictor on pamela_train (selected on the validation splits,
+    /// reported on the test splits) and write it as ONNX plus metadata.
+    Train {
+        /// A bundle, a folder or split files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folder to write pamela-model.onnx, pamela-model.json and personal.json into.
+        #[arg(long)]
+        out: PathBuf,
+        /// Random seed of the initial weights (training is deterministic for a seed).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Training epochs (full passes over the training ratings).
+        #[arg(long, default_value_t = 600)]
+        epochs: usize,
+        /// Rank of the cohort taste embeddings.
+        #[arg(long, default_value_t = 12)]
+        rank: usize,
+        /// Rank of the personal latent (what a few ratings fit).
+        #[arg(long, default_value_t = 2)]
+        personal_rank: usize,
+    },
+    /// Evaluate a trained model per split, with baselines, the oracle (synthetic data) and the
+    /// few-shot curve for unseen participants.
+    Eval {
+        /// A model folder (or its pamela-model.onnx).
+        model: PathBuf,
+        /// A bundle, a folder or split files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The generator's ground_truth.json (default: regenerated from the data's provenance).
+        #[arg(long)]
+        truth: Option<PathBuf>,
+        /// One JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Time filters, aggregations and bundle decoding at 70 k, 1 M and 10 M ratings.
     Bench {
         /// Largest size to run, in ratings.
@@ -155,6 +192,29 @@ fn run(cli: Cli) -> Result<(), CliError> {
             by,
             csv,
         } => commands::query(&paths, &filter.into_args(), &by, csv, &mut stdout),
+        Command::Train {
+            paths,
+            out,
+            seed,
+            epochs,
+            rank,
+            personal_rank,
+        } => {
+            let cfg = pamela_model::train::TrainConfig {
+                seed,
+                epochs,
+                rank,
+                personal_rank,
+                ..Default::default()
+            };
+            pamela_cli::modeling::train_cmd(&paths, &out, &cfg, &mut stderr)
+        }
+        Command::Eval {
+            model,
+            paths,
+            truth,
+            json,
+        } => pamela_cli::modeling::eval_cmd(&model, &paths, truth.as_deref(), json, &mut stdout),
         Command::Bench { max } => bench::run(max, &mut stdout),
     }
 }

@@ -31,7 +31,9 @@ fn temp_dir(name: &str) -> PathBuf {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["synth", "ingest", "stats", "query", "bench"] {
+    for sub in [
+        "synth", "ingest", "stats", "query", "train", "eval", "bench",
+    ] {
         let out = pamela(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help");
         assert!(text(&out.stdout).contains("Usage: pamela"), "{sub}");
@@ -213,4 +215,132 @@ fn errors_are_one_clear_message_and_a_failing_status() {
         "on its own",
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn committed_model() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/model").to_string()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn eval_of_the_committed_model_meets_the_targets_and_beats_every_baseline() {
+    let v = json(&pamela(&[
+        "eval",
+        &committed_model(),
+        &committed_bundle(),
+        "--json",
+    ]));
+    let rows = v["evaluation"].as_array().unwrap();
+    for split in [
+        "pamela_val_seen",
+        "pamela_val_unseen",
+        "pamela_test_seen",
+        "pamela_test_unseen",
+    ] {
+        let pairwise = |who: &str| {
+            rows.iter()
+                .find(|r| r["split"] == split && r["predictor"] == who)
+                .unwrap_or_else(|| panic!("{who} on {split}"))["metrics"]["pairwise"]
+                .as_f64()
+                .unwrap()
+        };
+        let model = pairwise("model");
+        for baseline in [
+            "global mean",
+            "image metadata mean",
+            "demographic cohort mean",
+        ] {
+            assert!(
+                model > pairwise(baseline),
+                "{split}: model {model} vs {baseline}"
+            );
+        }
+        assert!(
+            model <= pairwise("oracle"),
+            "{split}: nothing beats the noise-free scores"
+        );
+        for m in ["spearman", "rmse", "mae"] {
+            let r = rows
+                .iter()
+                .find(|r| r["split"] == split && r["predictor"] == "model")
+                .unwrap();
+            assert!(r["metrics"][m].as_f64().is_some(), "{split}: {m}");
+        }
+    }
+    let t = &v["targets"];
+    assert!(t["share_of_oracle"].as_f64().unwrap() >= 0.95, "{t}");
+    assert_eq!(t["beats_every_baseline"], true);
+    assert!(t["gap_closed_by_k10"].as_f64().unwrap() >= 0.5, "{t}");
+    // The few-shot curve: k = 0, 5, 10, 20 (and all) for both unseen splits, rising with k.
+    let few = v["few_shot"].as_array().unwrap();
+    for split in ["pamela_val_unseen", "pamela_test_unseen"] {
+        let ks: Vec<(u64, f64)> = few
+            .iter()
+            .filter(|f| f["split"] == split)
+            .map(|f| {
+                (
+                    f["k"].as_u64().unwrap(),
+                    f["metrics"]["pairwise"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ks.iter().map(|k| k.0).take(4).collect::<Vec<_>>(),
+            [0, 5, 10, 20],
+            "{split}"
+        );
+        assert!(ks[2].1 > ks[0].1, "{split}: ten ratings help ({ks:?})");
+    }
+}
+
+#[test]
+fn train_writes_a_model_that_eval_reads_and_reports_progress() {
+    let dir = temp_dir("train");
+    let out = pamela(&[
+        "train",
+        &committed_bundle(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--epochs",
+        "4",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = text(&out.stderr) + &text(&out.stdout);
+    assert!(
+        log.contains("pamela_val_seen"),
+        "per-epoch validation figures: {log}"
+    );
+    for f in ["pamela-model.onnx", "pamela-model.json", "personal.json"] {
+        assert!(dir.join(f).is_file(), "{f} written");
+    }
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("pamela-model.json")).unwrap()).unwrap();
+    assert_eq!(meta["data_source"], "synthetic");
+    assert_eq!(meta["epochs"], 4);
+    assert!(
+        meta["spec"]["vocab"].as_array().unwrap().len() > 50,
+        "the vocabulary travels with the model"
+    );
+    let v = json(&pamela(&[
+        "eval",
+        dir.to_str().unwrap(),
+        &committed_bundle(),
+        "--json",
+    ]));
+    assert!(v["evaluation"].as_array().unwrap().len() >= 20);
+
+    // A damaged model file is refused with one clear message.
+    std::fs::write(dir.join("pamela-model.onnx"), b"not a model").unwrap();
+    fails_with(
+        &["eval", dir.to_str().unwrap(), &committed_bundle()],
+        "damaged or not a PAMELA model",
+    );
+    fails_with(
+        &["eval", "/no/such/model", &committed_bundle()],
+        "/no/such/model",
+    );
 }

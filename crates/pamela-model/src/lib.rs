@@ -1,1 +1,27 @@
+//! # pamela-model
+//!
+//! The personalized predictor, shared by training (native, `pamela train`), evaluation
+//! (`pamela eval`) and the browser's predictor worker (wasm, tract):
+//!
+//! * [`spec`]: the one feature encoding (participant and image side; vocabularies travel with
+//!   the model);
+//! * [`model`]: weights, the reference forward pass, the closed-form few-shot fit;
+//! * [`train`]: deterministic full-batch training with validation-based selection;
+//! * [`onnx`]: ONNX export with prost, loading and running with tract;
+//! * [`metrics`]: pairwise accuracy, Spearman, RMSE, MAE;
+//! * [`eval`]: baselines, per-split evaluation and the few-shot curve (native).
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod eval;
+pub mod meta;
+pub mod metrics;
+pub mod model;
+pub mod onnx;
+pub mod spec;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
+
+pub use meta::ModelMeta;
+pub use model::{Params, Personal};
+pub use onnx::{ModelError, Predictor};
+pub use spec::{FeatureSpec, ImageInfo, Profile};

@@ -1,0 +1,281 @@
+//! The predictor worker: tract-onnx in its own wasm, off the page's first paint and off its
+//! main thread. It loads and optimizes the model once, encodes the loaded images once, and then
+//! answers predictions for a profile (and a visitor's ratings) in a few milliseconds.
+//!
+//! Protocol (plain objects; every reply carries `kind`):
+//! * out `ready` once running;
+//! * in `{kind: "load", model, meta}` (URLs) -> out `loaded {meta (JSON text), ms_fetch, ms_load}`;
+//! * in `{kind: "items", images: [{kind, group, style, prompt}]}` -> out `items {n, ms}`;
+//! * in `{kind: "predict", id, profile: {age, gender, nationality}, ratings: [[image, score]]}`
+//!   -> out `predicted {id, scores: Float32Array, suggest: [image], personal, ms_base, ms_fit,
+//!   ms_predict}`;
+//! * any failure -> out `error {stage, message}`.
+
+#[cfg(target_arch = "wasm32")]
+mod worker {
+    use js_sys::{Array, Float32Array, Reflect, Uint8Array};
+    use pamela_model::model::Prior;
+    use pamela_model::{FeatureSpec, ImageInfo, ModelMeta, Personal, Predictor, Profile};
+    use serde::{Deserialize, Serialize};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    #[derive(Default)]
+    struct State {
+        predictor: Option<Predictor>,
+        /// Dense item rows (n x item_dim).
+        items: Vec<f32>,
+        n: usize,
+        /// Base scores and personal embeddings for the last profile.
+        cache: Option<(String, Vec<f32>, Vec<f32>)>,
+    }
+
+    #[derive(Deserialize)]
+    struct Load {
+        model: String,
+        meta: String,
+    }
+
+    #[derive(Deserialize)]
+    struct Items {
+        images: Vec<ImageInfo>,
+    }
+
+    #[derive(Deserialize)]
+    struct Predict {
+        id: u32,
+        profile: Profile,
+        #[serde(default)]
+        ratings: Vec<(usize, f32)>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(tag = "kind", rename_all = "lowercase")]
+    enum Out {
+        Ready,
+        Loaded {
+            meta: String,
+            ms_fetch: f64,
+            ms_load: f64,
+        },
+        Items {
+            n: usize,
+            ms: f64,
+        },
+        Predicted {
+            id: u32,
+            suggest: Vec<usize>,
+            personal: Personal,
+            ms_base: f64,
+            ms_fit: f64,
+            ms_predict: f64,
+        },
+        Error {
+            stage: String,
+            message: String,
+        },
+    }
+
+    fn now() -> f64 {
+        js_sys::global()
+            .dyn_into::<web_sys::WorkerGlobalScope>()
+            .ok()
+            .and_then(|g| g.performance())
+            .map(|p| p.now())
+            .unwrap_or(0.0)
+    }
+
+    fn post(scope: &DedicatedWorkerGlobalScope, msg: &Out, scores: Option<&[f32]>) {
+        let Ok(v) = serde_wasm_bindgen::to_value(msg) else {
+            return;
+        };
+        let transfer = Array::new();
+        if let Some(s) = scores {
+            let arr = Float32Array::from(s);
+            let _ = Reflect::set(&v, &"scores".into(), &arr);
+            transfer.push(&arr.buffer());
+        }
+        let _ = scope.post_message_with_transfer(&v, &transfer);
+    }
+
+    fn fail(scope: &DedicatedWorkerGlobalScope, stage: &str, message: impl Into<String>) {
+        post(
+            scope,
+            &Out::Error {
+                stage: stage.into(),
+                message: message.into(),
+            },
+            None,
+        );
+    }
+
+    async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        let resp: web_sys::Response = JsFuture::from(scope.fetch_with_str(url))
+            .await
+            .map_err(|_| format!("{url} could not be fetched"))?
+            .dyn_into()
+            .map_err(|_| format!("{url}: not a response"))?;
+        if !resp.ok() {
+            return Err(format!("{url}: HTTP {}", resp.status()));
+        }
+        let buf = JsFuture::from(resp.array_buffer().map_err(|_| format!("{url}: no body"))?)
+            .await
+            .map_err(|_| format!("{url}: reading failed"))?;
+        Ok(Uint8Array::new(&buf).to_vec())
+    }
+
+    async fn load(scope: DedicatedWorkerGlobalScope, state: Rc<RefCell<State>>, req: Load) {
+        let t0 = now();
+        let (model, meta) = match (fetch(&req.model).await, fetch(&req.meta).await) {
+            (Ok(m), Ok(j)) => (m, j),
+            (Err(e), _) | (_, Err(e)) => {
+                return fail(&scope, "load", format!("the model is missing: {e}"))
+            }
+        };
+        let t1 = now();
+        let meta_text = String::from_utf8_lossy(&meta).into_owned();
+        let loaded = ModelMeta::from_json(&meta).and_then(|m| Predictor::load(&model, m));
+        match loaded {
+            Ok(p) => {
+                let ms_load = now() - t1;
+                let mut s = state.borrow_mut();
+                s.predictor = Some(p);
+                s.cache = None;
+                drop(s);
+                post(
+                    &scope,
+                    &Out::Loaded {
+                        meta: meta_text,
+                        ms_fetch: t1 - t0,
+                        ms_load,
+                    },
+                    None,
+                );
+            }
+            Err(e) => fail(&scope, "load", e.to_string()),
+        }
+    }
+
+    fn items(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<State>>, req: Items) {
+        let t0 = now();
+        let mut s = state.borrow_mut();
+        let Some(p) = &s.predictor else {
+            return fail(scope, "items", "the model is not loaded");
+        };
+        let spec = &p.meta.spec;
+        let di = spec.item_dim();
+        let mut dense = Vec::with_capacity(req.images.len() * di);
+        for im in &req.images {
+            dense.extend(FeatureSpec::dense(&spec.item(im), di));
+        }
+        s.n = req.images.len();
+        s.items = dense;
+        s.cache = None;
+        let n = s.n;
+        drop(s);
+        post(scope, &Out::Items { n, ms: now() - t0 }, None);
+    }
+
+    fn predict(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<State>>, req: Predict) {
+        let mut s = state.borrow_mut();
+        let State {
+            predictor,
+            items,
+            n,
+            cache,
+        } = &mut *s;
+        let Some(p) = predictor.as_ref() else {
+            return fail(scope, "predict", "the model is not loaded");
+        };
+        if *n == 0 {
+            return fail(scope, "predict", "no images to score");
+        }
+        let spec = &p.meta.spec;
+        let q = p.meta.personal_rank;
+        let user = FeatureSpec::dense(&spec.user(&req.profile), spec.user_dim());
+        let key = serde_json::to_string(&req.profile).unwrap_or_default();
+        let t0 = now();
+        if cache.as_ref().is_none_or(|c| c.0 != key) {
+            match p.run(items, *n, &user, &Personal::zero(q)) {
+                Ok((base, emb)) => *cache = Some((key, base, emb)),
+                Err(e) => return fail(scope, "predict", e.to_string()),
+            }
+        }
+        let t1 = now();
+        let Some((_, base, emb)) = cache.as_ref() else {
+            return;
+        };
+        let m = &p.meta;
+        let prior = Prior::new(q, m.lambda_z, m.lambda_b, &m.prior_mean, &m.prior_precision);
+        let obs: Vec<(f32, Vec<f32>, f32)> = req
+            .ratings
+            .iter()
+            .filter(|(i, y)| *i < *n && y.is_finite())
+            .map(|&(i, y)| (base[i], emb[i * q..(i + 1) * q].to_vec(), y.clamp(1.0, 5.0)))
+            .collect();
+        let personal = prior.fit(&obs);
+        let rated: Vec<usize> = req.ratings.iter().map(|r| r.0).collect();
+        let suggest = pamela_model::model::informative(emb, q, &prior, 12, &rated);
+        let t2 = now();
+        let scores = match p.run(items, *n, &user, &personal) {
+            Ok((sc, _)) => sc,
+            Err(e) => return fail(scope, "predict", e.to_string()),
+        };
+        let t3 = now();
+        post(
+            scope,
+            &Out::Predicted {
+                id: req.id,
+                suggest,
+                personal,
+                ms_base: t1 - t0,
+                ms_fit: t2 - t1,
+                ms_predict: t3 - t2,
+            },
+            Some(&scores),
+        );
+    }
+
+    pub fn start() {
+        console_error_panic_hook::set_once();
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        let state = Rc::new(RefCell::new(State::default()));
+        let inner = scope.clone();
+        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
+            let data = ev.data();
+            let kind = Reflect::get(&data, &"kind".into())
+                .ok()
+                .and_then(|k| k.as_string())
+                .unwrap_or_default();
+            let (scope, state) = (inner.clone(), state.clone());
+            match kind.as_str() {
+                "load" => match serde_wasm_bindgen::from_value::<Load>(data) {
+                    Ok(req) => wasm_bindgen_futures::spawn_local(load(scope, state, req)),
+                    Err(e) => fail(&scope, "load", format!("bad request: {e}")),
+                },
+                "items" => match serde_wasm_bindgen::from_value::<Items>(data) {
+                    Ok(req) => items(&scope, &state, req),
+                    Err(e) => fail(&scope, "items", format!("bad request: {e}")),
+                },
+                "predict" => match serde_wasm_bindgen::from_value::<Predict>(data) {
+                    Ok(req) => predict(&scope, &state, req),
+                    Err(e) => fail(&scope, "predict", format!("bad request: {e}")),
+                },
+                other => fail(&scope, "request", format!("unknown request “{other}”")),
+            }
+        });
+        scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        post(&scope, &Out::Ready, None);
+    }
+}
+
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    worker::start();
+}
