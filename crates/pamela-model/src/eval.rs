@@ -11,7 +11,7 @@
 use crate::meta::{EvalRow, FewShotPoint};
 use crate::metrics::{evaluate, Metrics};
 use crate::model::Personal;
-use crate::onnx::{ModelError, Predictor};
+use crate::onnx::{ItemBatch, ModelError, Predictor};
 use crate::spec::{image_info, profile_of, FeatureSpec, Sparse};
 use pamela_core::rng::Rng;
 use pamela_core::{Dataset, Split};
@@ -51,13 +51,12 @@ fn run_for(
     personal: &Personal,
 ) -> Result<(Vec<f32>, Vec<f32>), ModelError> {
     let spec = &pred.meta.spec;
-    let di = spec.item_dim();
-    let mut dense = Vec::with_capacity(rs.len() * di);
-    for &r in rs {
-        dense.extend(FeatureSpec::dense(&items[ds.ratings.image[r] as usize], di));
-    }
+    let batch = ItemBatch::new(
+        rs.iter().map(|&r| &items[ds.ratings.image[r] as usize]),
+        spec.item_dim(),
+    );
     let u = FeatureSpec::dense(user, spec.user_dim());
-    pred.run(&dense, rs.len(), &u, personal)
+    pred.run(&batch, &u, personal)
 }
 
 struct Baselines {

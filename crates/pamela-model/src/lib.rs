@@ -23,5 +23,5 @@ pub mod train;
 
 pub use meta::ModelMeta;
 pub use model::{Params, Personal};
-pub use onnx::{ModelError, Predictor};
+pub use onnx::{ItemBatch, ModelError, Predictor};
 pub use spec::{FeatureSpec, ImageInfo, Profile};

@@ -222,7 +222,7 @@ pub fn informative(
     rated: &[usize],
 ) -> Vec<usize> {
     let n = q + 1;
-    let count = if q == 0 { 0 } else { embeddings.len() / q };
+    let count = embeddings.len().checked_div(q).unwrap_or(0);
     let row = |i: usize| -> Vec<f64> {
         embeddings[i * q..(i + 1) * q]
             .iter()
@@ -258,11 +258,15 @@ pub fn informative(
             }
         }
         let mut best: Option<(f64, usize)> = None;
+        // One buffer for every candidate: allocating per image dominated the time in wasm.
+        let mut x = vec![1f64; n];
         for i in 0..count {
             if taken[i] {
                 continue;
             }
-            let x = row(i);
+            for (slot, &e) in x.iter_mut().zip(&embeddings[i * q..(i + 1) * q]) {
+                *slot = e as f64;
+            }
             let gain: f64 = (0..n)
                 .map(|r| x[r] * (0..n).map(|c| inv[r * n + c] * x[c]).sum::<f64>())
                 .sum();

@@ -6,7 +6,7 @@ use pamela_model::meta::{ModelMeta, META_FORMAT, META_VERSION};
 use pamela_model::model::Prior;
 use pamela_model::spec::{FeatureSpec, Sparse};
 use pamela_model::train::{train, TrainConfig};
-use pamela_model::{onnx, ModelError, Params, Personal, Predictor};
+use pamela_model::{onnx, ItemBatch, ModelError, Params, Personal, Predictor};
 use std::sync::OnceLock;
 
 fn data() -> &'static pamela_core::Dataset {
@@ -88,17 +88,9 @@ fn onnx_outputs_equal_the_rust_forward_pass_on_1000_random_inputs() {
             bias: rng.normal() as f32,
         };
         let items: Vec<Sparse> = (0..100).map(|_| random_sparse(&mut rng, di, 12)).collect();
-        let dense: Vec<f32> = items
-            .iter()
-            .flat_map(|x| FeatureSpec::dense(x, di))
-            .collect();
+        let packed = ItemBatch::new(&items, di);
         let (scores, emb) = pred
-            .run(
-                &dense,
-                items.len(),
-                &FeatureSpec::dense(&user, du),
-                &personal,
-            )
+            .run(&packed, &FeatureSpec::dense(&user, du), &personal)
             .unwrap();
         for (k, x) in items.iter().enumerate() {
             let want = p.predict(&user, x, &personal);
@@ -128,7 +120,7 @@ fn a_model_of_another_feature_encoding_is_refused() {
     meta.spec.vocab.push("zzz extra".into());
     let e = Predictor::load(&bytes, meta).err().expect("refused");
     assert!(matches!(e, ModelError::SpecMismatch(_)), "{e}");
-    assert!(e.to_string().contains("columns"), "{e}");
+    assert!(e.to_string().contains("image columns"), "{e}");
     // A personal rank that differs.
     let mut meta = meta_for(&t.spec, &t.params);
     meta.personal_rank += 1;

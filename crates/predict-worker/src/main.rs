@@ -7,7 +7,7 @@
 //! * in `{kind: "load", model, meta}` (URLs) -> out `loaded {meta (JSON text), ms_fetch, ms_load}`;
 //! * in `{kind: "items", images: [{kind, group, style, prompt}]}` -> out `items {n, ms}`;
 //! * in `{kind: "predict", id, profile: {age, gender, nationality}, ratings: [[image, score]]}`
-//!   -> out `predicted {id, scores: Float32Array, suggest: [image], personal, ms_base, ms_fit,
+//!   -> out `predicted {id, scores: Float32Array (clamped to 1..5), suggest: [image], personal, ms_base, ms_fit, ms_suggest,
 //!   ms_predict}`;
 //! * any failure -> out `error {stage, message}`.
 
@@ -15,7 +15,10 @@
 mod worker {
     use js_sys::{Array, Float32Array, Reflect, Uint8Array};
     use pamela_model::model::Prior;
-    use pamela_model::{FeatureSpec, ImageInfo, ModelMeta, Personal, Predictor, Profile};
+    use pamela_model::onnx::ItemVectors;
+    use pamela_model::{
+        FeatureSpec, ImageInfo, ItemBatch, ModelMeta, Personal, Predictor, Profile,
+    };
     use serde::{Deserialize, Serialize};
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -27,9 +30,8 @@ mod worker {
     #[derive(Default)]
     struct State {
         predictor: Option<Predictor>,
-        /// Dense item rows (n x item_dim).
-        items: Vec<f32>,
-        n: usize,
+        /// The loaded images through the model's image side, once.
+        items: Option<ItemVectors>,
         /// Base scores and personal embeddings for the last profile.
         cache: Option<(String, Vec<f32>, Vec<f32>)>,
     }
@@ -72,6 +74,7 @@ mod worker {
             personal: Personal,
             ms_base: f64,
             ms_fit: f64,
+            ms_suggest: f64,
             ms_predict: f64,
         },
         Error {
@@ -168,15 +171,14 @@ mod worker {
             return fail(scope, "items", "the model is not loaded");
         };
         let spec = &p.meta.spec;
-        let di = spec.item_dim();
-        let mut dense = Vec::with_capacity(req.images.len() * di);
-        for im in &req.images {
-            dense.extend(FeatureSpec::dense(&spec.item(im), di));
-        }
-        s.n = req.images.len();
-        s.items = dense;
+        let rows: Vec<_> = req.images.iter().map(|im| spec.item(im)).collect();
+        let encoded = match p.encode_items(&ItemBatch::new(&rows, spec.item_dim())) {
+            Ok(v) => v,
+            Err(e) => return fail(scope, "items", e.to_string()),
+        };
+        let n = encoded.n;
+        s.items = Some(encoded);
         s.cache = None;
-        let n = s.n;
         drop(s);
         post(scope, &Out::Items { n, ms: now() - t0 }, None);
     }
@@ -186,9 +188,12 @@ mod worker {
         let State {
             predictor,
             items,
-            n,
             cache,
         } = &mut *s;
+        let Some(items) = items.as_ref() else {
+            return fail(scope, "predict", "no images to score");
+        };
+        let n = &items.n;
         let Some(p) = predictor.as_ref() else {
             return fail(scope, "predict", "the model is not loaded");
         };
@@ -201,7 +206,7 @@ mod worker {
         let key = serde_json::to_string(&req.profile).unwrap_or_default();
         let t0 = now();
         if cache.as_ref().is_none_or(|c| c.0 != key) {
-            match p.run(items, *n, &user, &Personal::zero(q)) {
+            match p.score(items, &user, &Personal::zero(q)) {
                 Ok((base, emb)) => *cache = Some((key, base, emb)),
                 Err(e) => return fail(scope, "predict", e.to_string()),
             }
@@ -219,11 +224,16 @@ mod worker {
             .map(|&(i, y)| (base[i], emb[i * q..(i + 1) * q].to_vec(), y.clamp(1.0, 5.0)))
             .collect();
         let personal = prior.fit(&obs);
+        let t_fit = now();
         let rated: Vec<usize> = req.ratings.iter().map(|r| r.0).collect();
         let suggest = pamela_model::model::informative(emb, q, &prior, 12, &rated);
         let t2 = now();
-        let scores = match p.run(items, *n, &user, &personal) {
-            Ok((sc, _)) => sc,
+        let scores = match p.score(items, &user, &personal) {
+            // The model is linear: far from the data it can leave the rating scale.
+            Ok((sc, _)) => sc
+                .into_iter()
+                .map(|s| s.clamp(1.0, 5.0))
+                .collect::<Vec<f32>>(),
             Err(e) => return fail(scope, "predict", e.to_string()),
         };
         let t3 = now();
@@ -234,7 +244,8 @@ mod worker {
                 suggest,
                 personal,
                 ms_base: t1 - t0,
-                ms_fit: t2 - t1,
+                ms_fit: t_fit - t1,
+                ms_suggest: t2 - t_fit,
                 ms_predict: t3 - t2,
             },
             Some(&scores),
