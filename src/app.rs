@@ -7,8 +7,8 @@
 
 use crate::components::{
     about::About, chips::Chips, cohorts::Cohorts, distribution::Distribution, filters::FilterPanel,
-    filters::Target, heatmap::Heatmap, images::Images, load_panel::LoadPanel, means::Means,
-    notices::Notices, participants::Participants, source_badge::SourceBadge,
+    filters::Target, for_you::ForYou, heatmap::Heatmap, images::Images, load_panel::LoadPanel,
+    means::Means, notices::Notices, participants::Participants, source_badge::SourceBadge,
 };
 use crate::data::Loaded;
 use crate::state::{FilterSpec, UiState};
@@ -275,6 +275,7 @@ fn load_default(ctx: Ctx) {
 pub fn App() -> impl IntoView {
     let ctx = new_ctx();
     provide_context(ctx);
+    provide_context(crate::predictor::PredictorCtx::new());
     drop_stale_values(ctx);
     sync_url(ctx);
     load_default(ctx);
@@ -323,6 +324,7 @@ pub fn App() -> impl IntoView {
                     "Load data"
                 </button>
                 <button type="button" on:click=copy_link>"Copy link"</button>
+                <a href="#for-you">"For you"</a>
                 <a href="#about">"About"</a>
             </nav>
         </header>
@@ -364,6 +366,7 @@ pub fn App() -> impl IntoView {
                         <Cohorts/>
                         <Images/>
                         <Participants/>
+                        <ForYou/>
                     </div>
                 </Show>
                 <About/>

@@ -13,6 +13,7 @@ pub mod dom;
 pub mod fetch;
 pub mod loading;
 pub mod perf;
+pub mod predictor;
 pub mod state;
 
 /// Mounts the app on the page's body.

@@ -9,8 +9,9 @@ use web_sys::{MessageEvent, Worker};
 
 /// The default data, relative to the page (works from any sub-path).
 pub const DEFAULT_BUNDLE: &str = "data/pamela-synthetic.pamb";
-/// The parsing worker's loader script (built by trunk from `crates/parse-worker`).
-pub const PARSE_WORKER: &str = "parse-worker_loader.js";
+/// The parsing worker's start script (`www/workers/`; the wasm is built by trunk from
+/// `crates/parse-worker`).
+pub const PARSE_WORKER: &str = "workers/parse-worker-start.js";
 
 /// What a successful parse gives back.
 pub struct Parsed {

@@ -574,6 +574,113 @@ pub fn strip(
     m.finish()
 }
 
+/// Rows of two values each (the visitor's predicted mean and the crowd's mean): a filled dot,
+/// a hollow diamond, and a line between them; x from 1 to 5.
+pub fn paired(rows: &[(String, f64, f64)], width: f64, label_w: f64) -> (Vec<String>, f64) {
+    let row_h = 20.0;
+    let (top, bottom, right) = (6.0, 26.0, 70.0);
+    let height = top + bottom + row_h * rows.len().max(1) as f64;
+    let lo = rows
+        .iter()
+        .flat_map(|r| [r.1, r.2])
+        .filter(|v| v.is_finite())
+        .fold(5.0f64, f64::min);
+    let hi = rows
+        .iter()
+        .flat_map(|r| [r.1, r.2])
+        .filter(|v| v.is_finite())
+        .fold(1.0f64, f64::max);
+    let pad = ((hi - lo) * 0.1).max(0.05);
+    let x = Linear::new(
+        ((lo - pad).max(1.0), (hi + pad).min(5.0)),
+        (label_w, width - right),
+    );
+    let plot = (label_w, top, width - right, height - bottom);
+    let mut m = Markup::new();
+    m.open("g", &[("class", "axis".into())]);
+    let ticks: Vec<(f64, String)> = x
+        .ticks(5)
+        .into_iter()
+        .map(|t| (x.map(t), format!("{t:.1}")))
+        .collect();
+    x_axis(&mut m, &ticks, plot, true);
+    m.close("g");
+    m.layer();
+    for (k, (label, you, crowd)) in rows.iter().enumerate() {
+        let y = top + row_h * (k as f64 + 0.5);
+        let aria = format!(
+            "{label}: you {}, everyone {}",
+            format::score(*you),
+            format::score(*crowd)
+        );
+        m.open(
+            "g",
+            &[
+                ("class", "pair".into()),
+                ("role", "img".into()),
+                ("aria-label", V::S(&aria)),
+            ],
+        );
+        m.el(
+            "text",
+            &[
+                ("class", "row-label".into()),
+                ("x", (label_w - 8.0).into()),
+                ("y", y.into()),
+                ("text-anchor", "end".into()),
+                ("dominant-baseline", "middle".into()),
+            ],
+            &format::clip(label, 26),
+        );
+        m.empty(
+            "line",
+            &[
+                ("class", "pair-line".into()),
+                ("x1", x.map_clamped(*you).into()),
+                ("x2", x.map_clamped(*crowd).into()),
+                ("y1", y.into()),
+                ("y2", y.into()),
+            ],
+        );
+        m.empty(
+            "path",
+            &[
+                ("class", "crowd".into()),
+                (
+                    "d",
+                    V::S(&marker_path(
+                        super::color::Shape::Diamond,
+                        x.map_clamped(*crowd),
+                        y,
+                        4.5,
+                    )),
+                ),
+            ],
+        );
+        m.empty(
+            "circle",
+            &[
+                ("class", "you".into()),
+                ("cx", x.map_clamped(*you).into()),
+                ("cy", y.into()),
+                ("r", "4.5".into()),
+            ],
+        );
+        m.el(
+            "text",
+            &[
+                ("class", "row-n".into()),
+                ("x", (plot.2 + 6.0).into()),
+                ("y", y.into()),
+                ("dominant-baseline", "middle".into()),
+            ],
+            &format::signed(you - crowd),
+        );
+        m.close("g");
+    }
+    (m.finish_layers(), height)
+}
+
 /// One entry of the image list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageCard {
@@ -735,6 +842,32 @@ mod tests {
         assert!(!s.contains("<script>") && !s.contains("<b>"));
         assert!(s.contains("&lt;script&gt;"));
         assert!(s.contains("id=\"t-m0\""));
+    }
+
+    #[test]
+    fn paired_rows_place_you_and_everyone_on_one_scale() {
+        let rows = vec![
+            ("<i>landscape</i>".to_string(), 4.0, 3.0),
+            ("portrait".to_string(), 2.5, 3.5),
+        ];
+        let (layers, height) = paired(&rows, 500.0, 100.0);
+        let s = layers.concat();
+        assert_eq!(s.matches("class=\"pair\"").count(), 2);
+        assert!(
+            height > paired(&rows[..1], 500.0, 100.0).1,
+            "taller with more rows"
+        );
+        assert!(s.contains("&lt;i&gt;landscape") && !s.contains("<i>"));
+        assert!(s.contains("aria-label=\"portrait: you 2.50, everyone 3.50\""));
+        let cx: Vec<f64> = s
+            .split("class=\"you\" cx=\"")
+            .skip(1)
+            .map(|t| t.split('"').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(cx.len(), 2);
+        assert!(cx[0] > cx[1], "4.0 lies right of 2.5: {cx:?}");
+        assert!(cx.iter().all(|&x| (100.0..=430.0).contains(&x)));
+        assert!(s.contains("+1.00") && s.contains("−1.00"));
     }
 
     #[test]

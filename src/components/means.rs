@@ -52,7 +52,7 @@ pub fn Means(key: Key) -> impl IntoView {
                     .then(b.s.mean.total_cmp(&a.s.mean))
             }),
             MeanSort::Name => rows.sort_by_key(|a| a.label.to_lowercase()),
-            MeanSort::Count => rows.sort_by(|a, b| b.s.n.cmp(&a.s.n)),
+            MeanSort::Count => rows.sort_by_key(|r| std::cmp::Reverse(r.s.n)),
         }
         Some((rows, ov.total.summary().mean))
     });

@@ -9,6 +9,7 @@ pub mod chips;
 pub mod cohorts;
 pub mod distribution;
 pub mod filters;
+pub mod for_you;
 pub mod heatmap;
 pub mod images;
 pub mod legend;

@@ -7,7 +7,10 @@
 //    click, so the time until the next task is the time until every view's DOM is updated (a
 //    frame can only slip in if the update outlasts the frame interval). Then, for reference,
 //    the same plus style and layout of the new DOM.
-import { serve, launch, open } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { serve, launch, open, dist } from './harness.mjs';
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.round((s.length - 1) * p))]; };
 
@@ -65,4 +68,57 @@ const times = await page.evaluate(async () => {
 });
 console.log(`filter change to every view updated in the DOM (${times.dom.length} changes, ${times.changed} changed the count): p50 ${pct(times.dom, 0.5).toFixed(1)} ms, p95 ${pct(times.dom, 0.95).toFixed(1)} ms; with style and layout: p50 ${pct(times.layout, 0.5).toFixed(1)} ms, p95 ${pct(times.layout, 0.95).toFixed(1)} ms`);
 await b.close();
+
+// 4. The predictor: worker wasm size, model load and optimize time in the worker, scoring every
+//    image, and the few-shot refit, as the worker measures them (performance.now() around
+//    each step) and the panel shows them.
+const wasmFile = fs.readdirSync(dist).find((f) => /^predict-worker_bg\.wasm$/.test(f));
+const raw = fs.readFileSync(path.join(dist, wasmFile));
+console.log(`predictor wasm: ${raw.length} bytes raw, ${zlib.gzipSync(raw, { level: 9 }).length} bytes gzip (target under 2 MB = 2097152 bytes)`);
+const loads = [];
+const encodes = [];
+const bases = [];
+const fits = [];
+const suggests = [];
+const predicts = [];
+for (let run = 0; run < 3; run++) {
+  const bb = await launch();
+  const { page: p } = await open(bb.context, server.url);
+  await p.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  const marks = () => p.evaluate(() => performance.getEntriesByName('pamela:predicted').length);
+  const next = async (n) => p.waitForFunction((k) => performance.getEntriesByName('pamela:predicted').length > k, n, { timeout: 60000 });
+  const read = () => p.evaluate(() => { const t = document.querySelector('#for-you .timings'); return t ? { ...t.dataset } : null; });
+  let n = await marks();
+  await p.click('#fy-predict');
+  await next(n);
+  await p.waitForSelector('#for-you .timings');
+  loads.push(Number((await read()).load));
+  encodes.push(Number((await read()).items));
+  // New profiles: the first scoring pass for a profile (every image, no personal part yet).
+  for (let k = 0; k < 10; k++) {
+    n = await marks();
+    await p.fill('#fy-age', String(20 + k * 4));
+    await p.click('#fy-predict');
+    await next(n);
+    bases.push(Number((await read()).base));
+  }
+  // Ratings: each one refits the personal part and scores every image again.
+  for (let k = 0; k < 12; k++) {
+    n = await marks();
+    await p.locator('#for-you .fy-rate li').first().locator(`button[aria-label="Rate ${1 + (k % 5)} of 5"]`).click();
+    await next(n);
+    const t = await read();
+    fits.push(Number(t.fit));
+    suggests.push(Number(t.suggest));
+    predicts.push(Number(t.predict));
+  }
+  await bb.close();
+}
+console.log(`model load and optimize in the worker: median ${pct(loads, 0.5).toFixed(0)} ms (runs ${loads.map((x) => x.toFixed(0)).join(', ')})`);
+console.log(`the images through the model's image side (once per data set): median ${pct(encodes, 0.5).toFixed(0)} ms`);
+console.log(`predict all 5,077 images for a new profile: p50 ${pct(bases, 0.5).toFixed(2)} ms, p95 ${pct(bases, 0.95).toFixed(2)} ms (${bases.length} profiles)`);
+console.log(`predict all 5,077 images with the personal part: p50 ${pct(predicts, 0.5).toFixed(2)} ms, p95 ${pct(predicts, 0.95).toFixed(2)} ms (target under 30 ms)`);
+console.log(`few-shot refit (closed form): p50 ${pct(fits, 0.5).toFixed(3)} ms, p95 ${pct(fits, 0.95).toFixed(3)} ms (target under 5 ms; ${fits.length} refits)`);
+console.log(`choosing the next images to rate (greedy, over every image): p50 ${pct(suggests, 0.5).toFixed(2)} ms, p95 ${pct(suggests, 0.95).toFixed(2)} ms`);
+console.log(`a rating to every prediction updated, in the worker (refit + choice + scoring): p50 ${pct(fits.map((f, i) => f + suggests[i] + predicts[i]), 0.5).toFixed(2)} ms`);
 await server.close();

@@ -1,0 +1,438 @@
+//! "For you": a visitor's age, gender and nationality (and, if they like, a few ratings) go to
+//! the predictor worker; back come predicted scores for every image, shown per visual group
+//! and style beside everyone's mean, as top images, and as the images where the visitor is
+//! predicted to differ most from the crowd. The profile never leaves the page; it is stored on
+//! the device only when the visitor asks.
+
+use crate::app::{use_ctx, Level, Shared};
+use crate::charts::format::{humanize, score, signed, thousands};
+use crate::charts::render;
+use crate::components::card::{Card, TableData};
+use crate::components::chart_svg::ChartSvg;
+use crate::predictor::{PredictorCtx, Status};
+use leptos::prelude::*;
+use pamela_core::query;
+use pamela_core::Key;
+
+const STORE_KEY: &str = "pamela.profile";
+const W: f64 = 560.0;
+const LABEL_W: f64 = 170.0;
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+#[derive(Clone, PartialEq)]
+struct Summary {
+    groups: Vec<(String, f64, f64)>,
+    styles: Vec<(String, f64, f64)>,
+    top: Vec<(usize, f32, f64)>,
+    differ: Vec<(usize, f32, f64)>,
+}
+
+#[component]
+pub fn ForYou() -> impl IntoView {
+    let ctx = use_ctx();
+    let pred = expect_context::<PredictorCtx>();
+    let detail = RwSignal::new(String::new());
+    let age = RwSignal::new(String::from("30"));
+    let gender = RwSignal::new(String::new());
+    let nationality = RwSignal::new(String::new());
+    let ratings: RwSignal<Vec<(usize, f32)>> = RwSignal::new(Vec::new());
+    let remembered = RwSignal::new(false);
+
+    // A profile remembered on this device, if the visitor asked for it earlier.
+    if let Some(text) = storage().and_then(|s| s.get_item(STORE_KEY).ok().flatten()) {
+        let parts: Vec<&str> = text.splitn(3, '\u{1f}').collect();
+        if let [a, g, n] = parts.as_slice() {
+            age.set(a.to_string());
+            gender.set(g.to_string());
+            nationality.set(n.to_string());
+            remembered.set(true);
+        }
+    }
+    let options = Memo::new(move |_| {
+        ctx.data.with(|d| {
+            d.as_ref().map(|d| {
+                let g: Vec<String> = (0..d.ds.dicts.genders.len() as u16)
+                    .map(|v| d.ds.dicts.genders.get(v).to_string())
+                    .collect();
+                let n: Vec<String> = d.ds.dicts.nationalities.values().to_vec();
+                (g, n)
+            })
+        })
+    });
+    // Other data loaded: ratings refer to its images no more.
+    Effect::new(move |prev: Option<Option<usize>>| {
+        let id = ctx
+            .data
+            .with(|d| d.as_ref().map(|d| std::sync::Arc::as_ptr(&d.0) as usize));
+        if prev.is_some_and(|p| p != id) {
+            ratings.set(Vec::new());
+            pred.data_changed(ctx.data.get_untracked());
+        }
+        id
+    });
+    let ask = move || {
+        let a: f64 = age.get_untracked().trim().parse().unwrap_or(f64::NAN);
+        if !(1.0..=120.0).contains(&a) {
+            ctx.notify(
+                Level::Error,
+                "Give an age in years (1 to 120) for a prediction.",
+            );
+            return;
+        }
+        let given: Vec<(usize, f32)> = ratings
+            .get_untracked()
+            .into_iter()
+            .filter(|r| r.1.is_finite())
+            .collect();
+        pred.predict(
+            a,
+            &gender.get_untracked(),
+            &nationality.get_untracked(),
+            &given,
+        );
+    };
+    // Re-predict when the model becomes ready and whenever ratings change.
+    Effect::new(move |_| {
+        let ready = pred.status.get() == Status::Ready;
+        ratings.track();
+        if ready && !gender.get_untracked().is_empty() {
+            ask();
+        }
+    });
+    Effect::new(move |_| {
+        // Choose sensible defaults once options exist.
+        if let Some((g, n)) = options.get() {
+            if gender.get_untracked().is_empty() {
+                gender.set(
+                    g.iter()
+                        .find(|x| x.as_str() == "female")
+                        .cloned()
+                        .unwrap_or_else(|| g.first().cloned().unwrap_or_default()),
+                );
+            }
+            if nationality.get_untracked().is_empty() {
+                nationality.set(n.first().cloned().unwrap_or_default());
+            }
+        }
+    });
+    let summary = Memo::new(move |_| {
+        let p = pred.prediction.get()?;
+        let d = ctx.data.get()?;
+        let ds = &d.ds;
+        if p.scores.len() != ds.images.len() {
+            return None;
+        }
+        let crowd_image: Vec<f64> = d
+            .overall
+            .per_image
+            .iter()
+            .map(|a| {
+                if a.n > 0 {
+                    a.sum as f64 / a.n as f64 / 1000.0
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        let by = |key: Key| -> Vec<(String, f64, f64)> {
+            let crowd = query::regroup(ds, &d.overall, key).unwrap_or_default();
+            let dom = key.domain(ds);
+            let mut sum = vec![0f64; dom];
+            let mut cnt = vec![0usize; dom];
+            for i in 0..ds.images.len() {
+                let v = match key {
+                    Key::Style => {
+                        let s = ds.images.style[i];
+                        if s == pamela_core::dataset::NO_STYLE {
+                            ds.dicts.styles.len()
+                        } else {
+                            s as usize
+                        }
+                    }
+                    _ => ds.image_group()[i] as usize,
+                };
+                sum[v] += p.scores[i] as f64;
+                cnt[v] += 1;
+            }
+            let mut rows: Vec<(String, f64, f64)> = (0..dom)
+                .filter(|&v| cnt[v] > 0 && crowd[v].n > 0)
+                .map(|v| {
+                    let label = key.label(ds, v as u32);
+                    let label = if key == Key::Style {
+                        humanize(&label)
+                    } else {
+                        label
+                    };
+                    (
+                        label,
+                        sum[v] / cnt[v] as f64,
+                        crowd[v].sum as f64 / crowd[v].n as f64 / 1000.0,
+                    )
+                })
+                .collect();
+            rows.sort_by(|a, b| (b.1 - b.2).total_cmp(&(a.1 - a.2)));
+            rows
+        };
+        let mut order: Vec<usize> = (0..ds.images.len()).collect();
+        order.sort_by(|&a, &b| p.scores[b].total_cmp(&p.scores[a]).then(a.cmp(&b)));
+        let top = order
+            .iter()
+            .take(8)
+            .map(|&i| (i, p.scores[i], crowd_image[i]))
+            .collect();
+        let mut diff: Vec<usize> = (0..ds.images.len())
+            .filter(|&i| d.overall.per_image[i].n >= 5)
+            .collect();
+        diff.sort_by(|&a, &b| {
+            let da = (p.scores[a] as f64 - crowd_image[a]).abs();
+            let db = (p.scores[b] as f64 - crowd_image[b]).abs();
+            db.total_cmp(&da).then(a.cmp(&b))
+        });
+        let differ = diff
+            .iter()
+            .take(8)
+            .map(|&i| (i, p.scores[i], crowd_image[i]))
+            .collect();
+        Some(Summary {
+            groups: by(Key::Group),
+            styles: by(Key::Style),
+            top,
+            differ,
+        })
+    });
+    let chart = |pick: fn(&Summary) -> &Vec<(String, f64, f64)>| {
+        let layers = Memo::new(move |_| {
+            summary.with(|s| s.as_ref().map(|s| render::paired(pick(s), W, LABEL_W)))
+        });
+        let markup = Memo::new(move |_| {
+            layers.with(|l| l.as_ref().map(|l| l.0.clone()).unwrap_or_default())
+        });
+        let height = move || layers.with(|l| l.as_ref().map_or(60.0, |l| l.1));
+        (markup, height)
+    };
+    let (group_markup, group_h) = chart(|s| &s.groups);
+    let (style_markup, style_h) = chart(|s| &s.styles);
+    let table = Memo::new(move |_| TableData {
+        header: [
+            "visual group or style",
+            "you (predicted)",
+            "everyone (observed)",
+            "difference",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: summary.with(|s| {
+            s.as_ref().map_or(Vec::new(), |s| {
+                s.groups
+                    .iter()
+                    .chain(&s.styles)
+                    .map(|(l, y, c)| vec![l.clone(), score(*y), score(*c), signed(y - c)])
+                    .collect()
+            })
+        }),
+    });
+    let image_list = move |pick: fn(&Summary) -> &Vec<(usize, f32, f64)>| {
+        move || {
+            let s = summary.get()?;
+            let d = ctx.data.get()?;
+            Some(
+                pick(&s)
+                    .iter()
+                    .map(|&(i, you, crowd)| {
+                        let prompt = d.ds.images.prompt[i].clone();
+                        view! {
+                            <li>
+                                <span class="prompt">{prompt}</span>
+                                <span class="meta">{format!("you {} · everyone {} ({})", score(you as f64), score(crowd), signed(you as f64 - crowd))}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view(),
+            )
+        }
+    };
+    let suggestions = move || {
+        let p = pred.prediction.get()?;
+        let d = ctx.data.get()?;
+        let done: Vec<usize> = ratings.with(|r| r.iter().map(|x| x.0).collect());
+        Some(
+            p.suggest
+                .iter()
+                .filter(|i| !done.contains(i) && **i < d.ds.images.len())
+                .take(6)
+                .map(|&i| {
+                    let prompt = d.ds.images.prompt[i].clone();
+                    let buttons = (1..=5)
+                        .map(|v| {
+                            let label = format!("Rate {v} of 5");
+                            view! {
+                                <button type="button" class="rate" aria-label=label
+                                    on:click=move |_| ratings.update(|r| r.push((i, v as f32)))>{v.to_string()}</button>
+                            }
+                        })
+                        .collect_view();
+                    view! {
+                        <li class="to-rate">
+                            <span class="prompt">{prompt}</span>
+                            <span class="rate-buttons" role="group" aria-label="Your rating, 1 (poor) to 5 (excellent)">
+                                {buttons}
+                                <button type="button" class="rate skip" on:click=move |_| ratings.update(|r| r.push((i, f32::NAN)))>"skip"</button>
+                            </span>
+                        </li>
+                    }
+                })
+                .collect_view(),
+        )
+    };
+    let rated = move || ratings.with(|r| r.iter().filter(|x| x.1.is_finite()).count());
+    let remember = move |_| {
+        if let Some(s) = storage() {
+            let v = format!(
+                "{}\u{1f}{}\u{1f}{}",
+                age.get_untracked(),
+                gender.get_untracked(),
+                nationality.get_untracked()
+            );
+            if s.set_item(STORE_KEY, &v).is_ok() {
+                remembered.set(true);
+                ctx.notify(
+                    Level::Info,
+                    "Your profile is remembered on this device (nowhere else).",
+                );
+            }
+        }
+    };
+    let forget = move |_| {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(STORE_KEY);
+        }
+        remembered.set(false);
+        ratings.set(Vec::new());
+        ctx.notify(
+            Level::Info,
+            "Forgotten: nothing about you is stored on this device.",
+        );
+    };
+    let status_text = move || match pred.status.get() {
+        Status::Idle => {
+            "The predictor loads when you ask for a prediction (about 2 MB, once).".to_string()
+        }
+        Status::Loading => "Loading the predictor…".to_string(),
+        Status::Preparing => "Reading the images…".to_string(),
+        Status::Ready => match pred.prediction.get() {
+            Some(p) if p.ratings_used > 0 => format!(
+                "Predicted from your profile and {} of your ratings.",
+                rated()
+            ),
+            Some(_) => "Predicted from your profile.".to_string(),
+            None => "Ready.".to_string(),
+        },
+        Status::Failed(e) => {
+            format!("The predictor is unavailable: {e}. The rest of the explorer works as before.")
+        }
+    };
+    let failed = move || matches!(pred.status.get(), Status::Failed(_));
+    let start = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        match pred.status.get_untracked() {
+            Status::Ready => ask(),
+            Status::Idle | Status::Failed(_) => pred.start(ctx.data.get_untracked()),
+            _ => {}
+        }
+    };
+    let card = move || {
+        pred.card.get().map(|c: Shared<crate::predictor::Card>| {
+            let fmt = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.3}"));
+            let rows = c
+                .evaluation
+                .iter()
+                .map(|r| view! {
+                    <tr><th scope="row">{r.predictor.clone()}</th><td>{r.split.trim_start_matches("pamela_").to_string()}</td>
+                        <td>{fmt(r.metrics.pairwise)}</td><td>{fmt(r.metrics.spearman)}</td><td>{fmt(r.metrics.rmse)}</td><td>{thousands(r.metrics.ratings as u64)}</td></tr>
+                })
+                .collect_view();
+            let few = c
+                .few_shot
+                .iter()
+                .map(|f| view! {
+                    <tr><th scope="row">{f.label.clone()}</th><td>{f.split.trim_start_matches("pamela_").to_string()}</td>
+                        <td>{fmt(f.metrics.pairwise)}</td><td>{fmt(f.oracle.as_ref().and_then(|o| o.pairwise))}</td><td>{fmt(f.metrics.rmse)}</td></tr>
+                })
+                .collect_view();
+            let notes = c.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view();
+            view! {
+                <details class="model-card">
+                    <summary>"Model card"</summary>
+                    <p>{format!("Trained on {} data ({}), {}; taste rank {}, personal rank {}.", c.data_source, c.data_provenance, c.date, c.rank, c.personal_rank)}</p>
+                    <ul>{notes}</ul>
+                    <p class="note muted">"Pairwise accuracy: for two images rated by the same person, how often the model orders them as that person did. The oracle is the synthetic generator's noise-free score (the best any model could do)."</p>
+                    <div class="table-wrap"><table>
+                        <thead><tr><th scope="col">"predictor"</th><th scope="col">"split"</th><th scope="col">"pairwise"</th><th scope="col">"Spearman"</th><th scope="col">"RMSE"</th><th scope="col">"ratings"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table></div>
+                    <h4>"Few ratings from a new person (unseen participants)"</h4>
+                    <div class="table-wrap"><table>
+                        <thead><tr><th scope="col">"ratings used"</th><th scope="col">"split"</th><th scope="col">"pairwise"</th><th scope="col">"oracle"</th><th scope="col">"RMSE"</th></tr></thead>
+                        <tbody>{few}</tbody>
+                    </table></div>
+                </details>
+            }
+        })
+    };
+    view! {
+        <Card id="for-you" title="For you: what the data predicts you would like" table=table detail=detail>
+            <form class="profile" on:submit=start aria-describedby="for-you-privacy">
+                <label>"Age " <input type="number" min="1" max="120" class="narrow" id="fy-age" prop:value=move || age.get()
+                    on:input=move |ev| age.set(event_target_value(&ev))/></label>
+                <label>"Gender "
+                    <select id="fy-gender" prop:value=move || gender.get() on:change=move |ev| gender.set(event_target_value(&ev))>
+                        {move || options.get().map(|(g, _)| g.into_iter().map(|v| view! { <option value=v.clone()>{v.clone()}</option> }).collect_view())}
+                    </select>
+                </label>
+                <label>"Nationality "
+                    <select id="fy-nationality" prop:value=move || nationality.get() on:change=move |ev| nationality.set(event_target_value(&ev))>
+                        {move || options.get().map(|(_, n)| n.into_iter().map(|v| view! { <option value=v.clone()>{v.clone()}</option> }).collect_view())}
+                    </select>
+                </label>
+                <button type="submit" id="fy-predict">"Predict for me"</button>
+            </form>
+            <p id="for-you-privacy" class="note muted">"Your profile and ratings stay in this page: nothing is sent anywhere. "
+                {move || if remembered.get() { "It is remembered on this device." } else { "Nothing is stored unless you ask." }}
+                " "
+                <button type="button" class="link" on:click=remember>"Remember on this device"</button>" · "
+                <button type="button" class="link" on:click=forget>"Forget me"</button>
+            </p>
+            <p class="status" role="status" class:error=failed data-status=move || format!("{:?}", pred.status.get())>{status_text}</p>
+            {move || (pred.status.get() == Status::Ready && pred.prediction.with(|p| p.is_some())).then(|| {
+                let t = pred.timings.get();
+                let n = ctx.data.with(|d| d.as_ref().map_or(0, |d| d.ds.images.len()));
+                view! {
+                    <p class="note muted timings" data-load=format!("{:.1}", t.load_ms) data-items=format!("{:.1}", t.items_ms) data-base=format!("{:.2}", t.base_ms)
+                        data-fit=format!("{:.2}", t.fit_ms) data-suggest=format!("{:.2}", t.suggest_ms) data-predict=format!("{:.2}", t.predict_ms)>
+                        {format!("In this browser: the model loaded and was optimized in {:.0} ms; all {} images were scored in {:.1} ms; your ratings were fitted in {:.1} ms.",
+                            t.load_ms, thousands(n as u64), t.predict_ms, t.fit_ms)}
+                    </p>
+                }
+            })}
+            <Show when=move || summary.with(|s| s.is_some())>
+                <h3 class="sub">"Per visual group: you (dot) and everyone (diamond)"</h3>
+                <ChartSvg view_box=Signal::derive(move || format!("0 0 {W} {:.0}", group_h())) markup=group_markup detail=detail
+                    activate=Callback::new(|_| ()) label="Your predicted mean and everyone's mean per visual group"/>
+                <h3 class="sub">"Per style"</h3>
+                <ChartSvg view_box=Signal::derive(move || format!("0 0 {W} {:.0}", style_h())) markup=style_markup detail=detail
+                    activate=Callback::new(|_| ()) label="Your predicted mean and everyone's mean per style"/>
+                <div class="fy-lists">
+                    <div><h3 class="sub">"Your top images"</h3><ol class="fy-list" id="fy-top">{image_list(|s| &s.top)}</ol></div>
+                    <div><h3 class="sub">"Where you would differ most from the crowd"</h3><ol class="fy-list" id="fy-differ">{image_list(|s| &s.differ)}</ol></div>
+                </div>
+                <h3 class="sub">"Rate a few images to sharpen this"</h3>
+                <p class="note muted">{move || format!("Chosen to tell the most about your taste. Rated so far: {}.", rated())}</p>
+                <ul class="fy-rate">{suggestions}</ul>
+            </Show>
+            {card}
+        </Card>
+    }
+}

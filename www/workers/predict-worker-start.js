@@ -1,0 +1,9 @@
+// Starts the predictor's wasm (tract-onnx) in this worker. A missing or broken wasm would
+// otherwise fail silently inside the worker (an unhandled rejection never reaches the page),
+// so say so.
+importScripts('../predict-worker.js');
+wasm_bindgen('../predict-worker_bg.wasm').catch((e) => postMessage({
+  kind: 'error',
+  stage: 'start',
+  message: `the predictor's code could not load (${e && e.message ? e.message : e})`,
+}));
