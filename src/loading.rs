@@ -1,6 +1,6 @@
 //! Loading data: the default bundle, and files or URLs the visitor gives, parsed in a web worker.
 
-use crate::fetch::{fetch_bytes, js_text};
+use crate::fetch::{fetch_bytes, js_field_number, js_field_text, js_text};
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -52,10 +52,7 @@ pub async fn parse_in_worker(
         let w3 = w2.clone();
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
             let data = ev.data();
-            let kind = Reflect::get(&data, &"kind".into())
-                .ok()
-                .and_then(|k| k.as_string())
-                .unwrap_or_default();
+            let kind = js_field_text(&data, "kind").unwrap_or_default();
             match kind.as_str() {
                 "ready" => {
                     if let Some((msg, transfer)) = outbox.borrow_mut().take() {
@@ -67,16 +64,8 @@ pub async fn parse_in_worker(
                     }
                 }
                 "progress" => {
-                    let get = |k: &str| {
-                        Reflect::get(&data, &k.into())
-                            .ok()
-                            .and_then(|v| v.as_f64())
-                            .unwrap_or(0.0) as u64
-                    };
-                    let file = Reflect::get(&data, &"file".into())
-                        .ok()
-                        .and_then(|v| v.as_string())
-                        .unwrap_or_default();
+                    let get = |k: &str| js_field_number(&data, k) as u64;
+                    let file = js_field_text(&data, "file").unwrap_or_default();
                     progress(file, get("done"), get("total"));
                 }
                 "done" => {
@@ -116,10 +105,7 @@ pub async fn parse_in_worker(
                 warnings,
             })
         }
-        Err(e) => Err(Reflect::get(&e, &"message".into())
-            .ok()
-            .and_then(|m| m.as_string())
-            .unwrap_or_else(|| js_text(&e))),
+        Err(e) => Err(js_field_text(&e, "message").unwrap_or_else(|| js_text(&e))),
     }
 }
 

@@ -3,7 +3,7 @@
 //! reads; every failure becomes a message there, and the rest of the page carries on.
 
 use crate::app::Shared;
-use crate::fetch::js_text;
+use crate::fetch::{js_field_number, js_field_text, js_text};
 use js_sys::{Float32Array, Reflect};
 use leptos::prelude::*;
 use pamela_core::dataset::NO_STYLE;
@@ -112,13 +112,6 @@ thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
 }
 
-fn get_f64(v: &JsValue, k: &str) -> f64 {
-    Reflect::get(v, &k.into())
-        .ok()
-        .and_then(|x| x.as_f64())
-        .unwrap_or(0.0)
-}
-
 impl PredictorCtx {
     pub fn new() -> PredictorCtx {
         PredictorCtx {
@@ -159,10 +152,7 @@ impl PredictorCtx {
         let this = *self;
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
             let data = ev.data();
-            let kind = Reflect::get(&data, &"kind".into())
-                .ok()
-                .and_then(|k| k.as_string())
-                .unwrap_or_default();
+            let kind = js_field_text(&data, "kind").unwrap_or_default();
             match kind.as_str() {
                 "ready" => {
                     let msg =
@@ -172,10 +162,7 @@ impl PredictorCtx {
                     }
                 }
                 "loaded" => {
-                    let meta = Reflect::get(&data, &"meta".into())
-                        .ok()
-                        .and_then(|m| m.as_string())
-                        .unwrap_or_default();
+                    let meta = js_field_text(&data, "meta").unwrap_or_default();
                     match parse_card(&meta) {
                         Ok(card) => this.card.set(Some(Shared::new(card))),
                         Err(e) => {
@@ -184,8 +171,8 @@ impl PredictorCtx {
                         }
                     }
                     this.timings.update(|t| {
-                        t.fetch_ms = get_f64(&data, "ms_fetch");
-                        t.load_ms = get_f64(&data, "ms_load");
+                        t.fetch_ms = js_field_number(&data, "ms_fetch");
+                        t.load_ms = js_field_number(&data, "ms_load");
                     });
                     crate::perf::mark("pamela:model-loaded");
                     this.status.set(Status::Preparing);
@@ -194,11 +181,12 @@ impl PredictorCtx {
                     }
                 }
                 "items" => {
-                    this.timings.update(|t| t.items_ms = get_f64(&data, "ms"));
+                    this.timings
+                        .update(|t| t.items_ms = js_field_number(&data, "ms"));
                     this.status.set(Status::Ready);
                 }
                 "predicted" => {
-                    let id = get_f64(&data, "id") as u32;
+                    let id = js_field_number(&data, "id") as u32;
                     if id + 1 != this.next_id.get_value() {
                         return; // an older answer: a newer request is on its way
                     }
@@ -212,10 +200,10 @@ impl PredictorCtx {
                         .and_then(|s| serde_wasm_bindgen::from_value(s).ok())
                         .unwrap_or_default();
                     this.timings.update(|t| {
-                        t.base_ms = get_f64(&data, "ms_base");
-                        t.fit_ms = get_f64(&data, "ms_fit");
-                        t.suggest_ms = get_f64(&data, "ms_suggest");
-                        t.predict_ms = get_f64(&data, "ms_predict");
+                        t.base_ms = js_field_number(&data, "ms_base");
+                        t.fit_ms = js_field_number(&data, "ms_fit");
+                        t.suggest_ms = js_field_number(&data, "ms_suggest");
+                        t.predict_ms = js_field_number(&data, "ms_predict");
                     });
                     let used = this.pending_ratings.get_value();
                     this.prediction.set(Some(Shared::new(Prediction {
@@ -226,10 +214,8 @@ impl PredictorCtx {
                     crate::perf::mark("pamela:predicted");
                 }
                 _ => {
-                    let message = Reflect::get(&data, &"message".into())
-                        .ok()
-                        .and_then(|m| m.as_string())
-                        .unwrap_or_else(|| "unknown error".into());
+                    let message =
+                        js_field_text(&data, "message").unwrap_or_else(|| "unknown error".into());
                     this.fail(message);
                 }
             }
