@@ -35,7 +35,8 @@ use std::fmt;
 
 pub const MAGIC: [u8; 8] = *b"PAMELAbd";
 pub const VERSION: u16 = 2;
-const HEADER: usize = 18;
+/// Bytes before the zlib stream.
+pub const HEADER: usize = 18;
 /// Largest payload a bundle may declare (the real dataset needs about 2 MB).
 pub const MAX_PAYLOAD: usize = 512 << 20;
 /// Deflate cannot expand more than ~1032:1; anything beyond is a lie.
