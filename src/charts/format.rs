@@ -17,10 +17,23 @@ pub fn fixed(out: &mut String, x: f64, decimals: u32) {
     if v < 0 {
         out.push('-');
     }
-    let a = v.unsigned_abs();
-    let _ = write!(out, "{}", a / scale as u64);
+    let a = v.unsigned_abs() as i64;
+    super::svg::push_int(out, a / scale);
     if decimals > 0 {
-        let _ = write!(out, ".{:0w$}", a % scale as u64, w = decimals as usize);
+        out.push('.');
+        let frac = a % scale;
+        // Leading zeros of the fraction.
+        let mut pad = scale / 10;
+        while pad > frac.max(1) {
+            out.push('0');
+            pad /= 10;
+        }
+        if frac == 0 {
+            // `pad` stopped at 1: the loop wrote decimals - 1 zeros.
+            out.push('0');
+        } else {
+            super::svg::push_int(out, frac);
+        }
     }
 }
 
@@ -94,6 +107,25 @@ mod tests {
                 let close = (s.parse::<f64>().unwrap() - want.parse::<f64>().unwrap()).abs()
                     <= 10f64.powi(-(d as i32)) + 1e-12;
                 assert!(close, "{x} with {d}: {s} vs {want}");
+            }
+        }
+        // Away from halves, exactly equal (leading zeros of the fraction included).
+        for i in -3000..3000 {
+            let x = i as f64 * 0.0173 + 0.00011;
+            for d in 0..=3u32 {
+                let scaled = x * 10f64.powi(d as i32);
+                if (scaled.fract().abs() - 0.5).abs() < 1e-3 {
+                    continue;
+                }
+                let mut s = String::new();
+                fixed(&mut s, x, d);
+                let want = format!("{:.*}", d as usize, x);
+                let want = if want.trim_start_matches(['-', '0', '.']).is_empty() {
+                    want.trim_start_matches('-').to_string() // no "-0.0"
+                } else {
+                    want
+                };
+                assert_eq!(s, want, "{x} with {d}");
             }
         }
         let mut s = String::new();

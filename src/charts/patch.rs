@@ -5,6 +5,8 @@
 //! Works on the markup [`super::svg::Markup`] writes (double-quoted attributes, escaped text);
 //! anything else makes [`diff`] answer `None` (redraw in full).
 
+use std::borrow::Cow;
+
 /// One element of a markup string, in document order.
 #[derive(Debug, Clone, PartialEq)]
 struct Elem<'a> {
@@ -115,37 +117,40 @@ fn parse(s: &str) -> Option<Vec<Elem<'_>>> {
     stack.is_empty().then_some(out)
 }
 
-/// Undoes [`super::svg::esc`].
-pub fn unescape(s: &str) -> String {
+/// Undoes [`super::svg::esc`] (borrowing when there is nothing to undo, the usual case).
+pub fn unescape(s: &str) -> Cow<'_, str> {
     if !s.contains('&') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    Cow::Owned(
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
+    )
 }
 
 /// A change to the `index`-th element (document order) of the live chart.
+/// Names and values borrow from the markup strings.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Patch {
+pub enum Patch<'a> {
     SetAttr {
         index: usize,
-        name: String,
-        value: String,
+        name: &'a str,
+        value: Cow<'a, str>,
     },
     RemoveAttr {
         index: usize,
-        name: String,
+        name: &'a str,
     },
     SetText {
         index: usize,
-        text: String,
+        text: Cow<'a, str>,
     },
 }
 
-impl Patch {
+impl Patch<'_> {
     pub fn index(&self) -> usize {
         match self {
             Patch::SetAttr { index, .. }
@@ -157,7 +162,7 @@ impl Patch {
 
 /// The patches that turn `old` into `new`, or `None` when their elements differ (a full redraw
 /// is needed).
-pub fn diff(old: &str, new: &str) -> Option<Vec<Patch>> {
+pub fn diff<'a>(old: &'a str, new: &'a str) -> Option<Vec<Patch<'a>>> {
     if old.is_empty() {
         return None;
     }
@@ -175,17 +180,14 @@ pub fn diff(old: &str, new: &str) -> Option<Vec<Patch>> {
             if x.attrs.iter().find(|a| a.0 == name).map(|a| a.1) != Some(value) {
                 out.push(Patch::SetAttr {
                     index,
-                    name: name.to_string(),
+                    name,
                     value: unescape(value),
                 });
             }
         }
         for &(name, _) in &x.attrs {
             if !y.attrs.iter().any(|a| a.0 == name) {
-                out.push(Patch::RemoveAttr {
-                    index,
-                    name: name.to_string(),
-                });
+                out.push(Patch::RemoveAttr { index, name });
             }
         }
         if x.text != y.text {
@@ -296,7 +298,8 @@ mod tests {
             };
             dot_rows(&l, &r, &o).concat()
         };
-        let p = diff(&rows(10), &rows(12)).expect("same structure");
+        let (old, new) = (rows(10), rows(12));
+        let p = diff(&old, &new).expect("same structure");
         assert_eq!(
             p,
             vec![

@@ -436,11 +436,15 @@ pub struct ScatterOpts<'a> {
     pub x_tick: fn(f64) -> String,
 }
 
-/// Points beyond `points` up to `slots` are written as empty paths, so that a selection with
-/// fewer participants keeps the chart's elements (and redraws as a patch).
+/// Each point has a fixed slot (`slot_of[k]`, e.g. the participant's index in the dataset), which
+/// is also its `data-k`, and the chart holds `slots` paths, empty where a slot has no point. So a
+/// filter change keeps every point on its own element and redraws as a patch of its position and
+/// label only, even when the points' order changes (the order the arrow keys walk is given to
+/// [`crate::components::chart_svg::ChartSvg`] separately). Point `active` is the tab stop.
 pub fn scatter(
     l: &scatter::Layout,
     points: &[Point],
+    slot_of: &[usize],
     active: usize,
     o: &ScatterOpts,
     slots: usize,
@@ -490,25 +494,29 @@ pub fn scatter(
     );
     m.close("g");
     m.layer();
-    for (k, (p, &(x, y))) in points.iter().zip(&l.points).enumerate() {
-        let id = format!("{}-d{k}", o.id_prefix);
+    let slots = slots.max(slot_of.iter().map(|&s| s + 1).max().unwrap_or(0));
+    let mut in_slot: Vec<Option<usize>> = vec![None; slots];
+    for (k, &s) in slot_of.iter().enumerate().take(points.len()) {
+        in_slot[s] = Some(k);
+    }
+    for (s, k) in in_slot.into_iter().enumerate() {
+        let Some(k) = k else {
+            m.empty("path", &[("class", "pad".into()), ("d", "".into())]);
+            continue;
+        };
+        let (p, (x, y)) = (&points[k], l.points[k]);
+        let id = format!("{}-p{s}", o.id_prefix);
         let (fill, shape) = category(p.category);
         let d = marker_path(shape, x, y, 4.5);
         let mut a = mark_attrs(
             &id,
-            k,
+            s,
             if k == active { "0" } else { "-1" },
             &p.mark,
             "participant mark",
         );
         a.extend([("d", V::S(&d)), ("fill", V::S(fill))]);
         m.empty("path", &a);
-    }
-    for _ in points.len()..slots {
-        m.empty(
-            "path",
-            &[("class", "participant pad".into()), ("d", "".into())],
-        );
     }
     m.finish_layers()
 }
@@ -808,6 +816,53 @@ mod tests {
                 && s.contains("data-k=\"2\"")
                 && s.contains("aria-label=\"bin 1\"")
         );
+    }
+
+    #[test]
+    fn scatter_points_keep_their_element_when_their_order_changes() {
+        let opts = ScatterOpts {
+            id_prefix: "part",
+            height: 300.0,
+            x_title: "x",
+            y_title: "y",
+            x_tick: |t| format!("{t}"),
+        };
+        let draw = |xy: &[(f64, f64)], slot_of: &[usize]| {
+            let l = scatter::layout(xy, 400.0, 300.0);
+            let points: Vec<Point> = slot_of
+                .iter()
+                .map(|&s| Point {
+                    mark: mark(&format!("person {s}")),
+                    category: s,
+                })
+                .collect();
+            scatter(&l, &points, slot_of, 0, &opts, 4)
+        };
+        // Persons 2 and 0 (walk order by offset), then 0, 3 and 2 in a new order.
+        let before = draw(&[(-0.5, 1.0), (0.4, 0.8)], &[2, 0]).concat();
+        let after = draw(&[(-0.2, 0.9), (0.1, 1.1), (0.3, 0.7)], &[0, 3, 2]).concat();
+        assert_eq!(before.matches("<path ").count(), 4, "one path per slot");
+        assert_eq!(before.matches("class=\"pad\"").count(), 2);
+        let p = crate::charts::patch::diff(&before, &after).expect("same elements: a patch");
+        // Every change is a position, a label, the tab stop or a new mark in a pad's place: no
+        // mark moves to another participant's element.
+        let touched: Vec<&str> = p
+            .iter()
+            .filter_map(|x| match x {
+                crate::charts::patch::Patch::SetAttr { name, .. } => Some(*name),
+                _ => None,
+            })
+            .collect();
+        assert!(after.contains("id=\"part-p3\" class=\"participant mark\" data-k=\"3\""));
+        for name in ["id", "data-k", "role", "class"] {
+            let n = touched.iter().filter(|&&t| t == name).count();
+            assert_eq!(
+                n, 1,
+                "only the new mark (person 3) gets {name}: {touched:?}"
+            );
+        }
+        // Person 2 was first in walk order and no longer is; person 0 now is.
+        assert_eq!(touched.iter().filter(|&&t| t == "tabindex").count(), 3);
     }
 
     #[test]

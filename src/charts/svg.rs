@@ -5,24 +5,56 @@
 //! Every attribute value and every text goes through [`esc`], so data from a loaded file (a
 //! group name, a prompt) is always text, never markup.
 
-use std::fmt::Write;
-
 /// Escapes text for use inside an element or a double- or single-quoted attribute.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+    esc_into(&mut out, s);
+    out
+}
+
+/// [`esc`], appending to `out` (the markup writer's path: no string per value).
+pub fn esc_into(out: &mut String, s: &str) {
+    // Runs of ordinary bytes are copied whole; every special character is ASCII, so a byte
+    // position found here is always a character boundary.
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let rep = match c {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
             // Control characters have no place in markup (and some are invalid in XML).
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
-            c => out.push(c),
+            c if c < 0x20 && c != b'\n' && c != b'\t' => " ",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(rep);
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Appends `n` in decimal (without `core::fmt`, which is slow in a size-optimized build).
+pub fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut a = n.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (a % 10) as u8;
+        a /= 10;
+        if a == 0 {
+            break;
         }
     }
-    out
+    for &d in &digits[i..] {
+        out.push(d as char);
+    }
 }
 
 /// An attribute value: text or a number (printed with one decimal).
@@ -93,17 +125,16 @@ impl Markup {
 
     fn attrs(&mut self, attrs: &[(&str, V)]) {
         for (k, v) in attrs {
-            let _ = match v {
-                V::S(s) => write!(self.buf, " {k}=\"{}\"", esc(s)),
-                V::N(x) if x.is_finite() => {
-                    let _ = write!(self.buf, " {k}=\"");
-                    super::format::fixed(&mut self.buf, *x, 1);
-                    self.buf.push('"');
-                    Ok(())
-                }
-                V::N(_) => write!(self.buf, " {k}=\"0\""),
-                V::I(i) => write!(self.buf, " {k}=\"{i}\""),
-            };
+            self.buf.push(' ');
+            self.buf.push_str(k);
+            self.buf.push_str("=\"");
+            match v {
+                V::S(s) => esc_into(&mut self.buf, s),
+                V::N(x) if x.is_finite() => super::format::fixed(&mut self.buf, *x, 1),
+                V::N(_) => self.buf.push('0'),
+                V::I(i) => push_int(&mut self.buf, *i),
+            }
+            self.buf.push('"');
         }
     }
 
@@ -126,7 +157,9 @@ impl Markup {
     }
 
     pub fn close(&mut self, tag: &str) -> &mut Self {
-        let _ = write!(self.buf, "</{tag}>");
+        self.buf.push_str("</");
+        self.buf.push_str(tag);
+        self.buf.push('>');
         self
     }
 
@@ -137,7 +170,7 @@ impl Markup {
     }
 
     pub fn text(&mut self, s: &str) -> &mut Self {
-        self.buf.push_str(&esc(s));
+        esc_into(&mut self.buf, s);
         self
     }
 
@@ -183,5 +216,19 @@ mod tests {
         m.empty("circle", &[("cx", V::N(f64::NAN)), ("r", V::N(4.0))]);
         assert_eq!(m.finish(), "<circle cx=\"0\" r=\"4.0\"/>");
         assert_eq!(esc("a\u{1}b"), "a b");
+    }
+
+    #[test]
+    fn escaping_keeps_other_characters_and_integers_print_exactly() {
+        assert_eq!(
+            esc("été <b> ünïcode & \"x\""),
+            "été &lt;b&gt; ünïcode &amp; &quot;x&quot;"
+        );
+        assert_eq!(esc(""), "");
+        for n in [0i64, 7, -7, 10, 1234567890, i64::MIN, i64::MAX] {
+            let mut s = String::new();
+            push_int(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
     }
 }

@@ -5,20 +5,35 @@
 
 use crate::charts::patch::{diff, Patch};
 use leptos::prelude::*;
+use std::fmt::Write;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 export function apply_patches(root, text) {
   const all = root.querySelectorAll('*');
-  for (const rec of text.split('\x1e')) {
-    if (!rec) continue;
-    const f = rec.split('\x1f');
-    const el = all[+f[1]];
-    if (!el) continue;
-    if (f[0] === 'a') el.setAttribute(f[2], f[3]);
-    else if (f[0] === 'r') el.removeAttribute(f[2]);
-    else el.textContent = f[2];
+  // Scanned with indexOf rather than split: no arrays and no intermediate record strings.
+  const FS = '\x1f', RS = '\x1e';
+  let i = 0;
+  while (i < text.length) {
+    const op = text[i];
+    const a = text.indexOf(FS, i + 2);
+    const el = all[+text.slice(i + 2, a)];
+    if (op === 't') {
+      const e = text.indexOf(RS, a + 1);
+      if (el) el.textContent = text.slice(a + 1, e);
+      i = e + 1;
+      continue;
+    }
+    const b = text.indexOf(op === 'a' ? FS : RS, a + 1);
+    if (op === 'a') {
+      const e = text.indexOf(RS, b + 1);
+      if (el) el.setAttribute(text.slice(a + 1, b), text.slice(b + 1, e));
+      i = e + 1;
+    } else {
+      if (el) el.removeAttribute(text.slice(a + 1, b));
+      i = b + 1;
+    }
   }
 }
 "#)]
@@ -37,17 +52,21 @@ pub fn redraw(el: &Element, old: &str, new: &str) {
             // Records separated by \x1e, fields by \x1f: neither can occur in escaped markup.
             let mut batch = String::with_capacity(p.len() * 24);
             for patch in &p {
-                match patch {
-                    Patch::SetAttr { index, name, value } => {
-                        batch.push_str(&format!("a\x1f{index}\x1f{name}\x1f{value}\x1e"))
-                    }
-                    Patch::RemoveAttr { index, name } => {
-                        batch.push_str(&format!("r\x1f{index}\x1f{name}\x1e"))
-                    }
-                    Patch::SetText { index, text } => {
-                        batch.push_str(&format!("t\x1f{index}\x1f{text}\x1e"))
-                    }
+                let (op, index, name, value) = match patch {
+                    Patch::SetAttr { index, name, value } => ('a', index, *name, Some(value)),
+                    Patch::RemoveAttr { index, name } => ('r', index, *name, None),
+                    Patch::SetText { index, text } => ('t', index, text.as_ref(), None),
+                };
+                batch.push(op);
+                batch.push('\x1f');
+                let _ = write!(batch, "{index}");
+                batch.push('\x1f');
+                batch.push_str(name);
+                if let Some(v) = value {
+                    batch.push('\x1f');
+                    batch.push_str(v);
                 }
+                batch.push('\x1e');
             }
             apply_patches(el, &batch);
         }
@@ -100,6 +119,12 @@ pub fn move_focus(svg: &Element, from: &Element, to: usize) -> Option<Element> {
     Some(next)
 }
 
+/// Arrow-key movement along `order` (the marks' `data-k` in walking order), from mark `k`.
+pub fn walk_step(order: &[usize], k: usize, key: &str, cols: usize) -> Option<usize> {
+    let at = order.iter().position(|&x| x == k)?;
+    grid_step(at, key, order.len(), cols).map(|next| order[next])
+}
+
 /// Arrow-key movement over `count` marks laid out in rows of `cols`.
 pub fn grid_step(k: usize, key: &str, count: usize, cols: usize) -> Option<usize> {
     if count == 0 {
@@ -138,6 +163,10 @@ pub fn ChartSvg(
     /// Marks per row for arrow-key movement; `None`: every mark is its own tab stop.
     #[prop(optional)]
     roving: Option<Signal<(usize, usize)>>,
+    /// With `roving`: the marks' `data-k` in the order the arrow keys walk them, when that is
+    /// not 0, 1, 2, ... (marks that keep their element while their order changes).
+    #[prop(optional)]
+    walk: Option<Signal<Vec<usize>>>,
     /// Fixed pixel size (for charts wider than the card, which scroll).
     #[prop(optional)]
     size: Option<Signal<(f64, f64)>>,
@@ -160,7 +189,11 @@ pub fn ChartSvg(
         }
         let Some(r) = roving else { return };
         let (count, cols) = r.get_untracked();
-        if let Some(next) = grid_step(k, &key, count, cols) {
+        let next = match walk {
+            Some(w) => w.with_untracked(|w| walk_step(w, k, &key, cols)),
+            None => grid_step(k, &key, count, cols),
+        };
+        if let Some(next) = next {
             ev.prevent_default();
             let svg = el.closest("svg").ok().flatten();
             if let Some(n) = svg.and_then(|svg| move_focus(&svg, &el, next)) {
@@ -215,7 +248,17 @@ pub fn ChartSvg(
 
 #[cfg(test)]
 mod tests {
-    use super::grid_step;
+    use super::{grid_step, walk_step};
+
+    #[test]
+    fn arrows_follow_the_walking_order_when_one_is_given() {
+        let order = [4, 0, 7, 2];
+        assert_eq!(walk_step(&order, 0, "ArrowRight", 1), Some(7));
+        assert_eq!(walk_step(&order, 0, "ArrowLeft", 1), Some(4));
+        assert_eq!(walk_step(&order, 4, "ArrowLeft", 1), Some(4));
+        assert_eq!(walk_step(&order, 7, "End", 4), Some(2));
+        assert_eq!(walk_step(&order, 5, "ArrowRight", 1), None, "not a mark");
+    }
 
     #[test]
     fn arrows_move_within_a_grid_and_stop_at_its_edges() {

@@ -132,37 +132,47 @@ pub fn Distribution() -> impl IntoView {
             }
         });
     });
-    let labels = move || {
+    // Ratings per label, and which labels are chosen: each button's text, bar and state follow
+    // these, while the buttons themselves are made once.
+    let label_counts = Memo::new(move |_| {
         ctx.overview.with(|o| {
-            o.as_ref().map(|o| {
-                let counts = o.facets.of(Dim::Label).to_vec();
-                let selected = ctx.ui.with(|u| u.filter.values(Dim::Label).map(|v| v.to_vec()).unwrap_or_default());
-                let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
-                Label::ALL
-                    .into_iter()
-                    .map(|l| {
-                        let n = counts[l.index() as usize];
-                        let name = l.name();
-                        let on = selected.iter().any(|s| s == name);
-                        let w = 100.0 * n as f64 / max;
-                        let id = format!("dist-label-{name}");
-                        let id2 = id.clone();
-                        view! {
-                            <li>
-                                <button type="button" id=id class="label-bar" aria-pressed=on.to_string()
-                                    title=format!("label {name}: {} ratings", thousands(n))
-                                    on:click=move |_| { ctx.click_filter(Dim::Label, name); crate::dom::refocus(&id2); }>
-                                    <span class="label-name">{name}</span>
-                                    <span class="label-track"><span class="label-fill" style=format!("width:{w:.1}%")></span></span>
-                                    <span class="n">{thousands(n)}</span>
-                                </button>
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            })
+            o.as_ref()
+                .map_or_else(Vec::new, |o| o.facets.of(Dim::Label).to_vec())
         })
-    };
+    });
+    let label_chosen = Memo::new(move |_| {
+        ctx.ui.with(|u| {
+            u.filter
+                .values(Dim::Label)
+                .map(|v| v.to_vec())
+                .unwrap_or_default()
+        })
+    });
+    let labels = Label::ALL
+        .into_iter()
+        .map(|l| {
+            let name = l.name();
+            let n = move || label_counts.with(|c| c.get(l.index() as usize).copied().unwrap_or(0));
+            let width = move || {
+                let max = label_counts.with(|c| c.iter().copied().max().unwrap_or(1).max(1));
+                format!("width:{:.1}%", 100.0 * n() as f64 / max as f64)
+            };
+            let id = format!("dist-label-{name}");
+            let id2 = id.clone();
+            view! {
+                <li>
+                    <button type="button" id=id class="label-bar"
+                        aria-pressed=move || label_chosen.with(|v| v.iter().any(|s| s == name)).to_string()
+                        title=move || format!("label {name}: {} ratings", thousands(n()))
+                        on:click=move |_| { ctx.click_filter(Dim::Label, name); crate::dom::refocus(&id2); }>
+                        <span class="label-name">{name}</span>
+                        <span class="label-track"><span class="label-fill" style=width></span></span>
+                        <span class="n">{move || thousands(n())}</span>
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
     Effect::new(move |_| {
         if markup.with(|m| !m.is_empty()) {
             crate::perf::mark_once("pamela:first-chart");

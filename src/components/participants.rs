@@ -17,6 +17,8 @@ const H: f64 = 300.0;
 
 #[derive(Clone, PartialEq)]
 struct Row {
+    /// The participant's index in the dataset: its mark's fixed place in the chart.
+    slot: usize,
     id: String,
     offset: f64,
     s: pamela_core::Summary,
@@ -41,6 +43,7 @@ pub fn Participants() -> impl IntoView {
             .map(|p| {
                 let i = p.participant as usize;
                 Row {
+                    slot: i,
                     id: d.ds.participants.id[i].clone(),
                     offset: p.offset,
                     s: p.summary,
@@ -91,7 +94,8 @@ pub fn Participants() -> impl IntoView {
         let total = ctx
             .data
             .with(|d| d.as_ref().map_or(0, |d| d.ds.participants.len()));
-        render::scatter(&l, &points, 0, &o, total)
+        let slot_of: Vec<usize> = rows.iter().map(|q| q.slot).collect();
+        render::scatter(&l, &points, &slot_of, 0, &o, total)
     });
     let table = Memo::new(move |_| TableData {
         header: ["participant", "marked as", "n", "mean", "mean offset", "sd"]
@@ -114,10 +118,12 @@ pub fn Participants() -> impl IntoView {
             })
         }),
     });
-    let activate = Callback::new(move |k: usize| {
-        let Some(id) =
-            rows.with_untracked(|r| r.as_ref().and_then(|r| r.get(k).map(|q| q.id.clone())))
-        else {
+    // A mark's `data-k` is its participant's slot (see `render::scatter`).
+    let activate = Callback::new(move |slot: usize| {
+        let Some(id) = rows.with_untracked(|r| {
+            r.as_ref()
+                .and_then(|r| r.iter().find(|q| q.slot == slot).map(|q| q.id.clone()))
+        }) else {
             return;
         };
         ctx.edit_filter(|f| {
@@ -129,12 +135,19 @@ pub fn Participants() -> impl IntoView {
         });
     });
     let roving = Signal::derive(move || (rows.with(|r| r.as_ref().map_or(0, |r| r.len())), 1));
+    // The arrow keys walk the marks in order of offset.
+    let walk = Signal::derive(move || {
+        rows.with(|r| {
+            r.as_ref()
+                .map_or(Vec::new(), |r| r.iter().map(|q| q.slot).collect())
+        })
+    });
     view! {
         <Card id="participants" title="How individual are the raters?" table=table detail=detail>
             <p class="note muted">"One mark per participant in the selection. Offset compares each person with the \
                 other raters of the same images, so it does not depend on which images they saw."</p>
             <MarkerKey palette=palette/>
-            <ChartSvg view_box=format!("0 0 {W} {H}") markup=markup detail=detail activate=activate roving=roving
+            <ChartSvg view_box=format!("0 0 {W} {H}") markup=markup detail=detail activate=activate roving=roving walk=walk
                 label="Participants by mean offset and spread"/>
         </Card>
     }

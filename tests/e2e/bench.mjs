@@ -10,9 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { serve, launch, open, dist } from './harness.mjs';
-
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.round((s.length - 1) * p))]; };
+import { serve, launch, open, dist, filterChanges, pct } from './harness.mjs';
 
 const server = await serve({ base: '/' });
 const firsts = [];
@@ -38,34 +36,7 @@ console.log(`first-view transfer: ${total} bytes gzip (${(total / 1024).toFixed(
 const b = await launch();
 const { page } = await open(b.context, server.url);
 await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
-const times = await page.evaluate(async () => {
-  const boxes = [...document.querySelectorAll('.sidebar input[type=checkbox]')];
-  const tick = () => new Promise((r) => { const ch = new MessageChannel(); ch.port1.onmessage = () => r(); ch.port2.postMessage(0); });
-  const afterFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  const settle = () => new Promise((r) => setTimeout(r, 160)); // the debounced URL write passes
-  const count = () => document.querySelector('[data-testid="selected-count"] strong').textContent;
-  const dom = [];
-  const layout = [];
-  let changed = 0;
-  for (let k = 0; k < 200; k++) {
-    const box = boxes[(k * 7) % boxes.length];
-    const before = count();
-    await settle();
-    await afterFrame();
-    const t0 = performance.now();
-    box.click();
-    await tick();
-    const t1 = performance.now();
-    void document.body.offsetHeight;
-    const t2 = performance.now();
-    dom.push(t1 - t0);
-    layout.push(t2 - t0);
-    if (count() !== before) changed++;
-    box.click(); // undo, so every change starts from a similar selection
-    await tick();
-  }
-  return { dom, layout, changed };
-});
+const times = await filterChanges(page, 200);
 console.log(`filter change to every view updated in the DOM (${times.dom.length} changes, ${times.changed} changed the count): p50 ${pct(times.dom, 0.5).toFixed(1)} ms, p95 ${pct(times.dom, 0.95).toFixed(1)} ms; with style and layout: p50 ${pct(times.layout, 0.5).toFixed(1)} ms, p95 ${pct(times.layout, 0.95).toFixed(1)} ms`);
 await b.close();
 

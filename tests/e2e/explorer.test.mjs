@@ -126,10 +126,22 @@ test('clicking (or pressing Enter on) a bar, cell or dot filters every view', as
   assert.ok(chipCount > 0 && chipCount < TOTAL);
   await page.click('.chips .chip button');
   await waitSelected(page, TOTAL);
-  // A participant dot filters to that person.
-  await page.locator('#participants path.participant').nth(5).click();
+  // The arrow keys walk the participants in order of offset, from the most strict.
+  await page.focus('#participants path.mark[tabindex="0"]');
+  const offsets = [];
+  for (let k = 0; k < 5; k++) {
+    const l = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+    offsets.push(Number(l.match(/offset ([−+-]?[\d.]+)/)[1].replace('−', '-')));
+    await page.keyboard.press('ArrowRight');
+  }
+  assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b), `walked in order: ${offsets}`);
+  assert.ok(offsets[0] < offsets[4], 'and moved');
+  // A participant dot filters to that person (the last mark: none is drawn over it).
+  const dot = page.locator('#participants path.participant.mark').last();
+  const who = (await dot.getAttribute('aria-label')).match(/^(p_[0-9a-f]{8})/)[1];
+  await dot.click();
   await page.waitForSelector('.chips .chip');
-  assert.match(await page.textContent('.chips'), /participant p_[0-9a-f]{8}/);
+  assert.match(await page.textContent('.chips'), new RegExp(`participant ${who}`));
   await clean(o);
 });
 

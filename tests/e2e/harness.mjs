@@ -100,3 +100,46 @@ export function foreign(requests, origin, allowed = []) {
     return o !== origin && !allowed.includes(o);
   });
 }
+
+/** The `p` quantile (0..1) of `xs`, nearest rank. */
+export const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.round((s.length - 1) * p))]; };
+
+/**
+ * Times `n` filter changes on a loaded page: each clicks a filter checkbox (every 7th, round the
+ * panel) right after the browser drew a frame, and stops the clock at the next task. The app's
+ * updates all run as microtasks of the click, so that is when every view's DOM is updated (a
+ * frame can only slip in if the update outlasts the frame interval). Then, for reference, the
+ * same plus style and layout of the new DOM. Each change is undone before the next, so every
+ * change starts from a similar selection. Returns `{ dom, layout, changed }` (ms lists, and how
+ * many changes changed the selected count).
+ */
+export async function filterChanges(page, n) {
+  return page.evaluate(async (n) => {
+    const boxes = [...document.querySelectorAll('.sidebar input[type=checkbox]')];
+    const tick = () => new Promise((r) => { const ch = new MessageChannel(); ch.port1.onmessage = () => r(); ch.port2.postMessage(0); });
+    const afterFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    const settle = () => new Promise((r) => setTimeout(r, 160)); // the debounced URL write passes
+    const count = () => document.querySelector('[data-testid="selected-count"] strong').textContent;
+    const dom = [];
+    const layout = [];
+    let changed = 0;
+    for (let k = 0; k < n; k++) {
+      const box = boxes[(k * 7) % boxes.length];
+      const before = count();
+      await settle();
+      await afterFrame();
+      const t0 = performance.now();
+      box.click();
+      await tick();
+      const t1 = performance.now();
+      void document.body.offsetHeight;
+      const t2 = performance.now();
+      dom.push(t1 - t0);
+      layout.push(t2 - t0);
+      if (count() !== before) changed++;
+      box.click();
+      await tick();
+    }
+    return { dom, layout, changed };
+  }, n);
+}
