@@ -166,6 +166,9 @@ pub fn diff<'a>(old: &'a str, new: &'a str) -> Option<Vec<Patch<'a>>> {
     if old.is_empty() {
         return None;
     }
+    if old == new {
+        return Some(Vec::new()); // the usual case for axes: nothing to parse
+    }
     let (a, b) = (parse(old)?, parse(new)?);
     if a.len() != b.len()
         || a.iter()

@@ -437,17 +437,19 @@ pub struct ScatterOpts<'a> {
 }
 
 /// Each point has a fixed slot (`slot_of[k]`, e.g. the participant's index in the dataset), which
-/// is also its `data-k`, and the chart holds `slots` paths, empty where a slot has no point. So a
-/// filter change keeps every point on its own element and redraws as a patch of its position and
-/// label only, even when the points' order changes (the order the arrow keys walk is given to
+/// is also its `data-k`, and the chart holds one path per slot. A slot without a point keeps its
+/// element, hidden (`visibility="hidden"`: not drawn, not focusable, not read) with an empty
+/// shape and no label; `slot_category` gives every slot's colour and shape, so that a point that
+/// leaves or comes back changes three attributes, and a filter change keeps every point on its
+/// own element even when the points' order changes (the order the arrow keys walk is given to
 /// [`crate::components::chart_svg::ChartSvg`] separately). Point `active` is the tab stop.
 pub fn scatter(
     l: &scatter::Layout,
     points: &[Point],
     slot_of: &[usize],
+    slot_category: &[usize],
     active: usize,
     o: &ScatterOpts,
-    slots: usize,
 ) -> Vec<String> {
     let mut m = Markup::new();
     m.open("g", &[("class", "axis".into())]);
@@ -494,27 +496,40 @@ pub fn scatter(
     );
     m.close("g");
     m.layer();
-    let slots = slots.max(slot_of.iter().map(|&s| s + 1).max().unwrap_or(0));
+    let slots = slot_category
+        .len()
+        .max(slot_of.iter().map(|&s| s + 1).max().unwrap_or(0));
     let mut in_slot: Vec<Option<usize>> = vec![None; slots];
     for (k, &s) in slot_of.iter().enumerate().take(points.len()) {
         in_slot[s] = Some(k);
     }
     for (s, k) in in_slot.into_iter().enumerate() {
-        let Some(k) = k else {
-            m.empty("path", &[("class", "pad".into()), ("d", "".into())]);
-            continue;
-        };
-        let (p, (x, y)) = (&points[k], l.points[k]);
         let id = format!("{}-p{s}", o.id_prefix);
-        let (fill, shape) = category(p.category);
-        let d = marker_path(shape, x, y, 4.5);
-        let mut a = mark_attrs(
-            &id,
-            s,
-            if k == active { "0" } else { "-1" },
-            &p.mark,
-            "participant mark",
-        );
+        let (fill, shape) = category(match k {
+            Some(k) => points[k].category,
+            None => slot_category.get(s).copied().unwrap_or(0),
+        });
+        let (mark, d, hidden) = match k {
+            Some(k) => {
+                let (x, y) = l.points[k];
+                (points[k].mark.clone(), marker_path(shape, x, y, 4.5), false)
+            }
+            None => (
+                Mark {
+                    label: String::new(),
+                    on: false,
+                    clickable: true,
+                },
+                String::new(),
+                true,
+            ),
+        };
+        let tab = if k == Some(active) { "0" } else { "-1" };
+        let mut a = mark_attrs(&id, s, tab, &mark, "participant mark");
+        if hidden {
+            a.retain(|(name, _)| *name != "aria-label");
+            a.push(("visibility", V::S("hidden")));
+        }
         a.extend([("d", V::S(&d)), ("fill", V::S(fill))]);
         m.empty("path", &a);
     }
@@ -576,8 +591,19 @@ pub fn strip(
         a.extend([("d", V::S(&d)), ("fill", V::S(fill))]);
         m.empty("path", &a);
     }
-    for _ in scores.len().min(points.len())..STRIP_SLOTS {
-        m.empty("path", &[("class", "rater pad".into()), ("d", "".into())]);
+    // Unused slots keep a mark's element, hidden and unlabelled: a rater who leaves or comes
+    // back changes a few attributes, not the element's whole identity.
+    for k in scores.len().min(points.len())..STRIP_SLOTS {
+        let id = format!("{id_prefix}-d{k}");
+        let blank = Mark {
+            label: String::new(),
+            on: false,
+            clickable: true,
+        };
+        let mut a = mark_attrs(&id, k, "-1", &blank, "rater mark");
+        a.retain(|(name, _)| *name != "aria-label");
+        a.extend([("visibility", V::S("hidden")), ("d", V::S(""))]);
+        m.empty("path", &a);
     }
     m.finish()
 }
@@ -836,33 +862,44 @@ mod tests {
                     category: s,
                 })
                 .collect();
-            scatter(&l, &points, slot_of, 0, &opts, 4)
+            scatter(&l, &points, slot_of, &[0, 1, 2, 3], 0, &opts)
         };
-        // Persons 2 and 0 (walk order by offset), then 0, 3 and 2 in a new order.
-        let before = draw(&[(-0.5, 1.0), (0.4, 0.8)], &[2, 0]).concat();
-        let after = draw(&[(-0.2, 0.9), (0.1, 1.1), (0.3, 0.7)], &[0, 3, 2]).concat();
+        // Persons 2 and 0 (walk order by offset), then 0, 3 and 2 in a new order. Layer 1
+        // holds the marks.
+        let before = draw(&[(-0.5, 1.0), (0.4, 0.8)], &[2, 0]).remove(1);
+        let after = draw(&[(-0.2, 0.9), (0.1, 1.1), (0.3, 0.7)], &[0, 3, 2]).remove(1);
         assert_eq!(before.matches("<path ").count(), 4, "one path per slot");
-        assert_eq!(before.matches("class=\"pad\"").count(), 2);
-        let p = crate::charts::patch::diff(&before, &after).expect("same elements: a patch");
-        // Every change is a position, a label, the tab stop or a new mark in a pad's place: no
-        // mark moves to another participant's element.
-        let touched: Vec<&str> = p
-            .iter()
-            .filter_map(|x| match x {
-                crate::charts::patch::Patch::SetAttr { name, .. } => Some(*name),
-                _ => None,
-            })
-            .collect();
+        assert_eq!(before.matches("visibility=\"hidden\" d=\"\"").count(), 2);
         assert!(after.contains("id=\"part-p3\" class=\"participant mark\" data-k=\"3\""));
-        for name in ["id", "data-k", "role", "class"] {
-            let n = touched.iter().filter(|&&t| t == name).count();
-            assert_eq!(
-                n, 1,
-                "only the new mark (person 3) gets {name}: {touched:?}"
-            );
+        let p = crate::charts::patch::diff(&before, &after).expect("same elements: a patch");
+        let (mut set, mut removed) = (Vec::new(), Vec::new());
+        for x in &p {
+            match x {
+                crate::charts::patch::Patch::SetAttr { index, name, .. } => {
+                    set.push((*index, *name))
+                }
+                crate::charts::patch::Patch::RemoveAttr { index, name } => {
+                    removed.push((*index, *name))
+                }
+                _ => {}
+            }
         }
-        // Person 2 was first in walk order and no longer is; person 0 now is.
-        assert_eq!(touched.iter().filter(|&&t| t == "tabindex").count(), 3);
+        // No mark moves to another participant's element: ids, order, role, class and colour
+        // stay. Persons 0 and 2 move; person 3 comes back (shape, label, shown again); person 0
+        // becomes the tab stop in place of person 2; slot 1 stays hidden and untouched.
+        set.sort();
+        assert_eq!(
+            set,
+            [
+                (0, "d"),
+                (0, "tabindex"),
+                (2, "d"),
+                (2, "tabindex"),
+                (3, "aria-label"),
+                (3, "d")
+            ]
+        );
+        assert_eq!(removed, [(3, "visibility")]);
     }
 
     #[test]

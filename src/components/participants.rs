@@ -91,11 +91,15 @@ pub fn Participants() -> impl IntoView {
             y_title: "spread (sd)",
             x_tick: signed,
         };
-        let total = ctx
-            .data
-            .with(|d| d.as_ref().map_or(0, |d| d.ds.participants.len()));
+        // Every participant's colour and shape, for the hidden marks of those not selected.
+        let slot_category: Vec<usize> = match (palette.get(), ctx.data.get()) {
+            (Some(pal), Some(d)) => (0..d.ds.participants.len())
+                .map(|i| pal.of_participant(color_by.get(), &d.ds, i))
+                .collect(),
+            _ => Vec::new(),
+        };
         let slot_of: Vec<usize> = rows.iter().map(|q| q.slot).collect();
-        render::scatter(&l, &points, &slot_of, 0, &o, total)
+        render::scatter(&l, &points, &slot_of, &slot_category, 0, &o)
     });
     let table = Memo::new(move |_| TableData {
         header: ["participant", "marked as", "n", "mean", "mean offset", "sd"]
