@@ -221,12 +221,12 @@ mod tests {
                 },
                 Patch::SetAttr {
                     index: 2,
-                    name: "height".into(),
+                    name: "height",
                     value: "4.0".into()
                 },
                 Patch::RemoveAttr {
                     index: 2,
-                    name: "fill".into()
+                    name: "fill"
                 },
             ]
         );
@@ -257,7 +257,7 @@ mod tests {
             p,
             vec![Patch::SetAttr {
                 index: 0,
-                name: "aria-label".into(),
+                name: "aria-label",
                 value: "<b> & \"c\" 'd'".into()
             }]
         );
@@ -308,7 +308,7 @@ mod tests {
             vec![
                 Patch::SetAttr {
                     index: p[0].index(),
-                    name: "aria-label".into(),
+                    name: "aria-label",
                     value: "a, n 12".into()
                 },
                 Patch::SetText {

@@ -22,6 +22,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per run: the size of the largest variant (the filter flags) does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Generate the synthetic sample (to the dataset card's counts): split files, bundle,
     /// ground truth.

@@ -647,13 +647,17 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
     ] {
         let w: Vec<f64> = (0..n_people).map(|_| weight(&mut rng_plan)).collect();
         let per_split: Vec<Vec<u64>> = by_split.iter().map(|&t| apportion(t, &w, 1)).collect();
-        for k in 0..n_people {
-            let mut counts = [0u64; 5];
-            for (j, s) in seen_splits.iter().enumerate() {
-                counts[s.index() as usize] = per_split[j][k];
+        let mut counts = vec![[0u64; 5]; n_people];
+        for (s, per_person) in seen_splits.iter().zip(&per_split) {
+            for (c, &n) in counts.iter_mut().zip(per_person) {
+                c[s.index() as usize] = n;
             }
-            plan.push(PlannedParticipant { gender, counts });
         }
+        plan.extend(
+            counts
+                .into_iter()
+                .map(|counts| PlannedParticipant { gender, counts }),
+        );
         let _ = female_seen;
     }
     if plan.len() != card::PARTICIPANTS {
