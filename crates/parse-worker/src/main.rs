@@ -16,12 +16,10 @@ mod worker {
     use serde::Serialize;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
-    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
     #[derive(Serialize)]
     #[serde(tag = "kind", rename_all = "lowercase")]
     enum Out<'a> {
-        Ready,
         Progress {
             file: &'a str,
             done: usize,
@@ -38,17 +36,10 @@ mod worker {
         },
     }
 
-    fn post(scope: &DedicatedWorkerGlobalScope, msg: &Out, bytes: Option<Vec<u8>>) {
-        let Ok(v) = serde_wasm_bindgen::to_value(msg) else {
-            return;
-        };
-        let transfer = Array::new();
-        if let Some(b) = bytes {
-            let arr = Uint8Array::from(b.as_slice());
-            let _ = Reflect::set(&v, &"bundle".into(), &arr);
-            transfer.push(&arr.buffer());
-        }
-        let _ = scope.post_message_with_transfer(&v, &transfer);
+    /// Posts `msg`, with the bundle bytes (if any) moved to the page as `bundle`.
+    fn post(msg: &Out, bytes: Option<Vec<u8>>) {
+        let bundle = bytes.map(|b| Uint8Array::from(b.as_slice()));
+        worker_io::post(msg, bundle.as_ref().map(|a| ("bundle", a.as_ref())));
     }
 
     fn read_files(data: &JsValue) -> Result<Vec<(String, Vec<u8>)>, String> {
@@ -69,17 +60,17 @@ mod worker {
         Ok(out)
     }
 
-    fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
+    fn handle(data: &JsValue) {
         let files = match read_files(data) {
             Ok(f) => f,
             Err(e) => {
                 let msg = Out::Error {
-                    message: e.into(),
+                    message: e,
                     file: String::new(),
                     location: String::new(),
                     field: None,
                 };
-                post(scope, &msg, None);
+                post(&msg, None);
                 return;
             }
         };
@@ -88,7 +79,7 @@ mod worker {
             // Every few hundred kilobytes is enough for a smooth bar.
             if done == total || done >= last + (256 << 10) || done < last {
                 last = done;
-                post(scope, &Out::Progress { file, done, total }, None);
+                post(&Out::Progress { file, done, total }, None);
             }
         });
         match result {
@@ -96,7 +87,7 @@ mod worker {
                 let bytes =
                     pamela_core::bundle::encode_with(&ds, pamela_core::bundle::Effort::Fast);
                 let warnings = warnings.iter().map(|w| w.to_string()).collect();
-                post(scope, &Out::Done { warnings }, Some(bytes));
+                post(&Out::Done { warnings }, Some(bytes));
             }
             Err(e) => {
                 let msg = Out::Error {
@@ -105,21 +96,13 @@ mod worker {
                     location: e.location.to_string(),
                     field: e.field.clone(),
                 };
-                post(scope, &msg, None);
+                post(&msg, None);
             }
         }
     }
 
     pub fn start() {
-        console_error_panic_hook::set_once();
-        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-        let inner = scope.clone();
-        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
-            handle(&inner, &ev.data());
-        });
-        scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
-        post(&scope, &Out::Ready, None);
+        worker_io::listen(|data| handle(&data));
     }
 }
 

@@ -13,7 +13,7 @@
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
-    use js_sys::{Array, Float32Array, Reflect, Uint8Array};
+    use js_sys::{Float32Array, Reflect, Uint8Array};
     use pamela_model::model::Prior;
     use pamela_model::onnx::ItemVectors;
     use pamela_model::{
@@ -22,10 +22,9 @@ mod worker {
     use serde::{Deserialize, Serialize};
     use std::cell::RefCell;
     use std::rc::Rc;
-    use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
-    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+    use web_sys::DedicatedWorkerGlobalScope;
 
     #[derive(Default)]
     struct State {
@@ -58,7 +57,6 @@ mod worker {
     #[derive(Serialize)]
     #[serde(tag = "kind", rename_all = "lowercase")]
     enum Out {
-        Ready,
         Loaded {
             meta: String,
             ms_fetch: f64,
@@ -92,22 +90,14 @@ mod worker {
             .unwrap_or(0.0)
     }
 
-    fn post(scope: &DedicatedWorkerGlobalScope, msg: &Out, scores: Option<&[f32]>) {
-        let Ok(v) = serde_wasm_bindgen::to_value(msg) else {
-            return;
-        };
-        let transfer = Array::new();
-        if let Some(s) = scores {
-            let arr = Float32Array::from(s);
-            let _ = Reflect::set(&v, &"scores".into(), &arr);
-            transfer.push(&arr.buffer());
-        }
-        let _ = scope.post_message_with_transfer(&v, &transfer);
+    /// Posts `msg`, with the scores (if any) moved to the page as `scores`.
+    fn post(msg: &Out, scores: Option<&[f32]>) {
+        let scores = scores.map(Float32Array::from);
+        worker_io::post(msg, scores.as_ref().map(|a| ("scores", a.as_ref())));
     }
 
-    fn fail(scope: &DedicatedWorkerGlobalScope, stage: &str, message: impl Into<String>) {
+    fn fail(stage: &str, message: impl Into<String>) {
         post(
-            scope,
             &Out::Error {
                 stage: stage.into(),
                 message: message.into(),
@@ -132,13 +122,11 @@ mod worker {
         Ok(Uint8Array::new(&buf).to_vec())
     }
 
-    async fn load(scope: DedicatedWorkerGlobalScope, state: Rc<RefCell<State>>, req: Load) {
+    async fn load(state: Rc<RefCell<State>>, req: Load) {
         let t0 = now();
         let (model, meta) = match (fetch(&req.model).await, fetch(&req.meta).await) {
             (Ok(m), Ok(j)) => (m, j),
-            (Err(e), _) | (_, Err(e)) => {
-                return fail(&scope, "load", format!("the model is missing: {e}"))
-            }
+            (Err(e), _) | (_, Err(e)) => return fail("load", format!("the model is missing: {e}")),
         };
         let t1 = now();
         let meta_text = String::from_utf8_lossy(&meta).into_owned();
@@ -151,7 +139,6 @@ mod worker {
                 s.cache = None;
                 drop(s);
                 post(
-                    &scope,
                     &Out::Loaded {
                         meta: meta_text,
                         ms_fetch: t1 - t0,
@@ -160,30 +147,30 @@ mod worker {
                     None,
                 );
             }
-            Err(e) => fail(&scope, "load", e.to_string()),
+            Err(e) => fail("load", e.to_string()),
         }
     }
 
-    fn items(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<State>>, req: Items) {
+    fn items(state: &Rc<RefCell<State>>, req: Items) {
         let t0 = now();
         let mut s = state.borrow_mut();
         let Some(p) = &s.predictor else {
-            return fail(scope, "items", "the model is not loaded");
+            return fail("items", "the model is not loaded");
         };
         let spec = &p.meta.spec;
         let rows: Vec<_> = req.images.iter().map(|im| spec.item(im)).collect();
         let encoded = match p.encode_items(&ItemBatch::new(&rows, spec.item_dim())) {
             Ok(v) => v,
-            Err(e) => return fail(scope, "items", e.to_string()),
+            Err(e) => return fail("items", e.to_string()),
         };
         let n = encoded.n;
         s.items = Some(encoded);
         s.cache = None;
         drop(s);
-        post(scope, &Out::Items { n, ms: now() - t0 }, None);
+        post(&Out::Items { n, ms: now() - t0 }, None);
     }
 
-    fn predict(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<State>>, req: Predict) {
+    fn predict(state: &Rc<RefCell<State>>, req: Predict) {
         let mut s = state.borrow_mut();
         let State {
             predictor,
@@ -191,14 +178,14 @@ mod worker {
             cache,
         } = &mut *s;
         let Some(items) = items.as_ref() else {
-            return fail(scope, "predict", "no images to score");
+            return fail("predict", "no images to score");
         };
         let n = &items.n;
         let Some(p) = predictor.as_ref() else {
-            return fail(scope, "predict", "the model is not loaded");
+            return fail("predict", "the model is not loaded");
         };
         if *n == 0 {
-            return fail(scope, "predict", "no images to score");
+            return fail("predict", "no images to score");
         }
         let spec = &p.meta.spec;
         let q = p.meta.personal_rank;
@@ -208,7 +195,7 @@ mod worker {
         if cache.as_ref().is_none_or(|c| c.0 != key) {
             match p.score(items, &user, &Personal::zero(q)) {
                 Ok((base, emb)) => *cache = Some((key, base, emb)),
-                Err(e) => return fail(scope, "predict", e.to_string()),
+                Err(e) => return fail("predict", e.to_string()),
             }
         }
         let t1 = now();
@@ -234,11 +221,10 @@ mod worker {
                 .into_iter()
                 .map(|s| s.clamp(1.0, 5.0))
                 .collect::<Vec<f32>>(),
-            Err(e) => return fail(scope, "predict", e.to_string()),
+            Err(e) => return fail("predict", e.to_string()),
         };
         let t3 = now();
         post(
-            scope,
             &Out::Predicted {
                 id: req.id,
                 suggest,
@@ -253,36 +239,29 @@ mod worker {
     }
 
     pub fn start() {
-        console_error_panic_hook::set_once();
-        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let state = Rc::new(RefCell::new(State::default()));
-        let inner = scope.clone();
-        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
-            let data = ev.data();
+        worker_io::listen(move |data| {
             let kind = Reflect::get(&data, &"kind".into())
                 .ok()
                 .and_then(|k| k.as_string())
                 .unwrap_or_default();
-            let (scope, state) = (inner.clone(), state.clone());
+            let state = state.clone();
             match kind.as_str() {
                 "load" => match serde_wasm_bindgen::from_value::<Load>(data) {
-                    Ok(req) => wasm_bindgen_futures::spawn_local(load(scope, state, req)),
-                    Err(e) => fail(&scope, "load", format!("bad request: {e}")),
+                    Ok(req) => wasm_bindgen_futures::spawn_local(load(state, req)),
+                    Err(e) => fail("load", format!("bad request: {e}")),
                 },
                 "items" => match serde_wasm_bindgen::from_value::<Items>(data) {
-                    Ok(req) => items(&scope, &state, req),
-                    Err(e) => fail(&scope, "items", format!("bad request: {e}")),
+                    Ok(req) => items(&state, req),
+                    Err(e) => fail("items", format!("bad request: {e}")),
                 },
                 "predict" => match serde_wasm_bindgen::from_value::<Predict>(data) {
-                    Ok(req) => predict(&scope, &state, req),
-                    Err(e) => fail(&scope, "predict", format!("bad request: {e}")),
+                    Ok(req) => predict(&state, req),
+                    Err(e) => fail("predict", format!("bad request: {e}")),
                 },
-                other => fail(&scope, "request", format!("unknown request “{other}”")),
+                other => fail("request", format!("unknown request “{other}”")),
             }
         });
-        scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
-        post(&scope, &Out::Ready, None);
     }
 }
 
