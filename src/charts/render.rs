@@ -36,6 +36,22 @@ fn mark_attrs<'a>(
     ]
 }
 
+/// The element of a slot that holds no mark now: the attributes a mark in it would have (id,
+/// class, order, role), so that a mark that leaves or comes back changes a few attributes and
+/// not the element's whole identity; not a tab stop, hidden (not drawn, not focusable, not
+/// read) and unlabelled.
+fn hidden_slot_attrs<'a>(id: &'a str, k: usize, class: &'a str) -> Vec<(&'a str, V<'a>)> {
+    static BLANK: Mark = Mark {
+        label: String::new(),
+        on: false,
+        clickable: true,
+    };
+    let mut a = mark_attrs(id, k, "-1", &BLANK, class);
+    a.retain(|(name, _)| *name != "aria-label");
+    a.push(("visibility", V::S("hidden")));
+    a
+}
+
 /// Axes always get this many tick slots (unused ones hidden), so that a new tick count does
 /// not change the chart's elements and a redraw stays a patch.
 pub const TICK_SLOTS: usize = 10;
@@ -505,31 +521,22 @@ pub fn scatter(
     }
     for (s, k) in in_slot.into_iter().enumerate() {
         let id = format!("{}-p{s}", o.id_prefix);
-        let (fill, shape) = category(match k {
-            Some(k) => points[k].category,
-            None => slot_category.get(s).copied().unwrap_or(0),
-        });
-        let (mark, d, hidden) = match k {
+        let cat = k.map_or_else(
+            || slot_category.get(s).copied().unwrap_or(0),
+            |k| points[k].category,
+        );
+        let (fill, shape) = category(cat);
+        let (mut a, d) = match k {
             Some(k) => {
                 let (x, y) = l.points[k];
-                (points[k].mark.clone(), marker_path(shape, x, y, 4.5), false)
+                let tab = if k == active { "0" } else { "-1" };
+                (
+                    mark_attrs(&id, s, tab, &points[k].mark, "participant mark"),
+                    marker_path(shape, x, y, 4.5),
+                )
             }
-            None => (
-                Mark {
-                    label: String::new(),
-                    on: false,
-                    clickable: true,
-                },
-                String::new(),
-                true,
-            ),
+            None => (hidden_slot_attrs(&id, s, "participant mark"), String::new()),
         };
-        let tab = if k == Some(active) { "0" } else { "-1" };
-        let mut a = mark_attrs(&id, s, tab, &mark, "participant mark");
-        if hidden {
-            a.retain(|(name, _)| *name != "aria-label");
-            a.push(("visibility", V::S("hidden")));
-        }
         a.extend([("d", V::S(&d)), ("fill", V::S(fill))]);
         m.empty("path", &a);
     }
@@ -591,18 +598,10 @@ pub fn strip(
         a.extend([("d", V::S(&d)), ("fill", V::S(fill))]);
         m.empty("path", &a);
     }
-    // Unused slots keep a mark's element, hidden and unlabelled: a rater who leaves or comes
-    // back changes a few attributes, not the element's whole identity.
     for k in scores.len().min(points.len())..STRIP_SLOTS {
         let id = format!("{id_prefix}-d{k}");
-        let blank = Mark {
-            label: String::new(),
-            on: false,
-            clickable: true,
-        };
-        let mut a = mark_attrs(&id, k, "-1", &blank, "rater mark");
-        a.retain(|(name, _)| *name != "aria-label");
-        a.extend([("visibility", V::S("hidden")), ("d", V::S(""))]);
+        let mut a = hidden_slot_attrs(&id, k, "rater mark");
+        a.push(("d", V::S("")));
         m.empty("path", &a);
     }
     m.finish()

@@ -92,9 +92,10 @@ pub fn Participants() -> impl IntoView {
             x_tick: signed,
         };
         // Every participant's colour and shape, for the hidden marks of those not selected.
+        let key = color_by.get();
         let slot_category: Vec<usize> = match (palette.get(), ctx.data.get()) {
             (Some(pal), Some(d)) => (0..d.ds.participants.len())
-                .map(|i| pal.of_participant(color_by.get(), &d.ds, i))
+                .map(|i| pal.of_participant(key, &d.ds, i))
                 .collect(),
             _ => Vec::new(),
         };
