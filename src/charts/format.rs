@@ -21,19 +21,11 @@ pub fn fixed(out: &mut String, x: f64, decimals: u32) {
     super::svg::push_int(out, a / scale);
     if decimals > 0 {
         out.push('.');
-        let frac = a % scale;
-        // Leading zeros of the fraction.
-        let mut pad = scale / 10;
-        while pad > frac.max(1) {
-            out.push('0');
-            pad /= 10;
-        }
-        if frac == 0 {
-            // `pad` stopped at 1: the loop wrote decimals - 1 zeros.
-            out.push('0');
-        } else {
-            super::svg::push_int(out, frac);
-        }
+        // `scale + frac` is a 1 and exactly `decimals` digits (the fraction's leading zeros
+        // included): write it and drop the 1.
+        let at = out.len();
+        super::svg::push_int(out, scale + a % scale);
+        out.remove(at);
     }
 }
 

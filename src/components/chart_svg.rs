@@ -5,7 +5,6 @@
 
 use crate::charts::patch::{diff, Patch};
 use leptos::prelude::*;
-use std::fmt::Write;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
@@ -59,7 +58,7 @@ pub fn redraw(el: &Element, old: &str, new: &str) {
                 };
                 batch.push(op);
                 batch.push('\x1f');
-                let _ = write!(batch, "{index}");
+                crate::charts::svg::push_int(&mut batch, *index as i64);
                 batch.push('\x1f');
                 batch.push_str(name);
                 if let Some(v) = value {
