@@ -35,8 +35,7 @@ use std::fmt;
 
 pub const MAGIC: [u8; 8] = *b"PAMELAbd";
 pub const VERSION: u16 = 2;
-/// Bytes before the zlib stream.
-pub const HEADER: usize = 18;
+const HEADER: usize = 18;
 /// Largest payload a bundle may declare (the real dataset needs about 2 MB).
 pub const MAX_PAYLOAD: usize = 512 << 20;
 /// Deflate cannot expand more than ~1032:1; anything beyond is a lie.
@@ -289,15 +288,22 @@ pub fn encode(ds: &Dataset) -> Vec<u8> {
 /// stream), and both are deterministic.
 pub fn encode_with(ds: &Dataset, effort: Effort) -> Vec<u8> {
     let payload = postcard::to_allocvec(&body_of(ds)).expect("in-memory serialization");
+    seal(&payload, effort)
+}
+
+/// A bundle file around any content: header (magic, version, length, CRC-32) and the content
+/// compressed. [`encode_with`] seals a dataset's body with it; the `bundle_body` fuzz target
+/// seals arbitrary bytes, so that every mutation reaches the content decoder.
+pub fn seal(payload: &[u8], effort: Effort) -> Vec<u8> {
     let compressed = match effort {
-        Effort::Fast => miniz_oxide::deflate::compress_to_vec_zlib(&payload, 6),
+        Effort::Fast => miniz_oxide::deflate::compress_to_vec_zlib(payload, 6),
         Effort::Smallest => {
             let mut out = Vec::with_capacity(payload.len() / 3);
             let options = zopfli::Options {
                 iteration_count: std::num::NonZeroU64::new(5).expect("5 is not zero"),
                 ..Default::default()
             };
-            zopfli::compress(options, zopfli::Format::Zlib, &payload[..], &mut out)
+            zopfli::compress(options, zopfli::Format::Zlib, payload, &mut out)
                 .expect("compressing into memory cannot fail");
             out
         }
@@ -306,7 +312,7 @@ pub fn encode_with(ds: &Dataset, effort: Effort) -> Vec<u8> {
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32(&payload).to_le_bytes());
+    out.extend_from_slice(&crc32(payload).to_le_bytes());
     out.extend_from_slice(&compressed);
     out
 }
