@@ -1,7 +1,8 @@
 //! The page: shared state, loading, URL sync, and the layout of the views.
 //!
-//! State lives in a few signals held in [`Ctx`] (provided as context): the loaded data, the
-//! [`UiState`] that mirrors the query string, notices, and load progress. The resolved filter,
+//! State lives in signals held in [`Ctx`] (provided as context): the loaded data, the view
+//! state ([`Ui`]: one signal per field of the [`UiState`] that mirrors the query string),
+//! notices, and load progress. The resolved filter,
 //! its compiled masks and the one-pass [`Overview`] are memos on top; every view derives what
 //! it draws from those.
 
@@ -12,6 +13,7 @@ use crate::components::{
 };
 use crate::data::Loaded;
 use crate::state::{FilterSpec, UiState};
+use crate::ui::Ui;
 use leptos::prelude::*;
 use pamela_core::query::{self, Compiled, Filter, Key, Overview};
 use std::sync::Arc;
@@ -71,7 +73,7 @@ pub struct Progress {
 #[derive(Clone, Copy)]
 pub struct Ctx {
     pub data: RwSignal<Option<Shared<Loaded>>>,
-    pub ui: RwSignal<UiState>,
+    pub ui: Ui,
     pub notices: RwSignal<Vec<Notice>>,
     pub progress: RwSignal<Option<Progress>>,
     pub filter: Memo<Shared<Filter>>,
@@ -95,27 +97,68 @@ impl Ctx {
 
     /// Main-filter change (a click on a mark, a chip, a checkbox).
     pub fn edit_filter(&self, f: impl FnOnce(&mut FilterSpec)) {
-        self.ui.update(|u| f(&mut u.filter));
+        self.ui.filter.update(f);
     }
 
     /// Sets dimension `d` to just `token`, or clears it if it already was (click-to-filter).
     pub fn click_filter(&self, d: pamela_core::Dim, token: &str) {
-        self.edit_filter(|f| {
-            if f.values(d) == Some(&[token.to_string()][..]) {
-                f.clear(d);
-            } else {
-                f.only(d, token);
-            }
-        });
+        self.edit_filter(|f| f.click(d, token));
     }
 
-    /// Replaces the data; what was loaded before stays until this is called.
+    /// Replaces the data; what was loaded before stays until this is called. The view's
+    /// filters are normalized against the new data first, so every reader sees names that
+    /// resolve.
     pub fn set_data(&self, loaded: Loaded) {
         for w in &loaded.warnings {
             self.notify(Level::Warning, w.clone());
         }
+        self.set_ui(self.ui.snapshot_untracked(), Some(&loaded.ds));
         self.data.set(Some(Shared::new(loaded)));
     }
+
+    /// Replaces the whole view state (a link, back or forward), dropping values that the data
+    /// (the loaded one, or `ds`) does not hold, with a notice.
+    pub fn set_ui(&self, mut u: UiState, ds: Option<&pamela_core::Dataset>) {
+        let gone = match ds {
+            Some(ds) => normalize(&mut u, ds),
+            None => self
+                .data
+                .with_untracked(|d| d.as_ref().map(|d| normalize(&mut u, &d.ds)))
+                .flatten(),
+        };
+        if let Some(text) = gone {
+            self.notify(Level::Warning, text);
+        }
+        self.ui.set(u);
+    }
+}
+
+/// Drops the filter values `ds` does not hold from every spec of the state; the notice that
+/// says which, if any.
+pub fn normalize(u: &mut UiState, ds: &pamela_core::Dataset) -> Option<String> {
+    let mut gone = Vec::new();
+    for (name, spec) in [
+        ("filter", &mut u.filter),
+        ("cohort A", &mut u.cohort_a),
+        ("cohort B", &mut u.cohort_b),
+    ] {
+        let dropped = spec.normalize(ds);
+        if !dropped.is_empty() {
+            let list: Vec<String> = dropped.iter().map(|x| x.to_string()).collect();
+            gone.push(format!("{name}: {}", list.join(", ")));
+        }
+    }
+    (!gone.is_empty()).then(|| {
+        format!(
+            "This data has no {}; {} dropped from the view.",
+            gone.join("; "),
+            if gone.len() == 1 {
+                "it was"
+            } else {
+                "they were"
+            }
+        )
+    })
 }
 
 pub fn use_ctx() -> Ctx {
@@ -125,11 +168,10 @@ pub fn use_ctx() -> Ctx {
 fn new_ctx() -> Ctx {
     let (initial, url_notices) = UiState::from_query(&crate::dom::location_search());
     let data: RwSignal<Option<Shared<Loaded>>> = RwSignal::new(None);
-    let ui = RwSignal::new(initial);
+    let ui = Ui::new(initial);
     let notices = RwSignal::new(Vec::new());
-    let spec = Memo::new(move |_| ui.with(|u| u.filter.clone()));
     let filter = Memo::new(move |_| {
-        let spec = spec.get();
+        let spec = ui.filter.get();
         Shared::new(data.with(|d| match d {
             Some(d) => spec.resolve(&d.ds).0,
             None => Filter::default(),
@@ -159,63 +201,13 @@ fn new_ctx() -> Ctx {
     ctx
 }
 
-/// Values in the link that the loaded data does not have are dropped, with a notice.
-fn drop_stale_values(ctx: Ctx) {
-    Effect::new(move |_| {
-        let Some(d) = ctx.data.get() else { return };
-        let u = ctx.ui.get();
-        let mut changed = u.clone();
-        let mut gone = Vec::new();
-        for (name, spec) in [
-            ("filter", &mut changed.filter),
-            ("cohort A", &mut changed.cohort_a),
-            ("cohort B", &mut changed.cohort_b),
-        ] {
-            let (_, dropped) = spec.resolve(&d.ds);
-            if dropped.is_empty() {
-                continue;
-            }
-            for (dim, tokens) in spec.sets.iter_mut() {
-                tokens.retain(|t| !dim.key().parse(&d.ds, t).is_empty());
-            }
-            spec.sets.retain(|_, t| !t.is_empty());
-            if spec
-                .participant
-                .as_ref()
-                .is_some_and(|p| d.ds.participant_index(p).is_none())
-            {
-                spec.participant = None;
-            }
-            if spec.image.is_some_and(|i| d.ds.image_index(i).is_none()) {
-                spec.image = None;
-            }
-            gone.push(format!("{name}: {}", dropped.join(", ")));
-        }
-        if !gone.is_empty() {
-            ctx.notify(
-                Level::Warning,
-                format!(
-                    "This data has no {}; {} dropped from the view.",
-                    gone.join("; "),
-                    if gone.len() == 1 {
-                        "it was"
-                    } else {
-                        "they were"
-                    }
-                ),
-            );
-            ctx.ui.set(changed);
-        }
-    });
-}
-
 /// The query string follows the state (a history entry per settled change) and back/forward
 /// restore it. The address bar is written a moment after the last change: `pushState` costs a
 /// few milliseconds, which a burst of clicks should not pay each time.
 fn sync_url(ctx: Ctx) {
     let generation = StoredValue::new(0u64);
     Effect::new(move |_| {
-        let q = ctx.ui.with(|u| u.to_query());
+        let q = ctx.ui.snapshot().to_query();
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         let write = move || {
@@ -234,7 +226,7 @@ fn sync_url(ctx: Ctx) {
         for n in notices {
             ctx.notify(Level::Warning, n);
         }
-        ctx.ui.set(s);
+        ctx.set_ui(s, None);
     };
     let handle = window_event_listener(leptos::ev::popstate, on_pop);
     on_cleanup(move || handle.remove());
@@ -276,13 +268,12 @@ pub fn App() -> impl IntoView {
     let ctx = new_ctx();
     provide_context(ctx);
     provide_context(crate::predictor::PredictorCtx::new());
-    drop_stale_values(ctx);
     sync_url(ctx);
     load_default(ctx);
 
     let copy_link = move |_| {
         leptos::task::spawn_local(async move {
-            let href = crate::dom::link_to(&ctx.ui.with_untracked(|u| u.to_query()));
+            let href = crate::dom::link_to(&ctx.ui.snapshot_untracked().to_query());
             match crate::dom::copy_text(&href).await {
                 Ok(()) => ctx.notify(Level::Info, "Link copied: it restores this exact view."),
                 Err(_) => ctx.notify(Level::Info, format!("Copy this link: {href}")),
@@ -300,15 +291,24 @@ pub fn App() -> impl IntoView {
         .and_then(|w| w.inner_width().ok())
         .and_then(|v| v.as_f64())
         .is_some_and(|w| w < 820.0);
-    let active_filters = move || {
-        ctx.ui.with(|u| {
-            let f = &u.filter;
-            f.sets.values().map(|v| v.len()).sum::<usize>()
-                + f.age.is_some() as usize
-                + f.score.is_some() as usize
-                + f.participant.is_some() as usize
-                + f.image.is_some() as usize
+    let active_filters = move || ctx.ui.filter.with(|f| f.parts().len());
+    let filters_open = RwSignal::new(!narrow);
+    // On a phone: the active filters in one line that stays at the top and opens the panel.
+    let summary_line = move || {
+        let f = ctx.ui.filter.get();
+        ctx.data.with(|d| {
+            let ds = d.as_ref().map(|d| &d.ds);
+            let parts: Vec<String> = f.parts().iter().map(|p| f.describe(p, ds)).collect();
+            if parts.is_empty() {
+                "No filter: all ratings".to_string()
+            } else {
+                parts.join(" · ")
+            }
         })
+    };
+    let open_filters = move |_| {
+        filters_open.set(true);
+        crate::dom::scroll_to("filters-summary");
     };
 
     view! {
@@ -341,9 +341,14 @@ pub fn App() -> impl IntoView {
             }
         })}
         <div class="layout">
+            <div class="phone-filters" role="region" aria-label="Active filters">
+                <span class="phone-filters-text" data-testid="phone-filters">{summary_line}</span>
+                <button type="button" on:click=open_filters aria-controls="filters-panel">"Filters"</button>
+            </div>
             <aside class="sidebar" aria-label="Filters">
-                <details class="filters-toggle" open=!narrow>
-                    <summary>"Filters" {move || match active_filters() { 0 => String::new(), n => format!(" ({n} active)") }}</summary>
+                <details class="filters-toggle" id="filters-panel" prop:open=move || filters_open.get()
+                    on:toggle=move |ev| filters_open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
+                    <summary id="filters-summary">"Filters" {move || match active_filters() { 0 => String::new(), n => format!(" ({n} active)") }}</summary>
                     <Show when=ready fallback=|| view! { <p class="muted">"Waiting for data…"</p> }>
                         <FilterPanel target=Target::Main/>
                     </Show>

@@ -237,12 +237,25 @@ pub fn export_png(card_id: &str, name: &str) -> Result<(), String> {
 /// Moves keyboard focus to the element with this id once the current update has been drawn
 /// (marks are redrawn when a click filters; this keeps the keyboard user's place).
 pub fn refocus(id: &str) {
+    after_draw(id, false);
+}
+
+/// Scrolls the element with this id into view and focuses it, once the current update has
+/// been drawn (a panel that has just been opened).
+pub fn scroll_to(id: &str) {
+    after_draw(id, true);
+}
+
+fn after_draw(id: &str, scroll: bool) {
     let id = id.to_string();
     let cb = Closure::once_into_js(move || {
         let el = window()
             .and_then(|w| w.document())
             .and_then(|d| d.get_element_by_id(&id));
         if let Some(el) = el {
+            if scroll {
+                el.scroll_into_view();
+            }
             if let Ok(f) = js_sys::Reflect::get(&el, &"focus".into()) {
                 if let Ok(f) = f.dyn_into::<js_sys::Function>() {
                     let _ = f.call0(&el);

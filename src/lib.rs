@@ -15,6 +15,8 @@ pub mod loading;
 pub mod perf;
 pub mod predictor;
 pub mod state;
+pub mod summaries;
+pub mod ui;
 
 /// Mounts the app on the page's body.
 pub fn start() {

@@ -1,104 +1,19 @@
 //! The explorer's whole state, and its query-string form.
 //!
-//! Filters are kept by *name* ([`FilterSpec`]: `gender=female`, `group=landscape/Art`), not by
-//! dictionary index, so a link means the same thing for any dataset that has those values, and
-//! a value missing from the loaded data can be reported and dropped instead of silently
-//! selecting something else. [`UiState::from_query`] never fails: every parameter it cannot use
-//! becomes a notice for the page to show.
+//! Filters are kept by *name* ([`FilterSpec`], the core's filter vocabulary, shared with the
+//! CLI): this module only adds the URL's layer on top (percent-encoding, the `a.` and `b.`
+//! prefixes of the two cohorts) and the view options. [`UiState::from_query`] never fails:
+//! every parameter it cannot use becomes a notice for the page to show.
 //!
 //! Pure code: tested natively.
 
-use pamela_core::query::{Dim, Filter, ImageOrder, Key};
-use pamela_core::Dataset;
-use std::collections::BTreeMap;
+use pamela_core::query::{Dim, ImageOrder, Key};
+use pamela_core::vocab;
+pub use pamela_core::vocab::FilterSpec;
 
 /// The image host of the published dataset.
 pub const DEFAULT_IMAGE_BASE: &str =
     "https://huggingface.co/datasets/bethgelab/PAMELA/resolve/main/";
-
-/// A filter by value names (tokens), independent of any dataset's dictionaries.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FilterSpec {
-    pub age: Option<(u8, u8)>,
-    /// Score range in thousandths.
-    pub score: Option<(u16, u16)>,
-    pub sets: BTreeMap<Dim, Vec<String>>,
-    pub participant: Option<String>,
-    pub image: Option<u64>,
-}
-
-impl FilterSpec {
-    pub fn is_empty(&self) -> bool {
-        *self == FilterSpec::default()
-    }
-
-    /// Adds one value to a dimension (a click on a bar); the dimension then holds just that
-    /// value if it was unrestricted.
-    pub fn toggle(&mut self, d: Dim, token: &str) {
-        let set = self.sets.entry(d).or_default();
-        if let Some(k) = set.iter().position(|t| t == token) {
-            set.remove(k);
-            if set.is_empty() {
-                self.sets.remove(&d);
-            }
-        } else {
-            set.push(token.to_string());
-        }
-    }
-
-    /// Restricts a dimension to exactly one value (click-to-filter).
-    pub fn only(&mut self, d: Dim, token: &str) {
-        self.sets.insert(d, vec![token.to_string()]);
-    }
-
-    pub fn clear(&mut self, d: Dim) {
-        self.sets.remove(&d);
-    }
-
-    /// Resolves names against a dataset. Names the data does not hold are returned, not kept.
-    pub fn resolve(&self, ds: &Dataset) -> (Filter, Vec<String>) {
-        let mut f = Filter {
-            age: self.age,
-            score: self.score,
-            ..Filter::default()
-        };
-        let mut dropped = Vec::new();
-        for (&d, tokens) in &self.sets {
-            let key = d.key();
-            let mut values: Vec<u16> = Vec::new();
-            for t in tokens {
-                let found = key.parse(ds, t);
-                if found.is_empty() {
-                    dropped.push(format!("{} “{t}”", key.title().to_lowercase()));
-                }
-                values.extend(found.into_iter().map(|v| v as u16));
-            }
-            values.sort_unstable();
-            values.dedup();
-            if !values.is_empty() || tokens.is_empty() {
-                f.set_values(d, Some(values));
-            }
-        }
-        if let Some(p) = &self.participant {
-            match ds.participant_index(p) {
-                Some(i) => f.participant = Some(i),
-                None => dropped.push(format!("participant “{p}”")),
-            }
-        }
-        if let Some(id) = self.image {
-            match ds.image_index(id) {
-                Some(i) => f.image = Some(i),
-                None => dropped.push(format!("image {id}")),
-            }
-        }
-        (f, dropped)
-    }
-
-    /// The values of a dimension as tokens of this dataset (for chips and checkboxes).
-    pub fn values(&self, d: Dim) -> Option<&[String]> {
-        self.sets.get(&d).map(|v| v.as_slice())
-    }
-}
 
 /// How the means views are sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,53 +149,15 @@ pub fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn range_u8(s: &str) -> Option<(u8, u8)> {
-    let (a, b) = s.split_once('-').unwrap_or((s, s));
-    let (a, b) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-    (a <= b && b <= 150).then_some((a, b))
-}
-
-fn range_score(s: &str) -> Option<(u16, u16)> {
-    let (a, b) = s.split_once('-')?;
-    let p = |x: &str| -> Option<u16> {
-        let v: f64 = x.trim().parse().ok()?;
-        (1.0..=5.0)
-            .contains(&v)
-            .then(|| (v * 1000.0).round() as u16)
-    };
-    let (a, b) = (p(a)?, p(b)?);
-    (a <= b).then_some((a, b))
-}
-
-fn fmt_score(m: u16) -> String {
-    let s = format!("{:.3}", m as f64 / 1000.0);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 fn key_param(k: Key) -> &'static str {
     k.name()
 }
 
 impl UiState {
     fn spec_pairs(spec: &FilterSpec, prefix: &str, out: &mut Vec<(String, String)>) {
-        if let Some((a, b)) = spec.age {
-            out.push((format!("{prefix}age"), format!("{a}-{b}")));
-        }
-        if let Some((a, b)) = spec.score {
-            out.push((
-                format!("{prefix}score"),
-                format!("{}-{}", fmt_score(a), fmt_score(b)),
-            ));
-        }
-        for (d, tokens) in &spec.sets {
-            let v: Vec<String> = tokens.iter().map(|t| encode(t)).collect();
-            out.push((format!("{prefix}{}", d.name()), v.join(",")));
-        }
-        if let Some(p) = &spec.participant {
-            out.push((format!("{prefix}participant"), encode(p)));
-        }
-        if let Some(i) = spec.image {
-            out.push((format!("{prefix}image"), i.to_string()));
+        for (name, values) in spec.params() {
+            let v: Vec<String> = values.iter().map(|t| encode(t)).collect();
+            out.push((format!("{prefix}{name}"), v.join(",")));
         }
     }
 
@@ -389,45 +266,24 @@ impl UiState {
                 Some(_) => &mut s.cohort_b,
                 None => &mut s.filter,
             };
-            // Filter parameters.
-            if let Some(d) = Dim::ALL.into_iter().find(|d| d.name() == name) {
-                let mut tokens = Vec::new();
-                let mut ok = true;
-                for t in raw.split(',').filter(|t| !t.is_empty()) {
-                    match decode(t) {
-                        Some(t) if t.chars().count() <= 200 => tokens.push(t),
-                        _ => ok = false,
+            // Filter parameters: each value percent-encoded, commas between them.
+            if vocab::is_param(&name) {
+                let values: Option<Vec<String>> = raw
+                    .split(',')
+                    .filter(|t| !t.is_empty())
+                    .map(decode)
+                    .collect();
+                match values {
+                    None => bad(&k, raw, "a value is not valid URL text"),
+                    Some(values) => {
+                        if let Err(why) = target.set_param(&name, &values) {
+                            bad(&k, raw, &why);
+                        }
                     }
-                }
-                if !ok {
-                    bad(&k, raw, "a value is not valid URL text");
-                }
-                if tokens.len() > 500 {
-                    bad(&k, raw, "too many values");
-                    continue;
-                }
-                if !tokens.is_empty() {
-                    target.sets.insert(d, tokens);
                 }
                 continue;
             }
             match name.as_str() {
-                "age" => match range_u8(raw) {
-                    Some(r) => target.age = Some(r),
-                    None => bad(&k, raw, "expected an age range like 20-39"),
-                },
-                "score" => match range_score(raw) {
-                    Some(r) => target.score = Some(r),
-                    None => bad(&k, raw, "expected a score range like 3.5-5"),
-                },
-                "participant" => match decode(raw).filter(|p| !p.is_empty() && p.len() <= 100) {
-                    Some(p) => target.participant = Some(p),
-                    None => bad(&k, raw, "expected a participant id"),
-                },
-                "image" => match raw.parse::<u64>() {
-                    Ok(i) => target.image = Some(i),
-                    Err(_) => bad(&k, raw, "expected a numeric image id"),
-                },
                 _ if spec.is_some() => bad(&k, raw, "not a filter"),
                 "a" | "b" => {
                     if raw != "all" {
@@ -591,6 +447,7 @@ mod tests {
         spec.only(Dim::Style, "Impressionism");
         spec.participant = Some("p_nobody".into());
         let (f, dropped) = spec.resolve(&ds);
+        let dropped: Vec<String> = dropped.iter().map(|u| u.to_string()).collect();
         assert_eq!(f.set(Dim::Gender).map(|s| s.len()), Some(1));
         assert_eq!(f.set(Dim::Style).map(|s| s.len()), Some(1));
         assert_eq!(f.participant, None);
@@ -605,17 +462,6 @@ mod tests {
         let mut g = FilterSpec::default();
         g.only(Dim::Group, "landscape");
         assert_eq!(g.resolve(&ds).0.set(Dim::Group).map(|s| s.len()), Some(2));
-    }
-
-    #[test]
-    fn toggling_adds_and_removes_values() {
-        let mut f = FilterSpec::default();
-        f.toggle(Dim::Label, "good");
-        f.toggle(Dim::Label, "great");
-        assert_eq!(f.values(Dim::Label).unwrap().len(), 2);
-        f.toggle(Dim::Label, "good");
-        f.toggle(Dim::Label, "great");
-        assert!(f.is_empty());
     }
 
     #[test]

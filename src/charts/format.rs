@@ -77,11 +77,6 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
-/// A style identifier as people read it: `Art_Nouveau_Modern` -> "Art Nouveau Modern".
-pub fn humanize(s: &str) -> String {
-    s.replace('_', " ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +135,5 @@ mod tests {
             "mean 3.21 (95% CI 3.15–3.27), n 4,210"
         );
         assert_eq!(clip("flower painting", 8), "flower …");
-        assert_eq!(humanize("Art_Nouveau_Modern"), "Art Nouveau Modern");
     }
 }

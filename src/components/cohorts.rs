@@ -8,6 +8,7 @@ use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
 use crate::components::filters::{value_label, FilterPanel, Target};
+use crate::components::key_select::KeySelect;
 use crate::state::{FilterSpec, COMPARE_BY};
 use leptos::prelude::*;
 use pamela_core::query::{self, CohortRow, Compiled};
@@ -67,8 +68,8 @@ fn preset(name: &str) -> (FilterSpec, FilterSpec) {
 pub fn Cohorts() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
-    let by = Memo::new(move |_| ctx.ui.with(|u| u.compare_by));
-    let specs = Memo::new(move |_| ctx.ui.with(|u| (u.cohort_a.clone(), u.cohort_b.clone())));
+    let by = Memo::new(move |_| ctx.ui.compare_by.get());
+    let specs = Memo::new(move |_| (ctx.ui.cohort_a.get(), ctx.ui.cohort_b.get()));
     let result = Memo::new(move |_| {
         let d = ctx.data.get()?;
         let main = ctx.filter.get();
@@ -101,7 +102,7 @@ pub fn Cohorts() -> impl IntoView {
                     b: empty,
                     diff: None,
                 });
-            labelled.push((key.token(&d.ds, v), value_label(key, &d.ds, v), r));
+            labelled.push((key.token(&d.ds, v), key.label(&d.ds, v), r));
         }
         Some(labelled)
     });
@@ -230,11 +231,7 @@ pub fn Cohorts() -> impl IntoView {
                 <button type="button" on:click=move |_| apply("age")>"19–29 vs 50–60"</button>
                 <button type="button" on:click=move |_| apply("seen")>"Seen vs unseen raters"</button>
                 <label>"Per "
-                    <select prop:value=move || by.get().name() on:change=move |ev| {
-                        if let Some(k) = Key::from_name(&event_target_value(&ev)) { ctx.ui.update(|u| u.compare_by = k); }
-                    }>
-                        {COMPARE_BY.iter().map(|k| view! { <option value=k.name()>{k.title()}</option> }).collect_view()}
-                    </select>
+                    <KeySelect keys=&COMPARE_BY current=by set=|u, k| u.compare_by = k/>
                 </label>
             </div>
             <div class="cohort-defs">

@@ -18,9 +18,9 @@ const H: f64 = 220.0;
 pub fn Distribution() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
-    let bins = Memo::new(move |_| ctx.ui.with(|u| u.bins as usize));
-    let overall_on = Memo::new(move |_| ctx.ui.with(|u| u.overall));
-    let range = Memo::new(move |_| ctx.ui.with(|u| u.filter.score));
+    let bins = Memo::new(move |_| ctx.ui.bins.get() as usize);
+    let overall_on = Memo::new(move |_| ctx.ui.overall.get());
+    let range = Memo::new(move |_| ctx.ui.filter.with(|f| f.score));
     // Bars: the distribution under every filter but the score range, so a picked range shows
     // inside its context.
     let hist = Memo::new(move |_| {
@@ -141,12 +141,9 @@ pub fn Distribution() -> impl IntoView {
         })
     });
     let label_chosen = Memo::new(move |_| {
-        ctx.ui.with(|u| {
-            u.filter
-                .values(Dim::Label)
-                .map(|v| v.to_vec())
-                .unwrap_or_default()
-        })
+        ctx.ui
+            .filter
+            .with(|f| f.values(Dim::Label).map(|v| v.to_vec()).unwrap_or_default())
     });
     let labels = Label::ALL
         .into_iter()

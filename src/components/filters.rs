@@ -3,8 +3,9 @@
 //! (with counts) and for the two cohorts of the comparison view (without).
 
 use crate::app::use_ctx;
-use crate::charts::format::{humanize, thousands};
-use crate::state::{FilterSpec, UiState};
+use crate::charts::format::thousands;
+use crate::state::FilterSpec;
+use crate::ui::Ui;
 use leptos::prelude::*;
 use pamela_core::{Dim, Key};
 
@@ -16,19 +17,12 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn spec(self, u: &UiState) -> &FilterSpec {
+    /// The spec this panel edits.
+    pub fn signal(self, ui: Ui) -> RwSignal<FilterSpec> {
         match self {
-            Target::Main => &u.filter,
-            Target::CohortA => &u.cohort_a,
-            Target::CohortB => &u.cohort_b,
-        }
-    }
-
-    pub fn spec_mut(self, u: &mut UiState) -> &mut FilterSpec {
-        match self {
-            Target::Main => &mut u.filter,
-            Target::CohortA => &mut u.cohort_a,
-            Target::CohortB => &mut u.cohort_b,
+            Target::Main => ui.filter,
+            Target::CohortA => ui.cohort_a,
+            Target::CohortB => ui.cohort_b,
         }
     }
 
@@ -59,10 +53,7 @@ pub fn FilterPanel(target: Target) -> impl IntoView {
         .into_iter()
         .map(|d| view! { <FacetGroup dim=d target=target/> })
         .collect_view();
-    let clear_all = move |_| {
-        ctx.ui
-            .update(|u| *target.spec_mut(u) = FilterSpec::default())
-    };
+    let clear_all = move |_| target.signal(ctx.ui).set(FilterSpec::default());
     view! {
         <div class="filter-panel" data-target=target.prefix()>
             <AgeRange target=target/>
@@ -84,13 +75,7 @@ fn options(d: Dim, ds: &pamela_core::Dataset) -> Vec<(u32, String, String)> {
     };
     order
         .into_iter()
-        .map(|v| {
-            let label = match d {
-                Dim::Style => humanize(&key.label(ds, v)),
-                _ => key.label(ds, v),
-            };
-            (v, key.token(ds, v), label)
-        })
+        .map(|v| (v, key.token(ds, v), key.label(ds, v)))
         .collect()
 }
 
@@ -112,18 +97,14 @@ fn FacetGroup(dim: Dim, target: Target) -> impl IntoView {
     // This dimension's chosen values: options re-check only when these change, not on every
     // change of the state.
     let chosen = Memo::new(move |_| {
-        ctx.ui.with(|u| {
-            target
-                .spec(u)
-                .values(dim)
-                .map(|v| v.to_vec())
-                .unwrap_or_default()
-        })
+        target
+            .signal(ctx.ui)
+            .with(|s| s.values(dim).map(|v| v.to_vec()).unwrap_or_default())
     });
     let active = move || chosen.with(|v| v.len());
     let id = format!("{}-{}", target.prefix(), dim.name());
     let title = dim.key().title();
-    let clear = move |_| ctx.ui.update(|u| target.spec_mut(u).clear(dim));
+    let clear = move |_| target.signal(ctx.ui).update(|s| s.clear(dim));
     view! {
         <fieldset class="facet" id=id.clone() data-dim=dim.name()>
             <legend>
@@ -171,7 +152,7 @@ fn FacetOption(
         })
     });
     let t3 = token.clone();
-    let toggle = move |_| ctx.ui.update(|u| target.spec_mut(u).toggle(dim, &t3));
+    let toggle = move |_| target.signal(ctx.ui).update(|s| s.toggle(dim, &t3));
     view! {
         <li class:empty=move || count.get() == Some(0)>
             <label>
@@ -201,11 +182,10 @@ fn AgeRange(target: Target) -> impl IntoView {
                 .unwrap_or((0, 150))
         })
     });
-    let current = move || ctx.ui.with(|u| target.spec(u).age);
+    let current = move || target.signal(ctx.ui).with(|s| s.age);
     let set = move |lo: Option<u8>, hi: Option<u8>| {
         let (bl, bh) = bounds.get_untracked();
-        ctx.ui.update(|u| {
-            let spec = target.spec_mut(u);
+        target.signal(ctx.ui).update(|spec| {
             let (cl, ch) = spec.age.unwrap_or((bl, bh));
             let (mut l, mut h) = (lo.unwrap_or(cl), hi.unwrap_or(ch));
             if l > h {
@@ -249,7 +229,7 @@ fn AgeRange(target: Target) -> impl IntoView {
             </div>
             {move || counts().map(|n| view! { <p class="n">{thousands(n)}" ratings in this range"</p> })}
             <button type="button" class="clear" hidden=move || current().is_none()
-                on:click=move |_| ctx.ui.update(|u| target.spec_mut(u).age = None)
+                on:click=move |_| target.signal(ctx.ui).update(|s| s.age = None)
                 aria-label="Clear the age filter">"Clear"</button>
         </fieldset>
     }
@@ -258,7 +238,7 @@ fn AgeRange(target: Target) -> impl IntoView {
 #[component]
 fn ScoreRange() -> impl IntoView {
     let ctx = use_ctx();
-    let current = move || ctx.ui.with(|u| u.filter.score);
+    let current = move || ctx.ui.filter.with(|f| f.score);
     let set = move |lo: Option<f64>, hi: Option<f64>| {
         ctx.ui.update(|u| {
             let (cl, ch) = u.filter.score.unwrap_or((1000, 5000));
@@ -299,8 +279,5 @@ fn ScoreRange() -> impl IntoView {
 
 /// Used by views to name a key's values consistently with the panel.
 pub fn value_label(key: Key, ds: &pamela_core::Dataset, v: u32) -> String {
-    match key {
-        Key::Style => humanize(&key.label(ds, v)),
-        _ => key.label(ds, v),
-    }
+    key.label(ds, v)
 }

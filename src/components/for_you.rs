@@ -5,13 +5,13 @@
 //! the device only when the visitor asks.
 
 use crate::app::{use_ctx, Level, Shared};
-use crate::charts::format::{humanize, score, signed, thousands};
+use crate::charts::format::{score, signed, thousands};
 use crate::charts::render;
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
 use crate::predictor::{PredictorCtx, Status};
+use crate::summaries::{ForYouSummary, ImagePick, Paired};
 use leptos::prelude::*;
-use pamela_core::query;
 use pamela_core::Key;
 
 const STORE_KEY: &str = "pamela.profile";
@@ -20,14 +20,6 @@ const LABEL_W: f64 = 170.0;
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
-
-#[derive(Clone, PartialEq)]
-struct Summary {
-    groups: Vec<(String, f64, f64)>,
-    styles: Vec<(String, f64, f64)>,
-    top: Vec<(usize, f32, f64)>,
-    differ: Vec<(usize, f32, f64)>,
 }
 
 #[component]
@@ -121,91 +113,19 @@ pub fn ForYou() -> impl IntoView {
     let summary = Memo::new(move |_| {
         let p = pred.prediction.get()?;
         let d = ctx.data.get()?;
-        let ds = &d.ds;
-        if p.scores.len() != ds.images.len() {
-            return None;
-        }
-        let crowd_image: Vec<f64> = d
-            .overall
-            .per_image
-            .iter()
-            .map(|a| {
-                if a.n > 0 {
-                    a.sum as f64 / a.n as f64 / 1000.0
-                } else {
-                    f64::NAN
-                }
-            })
-            .collect();
-        let by = |key: Key| -> Vec<(String, f64, f64)> {
-            let crowd = query::regroup(ds, &d.overall, key).unwrap_or_default();
-            let dom = key.domain(ds);
-            let mut sum = vec![0f64; dom];
-            let mut cnt = vec![0usize; dom];
-            for i in 0..ds.images.len() {
-                let v = match key {
-                    Key::Style => {
-                        let s = ds.images.style[i];
-                        if s == pamela_core::dataset::NO_STYLE {
-                            ds.dicts.styles.len()
-                        } else {
-                            s as usize
-                        }
-                    }
-                    _ => ds.image_group()[i] as usize,
-                };
-                sum[v] += p.scores[i] as f64;
-                cnt[v] += 1;
-            }
-            let mut rows: Vec<(String, f64, f64)> = (0..dom)
-                .filter(|&v| cnt[v] > 0 && crowd[v].n > 0)
-                .map(|v| {
-                    let label = key.label(ds, v as u32);
-                    let label = if key == Key::Style {
-                        humanize(&label)
-                    } else {
-                        label
-                    };
-                    (
-                        label,
-                        sum[v] / cnt[v] as f64,
-                        crowd[v].sum as f64 / crowd[v].n as f64 / 1000.0,
-                    )
-                })
-                .collect();
-            rows.sort_by(|a, b| (b.1 - b.2).total_cmp(&(a.1 - a.2)));
-            rows
-        };
-        let mut order: Vec<usize> = (0..ds.images.len()).collect();
-        order.sort_by(|&a, &b| p.scores[b].total_cmp(&p.scores[a]).then(a.cmp(&b)));
-        let top = order
-            .iter()
-            .take(8)
-            .map(|&i| (i, p.scores[i], crowd_image[i]))
-            .collect();
-        let mut diff: Vec<usize> = (0..ds.images.len())
-            .filter(|&i| d.overall.per_image[i].n >= 5)
-            .collect();
-        diff.sort_by(|&a, &b| {
-            let da = (p.scores[a] as f64 - crowd_image[a]).abs();
-            let db = (p.scores[b] as f64 - crowd_image[b]).abs();
-            db.total_cmp(&da).then(a.cmp(&b))
-        });
-        let differ = diff
-            .iter()
-            .take(8)
-            .map(|&i| (i, p.scores[i], crowd_image[i]))
-            .collect();
-        Some(Summary {
-            groups: by(Key::Group),
-            styles: by(Key::Style),
-            top,
-            differ,
-        })
+        ForYouSummary::of(&d.ds, &d.overall, &p.scores)
     });
-    let chart = |pick: fn(&Summary) -> &Vec<(String, f64, f64)>| {
+    let chart = |pick: fn(&ForYouSummary) -> &Vec<Paired>| {
         let layers = Memo::new(move |_| {
-            summary.with(|s| s.as_ref().map(|s| render::paired(pick(s), W, LABEL_W)))
+            summary.with(|s| {
+                s.as_ref().map(|s| {
+                    let rows: Vec<(String, f64, f64)> = pick(s)
+                        .iter()
+                        .map(|p| (p.label.clone(), p.you, p.crowd))
+                        .collect();
+                    render::paired(&rows, W, LABEL_W)
+                })
+            })
         });
         let markup = Memo::new(move |_| {
             layers.with(|l| l.as_ref().map(|l| l.0.clone()).unwrap_or_default())
@@ -229,19 +149,26 @@ pub fn ForYou() -> impl IntoView {
                 s.groups
                     .iter()
                     .chain(&s.styles)
-                    .map(|(l, y, c)| vec![l.clone(), score(*y), score(*c), signed(y - c)])
+                    .map(|p| {
+                        vec![
+                            p.label.clone(),
+                            score(p.you),
+                            score(p.crowd),
+                            signed(p.you - p.crowd),
+                        ]
+                    })
                     .collect()
             })
         }),
     });
-    let image_list = move |pick: fn(&Summary) -> &Vec<(usize, f32, f64)>| {
+    let image_list = move |pick: fn(&ForYouSummary) -> &Vec<ImagePick>| {
         move || {
             let s = summary.get()?;
             let d = ctx.data.get()?;
             Some(
                 pick(&s)
                     .iter()
-                    .map(|&(i, you, crowd)| {
+                    .map(|&ImagePick { image: i, you, crowd }| {
                         let prompt = d.ds.images.prompt[i].clone();
                         view! {
                             <li>

@@ -8,30 +8,16 @@ use crate::charts::heatmap::{self, CellIn};
 use crate::charts::render::{self, Mark};
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
-use crate::components::filters::value_label;
-use crate::state::{UiState, HEAT_COLS, HEAT_ROWS};
+use crate::components::key_select::KeySelect;
+use crate::state::{HEAT_COLS, HEAT_ROWS};
+use crate::summaries::HeatGrid;
 use leptos::prelude::*;
-use pamela_core::{query, Key, Summary};
+use pamela_core::Key;
 
 const LABEL_W: f64 = 170.0;
 
-#[derive(Clone, PartialEq)]
-struct Axis {
-    token: String,
-    label: String,
-}
-
-#[derive(Clone, PartialEq)]
-struct Grid {
-    rows: Vec<(Axis, Summary)>,
-    cols: Vec<Axis>,
-    /// Row-major over the shown rows and columns.
-    cells: Vec<Summary>,
-    diffs: Vec<f64>,
-}
-
 /// The words for one cell: the tooltip, the screen reader's label and the detail line.
-fn describe(g: &Grid, k: usize, min_n: u64) -> String {
+fn describe(g: &HeatGrid, k: usize, min_n: u64) -> String {
     let cols = g.cols.len().max(1);
     let (r, c, s) = (&g.rows[k / cols], &g.cols[k % cols], &g.cells[k]);
     if s.n == 0 {
@@ -57,46 +43,13 @@ fn describe(g: &Grid, k: usize, min_n: u64) -> String {
 pub fn Heatmap() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
-    let row_key = Memo::new(move |_| ctx.ui.with(|u| u.heat_row));
-    let col_key = Memo::new(move |_| ctx.ui.with(|u| u.heat_col));
-    let min_n = Memo::new(move |_| ctx.ui.with(|u| u.min_n as u64));
+    let row_key = Memo::new(move |_| ctx.ui.heat_row.get());
+    let col_key = Memo::new(move |_| ctx.ui.heat_col.get());
+    let min_n = Memo::new(move |_| ctx.ui.min_n.get() as u64);
     let grid = Memo::new(move |_| {
         let c = ctx.compiled.get()?;
         let d = ctx.data.get()?;
-        let (rk, ck) = (row_key.get(), col_key.get());
-        let t = query::cross(&d.ds, &c, rk, Some(ck));
-        let totals = t.row_totals();
-        let row_order: Vec<u32> = if rk == Key::AgeBin {
-            d.ds.age_bin_order().into_iter().map(u32::from).collect()
-        } else {
-            (0..t.rows as u32).collect()
-        };
-        let axis = |k: Key, v: u32| Axis {
-            token: k.token(&d.ds, v),
-            label: value_label(k, &d.ds, v),
-        };
-        // Every value keeps its row and column (empty ones are drawn empty), so the grid does
-        // not move under the reader's eyes and redraws as a patch.
-        let rows: Vec<(u32, Axis, Summary)> = row_order
-            .into_iter()
-            .map(|r| (r, axis(rk, r), totals[r as usize].summary()))
-            .collect();
-        let cols: Vec<(u32, Axis)> = (0..t.cols as u32).map(|c| (c, axis(ck, c))).collect();
-        let mut cells = Vec::with_capacity(rows.len() * cols.len());
-        let mut diffs = Vec::with_capacity(rows.len() * cols.len());
-        for (r, _, rs) in &rows {
-            for (c, _) in &cols {
-                let s = t.cell(*r as usize, *c as usize).summary();
-                diffs.push(if s.n > 0 { s.mean - rs.mean } else { f64::NAN });
-                cells.push(s);
-            }
-        }
-        Some(Grid {
-            rows: rows.into_iter().map(|(_, a, s)| (a, s)).collect(),
-            cols: cols.into_iter().map(|(_, a)| a).collect(),
-            cells,
-            diffs,
-        })
+        Some(HeatGrid::of(&d.ds, &c, row_key.get(), col_key.get()))
     });
     let layout = Memo::new(move |_| {
         grid.with(|g| {
@@ -189,14 +142,13 @@ pub fn Heatmap() -> impl IntoView {
         let Some(g) = grid.get_untracked() else {
             return;
         };
-        let cols = g.cols.len().max(1);
-        let (Some(r), Some(c)) = (g.rows.get(k / cols), g.cols.get(k % cols)) else {
+        let Some((r, c)) = g.at(k) else {
             return;
         };
         let (rk, ck) = (row_key.get_untracked(), col_key.get_untracked());
         ctx.edit_filter(|f| {
             if let Some(d) = rk.dim() {
-                f.only(d, &r.0.token);
+                f.only(d, &r.token);
             }
             if let Some(d) = ck.dim() {
                 f.only(d, &c.token);
@@ -209,20 +161,11 @@ pub fn Heatmap() -> impl IntoView {
     let size = Signal::derive(move || {
         layout.with(|l| l.as_ref().map_or((200.0, 100.0), |l| (l.width, l.height)))
     });
-    let select = move |keys: &'static [Key], current: Memo<Key>, set: fn(&mut UiState, Key)| {
-        view! {
-            <select prop:value=move || current.get().name() on:change=move |ev| {
-                if let Some(k) = Key::from_name(&event_target_value(&ev)) { ctx.ui.update(|u| set(u, k)); }
-            }>
-                {keys.iter().map(|k| view! { <option value=k.name()>{k.title()}</option> }).collect_view()}
-            </select>
-        }
-    };
     view! {
         <Card id="heatmap" title="Who likes what: demographic × image" table=table detail=detail>
             <div class="controls">
-                <label>"Rows " {select(&HEAT_ROWS, row_key, |u, k| u.heat_row = k)}</label>
-                <label>"Columns " {select(&HEAT_COLS, col_key, |u, k| u.heat_col = k)}</label>
+                <label>"Rows " <KeySelect keys=&HEAT_ROWS current=row_key set=|u, k| u.heat_row = k/></label>
+                <label>"Columns " <KeySelect keys=&HEAT_COLS current=col_key set=|u, k| u.heat_col = k/></label>
                 <label>"Minimum n "
                     <input type="number" min="1" max="10000" class="narrow" prop:value=move || min_n.get().to_string()
                         on:change=move |ev| {

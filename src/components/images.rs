@@ -3,11 +3,12 @@
 //! from a configurable image host, with the prompt as the fallback.
 
 use crate::app::{use_ctx, Level};
-use crate::charts::format::{humanize, score, thousands};
+use crate::charts::format::{score, thousands};
 use crate::charts::render::{self, ImageCard, Mark, Point};
 use crate::charts::Linear;
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::{grid_step, mark_of, move_focus, title_of};
+use crate::components::key_select::KeySelect;
 use crate::components::legend::{palette_memo, MarkerKey};
 use crate::state::{image_url, order_token, valid_image_base, COLOR_BY};
 use leptos::prelude::*;
@@ -35,17 +36,17 @@ struct Item {
 pub fn Images() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
-    let order = Memo::new(move |_| ctx.ui.with(|u| u.images));
-    let color_by = Memo::new(move |_| ctx.ui.with(|u| u.color_by));
+    let order = Memo::new(move |_| ctx.ui.images.get());
+    let color_by = Memo::new(move |_| ctx.ui.color_by.get());
     let thumbs = Memo::new(move |_| {
-        let explicit = ctx.ui.with(|u| u.thumbs);
+        let explicit = ctx.ui.thumbs.get();
         // Default: on for the real data, off for the synthetic sample (its images do not exist).
         explicit.unwrap_or_else(|| {
             ctx.data
                 .with(|d| d.as_ref().is_some_and(|d| !d.is_synthetic()))
         })
     });
-    let base = Memo::new(move |_| ctx.ui.with(|u| u.image_base.clone()));
+    let base = Memo::new(move |_| ctx.ui.image_base.get());
     let palette = palette_memo(ctx, color_by);
     let items = Memo::new(move |_| {
         let ov = ctx.overview.get()?;
@@ -63,7 +64,9 @@ pub fn Images() -> impl IntoView {
                 .map(|st| {
                     let i = st.image as usize;
                     let kind = ds.dicts.types.get(ds.images.kind[i]).to_string();
-                    let style = ds.style_name(ds.images.style[i]).map(humanize);
+                    let style = ds
+                        .style_name(ds.images.style[i])
+                        .map(pamela_core::vocab::humanize);
                     let group = ds.group_label(ds.image_group()[i]);
                     let meta = match style {
                         Some(s) => format!("{group} · {s} · {kind}"),
@@ -334,11 +337,7 @@ pub fn Images() -> impl IntoView {
                     </select>
                 </label>
                 <label>"Mark raters by "
-                    <select prop:value=move || color_by.get().name() on:change=move |ev| {
-                        if let Some(k) = Key::from_name(&event_target_value(&ev)) { ctx.ui.update(|u| u.color_by = k); }
-                    }>
-                        {COLOR_BY.iter().map(|k| view! { <option value=k.name()>{k.title()}</option> }).collect_view()}
-                    </select>
+                    <KeySelect keys=&COLOR_BY current=color_by set=|u, k| u.color_by = k/>
                 </label>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || thumbs.get()

@@ -7,14 +7,9 @@ use crate::components::filters::value_label;
 use leptos::prelude::*;
 use pamela_core::{Dataset, Key};
 
-/// A participant attribute's value index.
+/// A participant attribute's value index (0 for a key that is not about people).
 pub fn value_of(key: Key, ds: &Dataset, p: usize) -> u32 {
-    let pa = &ds.participants;
-    match key {
-        Key::AgeBin => pa.age_bin[p] as u32,
-        Key::Nationality => pa.nationality[p] as u32,
-        _ => pa.gender[p] as u32,
-    }
+    key.of_participant(ds, p).unwrap_or(0)
 }
 
 /// For each value of the key, its category (the most common values among participants get the
@@ -38,7 +33,7 @@ impl Palette {
         for (rank, v) in order.into_iter().enumerate() {
             category[v] = rank;
         }
-        let labels = (0..dom as u32).map(|v| value_label(key, ds, v)).collect();
+        let labels = (0..dom as u32).map(|v| key.label(ds, v)).collect();
         Palette { category, labels }
     }
 

@@ -26,7 +26,7 @@ struct Row {
 pub fn Means(key: Key) -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
-    let sort = Memo::new(move |_| ctx.ui.with(|u| u.sort));
+    let sort = Memo::new(move |_| ctx.ui.sort.get());
     let dim = key.dim();
     let rows = Memo::new(move |_| {
         let ov = ctx.overview.get()?;
@@ -39,7 +39,7 @@ pub fn Means(key: Key) -> impl IntoView {
             .enumerate()
             .map(|(v, a)| Row {
                 token: key.token(&d.ds, v as u32),
-                label: value_label(key, &d.ds, v as u32),
+                label: key.label(&d.ds, v as u32),
                 s: a.summary(),
             })
             .collect();
@@ -81,8 +81,8 @@ pub fn Means(key: Key) -> impl IntoView {
         let (Some((rows, overall)), Some(l)) = (rows.get(), layout.get()) else {
             return Vec::new();
         };
-        let selected = ctx.ui.with(|u| {
-            dim.and_then(|d| u.filter.values(d).map(|v| v.to_vec()))
+        let selected = ctx.ui.filter.with(|f| {
+            dim.and_then(|d| f.values(d).map(|v| v.to_vec()))
                 .unwrap_or_default()
         });
         let dots: Vec<DotRow> = rows

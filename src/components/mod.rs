@@ -12,6 +12,7 @@ pub mod filters;
 pub mod for_you;
 pub mod heatmap;
 pub mod images;
+pub mod key_select;
 pub mod legend;
 pub mod load_panel;
 pub mod means;

@@ -30,7 +30,7 @@ struct Row {
 pub fn Participants() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
-    let color_by = Memo::new(move |_| ctx.ui.with(|u| u.color_by));
+    let color_by = Memo::new(move |_| ctx.ui.color_by.get());
     let palette = palette_memo(ctx, color_by);
     let rows = Memo::new(move |_| {
         let ov = ctx.overview.get()?;

@@ -2,8 +2,9 @@
 
 use crate::input::{self, Input};
 use crate::{thousands, CliError, Result};
-use pamela_core::query::{self, Compiled, Dim, Filter, Key};
+use pamela_core::query::{self, Compiled, Filter, Key};
 use pamela_core::summary::CardStats;
+use pamela_core::vocab::{self, FilterSpec};
 use pamela_core::{bundle, synth, Dataset, Split};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -153,83 +154,36 @@ pub fn stats(paths: &[PathBuf], json: bool, out: &mut dyn Write) -> Result<()> {
     out.write_all(t.as_bytes()).map_err(io)
 }
 
-/// Filter arguments by name, as on the command line and in URLs.
-#[derive(Debug, Clone, Default)]
-pub struct FilterArgs {
-    pub age: Option<String>,
-    pub sets: Vec<(Dim, Vec<String>)>,
-    pub participant: Option<String>,
-    pub image: Option<String>,
+/// A filter parameter as a command-line flag: `age_bin` is `--age-bin`.
+pub fn flag(param: &str) -> String {
+    format!("--{}", param.replace('_', "-"))
 }
 
-/// Resolves names to a [`Filter`]; unknown names are an error that lists the valid ones.
-pub fn resolve_filter(ds: &Dataset, args: &FilterArgs) -> Result<Filter> {
-    let mut f = Filter::default();
-    if let Some(a) = &args.age {
-        let (lo, hi) = a.split_once('-').unwrap_or((a, a));
-        let parse = |s: &str| {
-            s.trim()
-                .parse::<u8>()
-                .map_err(|_| CliError(format!("--age {a}: expected an age or a range like 20-29")))
-        };
-        let (lo, hi) = (parse(lo)?, parse(hi)?);
-        if lo > hi {
-            return Err(CliError(format!("--age {a}: the range is empty")));
+/// Builds a spec from flags given as (parameter, values): each value may hold several,
+/// separated by commas (see [`vocab::split_values`]); a flag may be repeated.
+pub fn spec_from_flags(flags: &[(&str, Vec<String>)]) -> Result<FilterSpec> {
+    let mut spec = FilterSpec::default();
+    for (param, given) in flags {
+        if given.is_empty() {
+            continue;
         }
-        f.age = Some((lo, hi));
+        let values: Vec<String> = given.iter().flat_map(|v| vocab::split_values(v)).collect();
+        spec.set_param(param, &values)
+            .map_err(|why| CliError(format!("{} {}: {why}", flag(param), given.join(","))))?;
     }
-    for (dim, values) in &args.sets {
-        let key = dim.key();
-        let mut picked: Vec<u16> = Vec::new();
-        for raw in values {
-            // A value may itself contain a comma (a country name): try it whole first.
-            let whole = key.parse(ds, raw);
-            let parts: Vec<&str> = if whole.is_empty() {
-                raw.split(',').collect()
-            } else {
-                vec![raw]
-            };
-            for part in parts {
-                let found = key.parse(ds, part);
-                if found.is_empty() {
-                    let valid: Vec<String> = (0..key.domain(ds) as u32)
-                        .map(|v| key.token(ds, v))
-                        .collect();
-                    return Err(CliError(format!(
-                        "--{} {part:?}: no such value in this data; valid values: {}",
-                        key.name().replace('_', "-"),
-                        valid.join(", ")
-                    )));
-                }
-                picked.extend(found.into_iter().map(|v| v as u16));
-            }
-        }
-        picked.sort_unstable();
-        picked.dedup();
-        f.set_values(*dim, Some(picked));
-    }
-    if let Some(p) = &args.participant {
-        f.participant = Some(
-            ds.participant_index(p)
-                .ok_or_else(|| CliError(format!("--participant {p}: no such participant")))?,
-        );
-    }
-    if let Some(i) = &args.image {
-        let id: u64 = i
-            .parse()
-            .map_err(|_| CliError(format!("--image {i}: expected a numeric image id")))?;
-        f.image = Some(
-            ds.image_index(id)
-                .ok_or_else(|| CliError(format!("--image {i}: no such image")))?,
-        );
-    }
-    Ok(f)
+    Ok(spec)
+}
+
+/// Resolves names to a [`Filter`]; an unknown name is an error that lists the valid ones.
+pub fn resolve_filter(ds: &Dataset, spec: &FilterSpec) -> Result<Filter> {
+    spec.resolve_strict(ds)
+        .map_err(|u| CliError(format!("{} {}", flag(u.param), u.explain())))
 }
 
 /// `pamela query`: filter, group by up to two keys, print a table or CSV.
 pub fn query(
     paths: &[PathBuf],
-    filter: &FilterArgs,
+    filter: &FilterSpec,
     by: &[String],
     csv: bool,
     out: &mut dyn Write,

@@ -1,9 +1,9 @@
 //! `pamela`: the PAMELA Explorer command-line tool. See `pamela --help`.
 
 use clap::{Args, Parser, Subcommand};
-use pamela_cli::commands::{self, FilterArgs};
+use pamela_cli::commands;
 use pamela_cli::{bench, CliError};
-use pamela_core::Dim;
+use pamela_core::FilterSpec;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -122,6 +122,9 @@ struct FilterFlags {
     /// Age range, e.g. 20-29 (or one age).
     #[arg(long)]
     age: Option<String>,
+    /// Score range, e.g. 3.5-5.
+    #[arg(long)]
+    score: Option<String>,
     #[arg(long = "age-bin")]
     age_bin: Vec<String>,
     #[arg(long)]
@@ -152,28 +155,23 @@ struct FilterFlags {
 }
 
 impl FilterFlags {
-    fn into_args(self) -> FilterArgs {
-        let mut sets = Vec::new();
-        for (dim, v) in [
-            (Dim::AgeBin, self.age_bin),
-            (Dim::Gender, self.gender),
-            (Dim::Nationality, self.nationality),
-            (Dim::Type, self.kind),
-            (Dim::Group, self.group),
-            (Dim::Style, self.style),
-            (Dim::Split, self.split),
-            (Dim::Label, self.label),
-        ] {
-            if !v.is_empty() {
-                sets.push((dim, v));
-            }
-        }
-        FilterArgs {
-            age: self.age,
-            sets,
-            participant: self.participant,
-            image: self.image,
-        }
+    /// The flags by their parameter names in the filter vocabulary.
+    fn into_spec(self) -> Result<FilterSpec, CliError> {
+        let one = |v: Option<String>| v.into_iter().collect::<Vec<_>>();
+        commands::spec_from_flags(&[
+            ("age", one(self.age)),
+            ("score", one(self.score)),
+            ("age_bin", self.age_bin),
+            ("gender", self.gender),
+            ("nationality", self.nationality),
+            ("type", self.kind),
+            ("group", self.group),
+            ("style", self.style),
+            ("split", self.split),
+            ("label", self.label),
+            ("participant", one(self.participant)),
+            ("image", one(self.image)),
+        ])
     }
 }
 
@@ -193,7 +191,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             filter,
             by,
             csv,
-        } => commands::query(&paths, &filter.into_args(), &by, csv, &mut stdout),
+        } => commands::query(&paths, &filter.into_spec()?, &by, csv, &mut stdout),
         Command::Train {
             paths,
             out,

@@ -10,6 +10,8 @@
 //! * [`dataset`]: the columnar store (images, participants, rating columns, dictionaries read
 //!   from the data; nothing about groups, styles or countries is hard-coded here).
 //! * [`query`]: filters, facet counts and aggregations in one pass.
+//! * [`vocab`]: filters and cohorts by name, parsed, printed and resolved in one place for the
+//!   URL, the CLI and the page.
 //! * [`stats`]: exact accumulators, t intervals, Welch differences.
 //! * [`bundle`]: the compact versioned binary the app ships and loads.
 //! * [`synth`]: the seeded synthetic dataset generated to the card's counts.
@@ -35,6 +37,7 @@ pub mod schema;
 pub mod stats;
 pub mod summary;
 pub mod synth;
+pub mod vocab;
 
 pub use dataset::{Dataset, Source, SourceKind};
 pub use error::{ErrorKind, LoadError, Location, Warning, WarningKind};
@@ -42,6 +45,7 @@ pub use loader::Loader;
 pub use query::{Compiled, Dim, Filter, Key};
 pub use schema::{Label, Record, Split};
 pub use stats::{Acc, Difference, Summary};
+pub use vocab::FilterSpec;
 
 /// Reads either a bundle or one or more JSON files given as (name, bytes), the way the browser
 /// receives dropped files. A bundle must come alone.

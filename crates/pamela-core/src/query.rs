@@ -240,26 +240,60 @@ impl Key {
         }
     }
 
+    /// A participant's value of this key (`None` for keys that are not about people).
+    pub fn of_participant(self, ds: &Dataset, p: usize) -> Option<u32> {
+        let pa = &ds.participants;
+        Some(match self {
+            Key::AgeBin => pa.age_bin[p] as u32,
+            Key::Gender => pa.gender[p] as u32,
+            Key::Nationality => pa.nationality[p] as u32,
+            Key::Age => pa.age[p] as u32,
+            Key::Participant => p as u32,
+            _ => return None,
+        })
+    }
+
+    /// An image's value of this key (`None` for keys that are not about images). Style's
+    /// "no style" is the last value, `domain - 1`.
+    pub fn of_image(self, ds: &Dataset, i: usize) -> Option<u32> {
+        let im = &ds.images;
+        Some(match self {
+            Key::Type => im.kind[i] as u32,
+            Key::Group => ds.image_group()[i] as u32,
+            Key::Style => match im.style[i] {
+                NO_STYLE => ds.dicts.styles.len() as u32,
+                s => s as u32,
+            },
+            Key::Image => i as u32,
+            _ => return None,
+        })
+    }
+
+    /// Rating `r`'s value of this key, for a key of any level.
+    pub fn of_rating(self, ds: &Dataset, r: usize) -> u32 {
+        let ra = &ds.ratings;
+        match self.level() {
+            Level::Participant => self
+                .of_participant(ds, ra.participant[r] as usize)
+                .unwrap_or(0),
+            Level::Image => self.of_image(ds, ra.image[r] as usize).unwrap_or(0),
+            Level::Rating => match self {
+                Key::Split => ra.split[r] as u32,
+                _ => ra.label[r] as u32,
+            },
+        }
+    }
+
     /// Each participant's (or image's) value of this key; empty for rating-level keys.
     fn column(self, ds: &Dataset) -> Vec<u32> {
-        let pa = &ds.participants;
-        let im = &ds.images;
-        let ns = ds.dicts.styles.len() as u32;
-        match self {
-            Key::AgeBin => pa.age_bin.iter().map(|&v| v as u32).collect(),
-            Key::Gender => pa.gender.iter().map(|&v| v as u32).collect(),
-            Key::Nationality => pa.nationality.iter().map(|&v| v as u32).collect(),
-            Key::Age => pa.age.iter().map(|&v| v as u32).collect(),
-            Key::Participant => (0..pa.len() as u32).collect(),
-            Key::Type => im.kind.iter().map(|&v| v as u32).collect(),
-            Key::Group => ds.image_group().iter().map(|&v| v as u32).collect(),
-            Key::Style => im
-                .style
-                .iter()
-                .map(|&s| if s == NO_STYLE { ns } else { s as u32 })
+        match self.level() {
+            Level::Participant => (0..ds.participants.len())
+                .filter_map(|p| self.of_participant(ds, p))
                 .collect(),
-            Key::Image => (0..im.len() as u32).collect(),
-            Key::Split | Key::Label => Vec::new(),
+            Level::Image => (0..ds.images.len())
+                .filter_map(|i| self.of_image(ds, i))
+                .collect(),
+            Level::Rating => Vec::new(),
         }
     }
 
@@ -277,7 +311,7 @@ impl Key {
                 if v as usize == ds.dicts.styles.len() {
                     "(no style)".into()
                 } else {
-                    ds.dicts.styles.get(v as u16).into()
+                    crate::vocab::humanize(ds.dicts.styles.get(v as u16))
                 }
             }
             Key::Image => ds.images.id[v as usize].to_string(),
@@ -299,6 +333,7 @@ impl Key {
                 }
             }
             Key::Style if v as usize == ds.dicts.styles.len() => "(none)".into(),
+            Key::Style => ds.dicts.styles.get(v as u16).into(),
             _ => self.label(ds, v),
         }
     }

@@ -1,0 +1,250 @@
+//! What two views show, computed from the data as plain functions (no signals, no DOM), so a
+//! `#[test]` reaches them: the heatmap's grid of cells and the "For you" panel's summaries of a
+//! prediction. The components only turn these into marks and words.
+
+use pamela_core::query::{self, Compiled, Key, Overview};
+use pamela_core::{Dataset, Summary};
+
+/// One row or column of the heatmap: the value's token (for filtering) and label (for people).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    pub token: String,
+    pub label: String,
+}
+
+/// A participant attribute by an image attribute over the selection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatGrid {
+    /// Every value of the row key in reading order (age groups by age), with the row's summary.
+    pub rows: Vec<(Axis, Summary)>,
+    pub cols: Vec<Axis>,
+    /// Row-major over `rows` and `cols`.
+    pub cells: Vec<Summary>,
+    /// Each cell's mean minus its row's mean; NaN for an empty cell.
+    pub diffs: Vec<f64>,
+}
+
+impl HeatGrid {
+    /// Every value keeps its row and column (empty ones are drawn empty), so the grid does not
+    /// move under the reader's eyes when filters change.
+    pub fn of(ds: &Dataset, c: &Compiled, row: Key, col: Key) -> HeatGrid {
+        let t = query::cross(ds, c, row, Some(col));
+        let totals = t.row_totals();
+        let row_order: Vec<u32> = if row == Key::AgeBin {
+            ds.age_bin_order().into_iter().map(u32::from).collect()
+        } else {
+            (0..t.rows as u32).collect()
+        };
+        let axis = |k: Key, v: u32| Axis {
+            token: k.token(ds, v),
+            label: k.label(ds, v),
+        };
+        let mut cells = Vec::with_capacity(row_order.len() * t.cols);
+        let mut diffs = Vec::with_capacity(row_order.len() * t.cols);
+        let mut rows = Vec::with_capacity(row_order.len());
+        for r in row_order {
+            let rs = totals[r as usize].summary();
+            for ci in 0..t.cols {
+                let s = t.cell(r as usize, ci).summary();
+                diffs.push(if s.n > 0 { s.mean - rs.mean } else { f64::NAN });
+                cells.push(s);
+            }
+            rows.push((axis(row, r), rs));
+        }
+        HeatGrid {
+            rows,
+            cols: (0..t.cols as u32).map(|v| axis(col, v)).collect(),
+            cells,
+            diffs,
+        }
+    }
+
+    /// The row and column of cell `k`.
+    pub fn at(&self, k: usize) -> Option<(&Axis, &Axis)> {
+        let cols = self.cols.len().max(1);
+        Some((&self.rows.get(k / cols)?.0, self.cols.get(k % cols)?))
+    }
+}
+
+/// A predicted score beside the crowd's, for one value of a key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paired {
+    pub label: String,
+    /// The visitor's predicted mean over the value's images.
+    pub you: f64,
+    /// Everyone's observed mean over the same value's ratings.
+    pub crowd: f64,
+}
+
+/// One image with the visitor's predicted score and the crowd's mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImagePick {
+    pub image: usize,
+    pub you: f32,
+    pub crowd: f64,
+}
+
+/// What the "For you" panel shows of one prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForYouSummary {
+    /// Per visual group and per style, most liked by the visitor relative to the crowd first.
+    pub groups: Vec<Paired>,
+    pub styles: Vec<Paired>,
+    /// The visitor's highest predicted images.
+    pub top: Vec<ImagePick>,
+    /// Where the visitor is predicted to differ most from the crowd (images with at least
+    /// [`ForYouSummary::MIN_RATERS`] ratings, so the crowd's mean means something).
+    pub differ: Vec<ImagePick>,
+}
+
+impl ForYouSummary {
+    pub const SHOWN: usize = 8;
+    pub const MIN_RATERS: u64 = 5;
+
+    /// `scores` has one predicted score per image of `ds`; `overall` is the whole data's
+    /// overview. `None` when the scores belong to other data.
+    pub fn of(ds: &Dataset, overall: &Overview, scores: &[f32]) -> Option<ForYouSummary> {
+        let n = ds.images.len();
+        if scores.len() != n || overall.per_image.len() != n {
+            return None;
+        }
+        let crowd: Vec<f64> = overall
+            .per_image
+            .iter()
+            .map(|a| {
+                if a.n > 0 {
+                    a.sum as f64 / a.n as f64 / 1000.0
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        let by = |key: Key| -> Vec<Paired> {
+            let observed = query::regroup(ds, overall, key).unwrap_or_default();
+            let dom = key.domain(ds);
+            let mut sum = vec![0f64; dom];
+            let mut cnt = vec![0usize; dom];
+            for (i, &s) in scores.iter().enumerate() {
+                if let Some(v) = key.of_image(ds, i) {
+                    sum[v as usize] += s as f64;
+                    cnt[v as usize] += 1;
+                }
+            }
+            let mut rows: Vec<Paired> = (0..dom)
+                .filter(|&v| cnt[v] > 0 && observed.get(v).is_some_and(|a| a.n > 0))
+                .map(|v| Paired {
+                    label: key.label(ds, v as u32),
+                    you: sum[v] / cnt[v] as f64,
+                    crowd: observed[v].sum as f64 / observed[v].n as f64 / 1000.0,
+                })
+                .collect();
+            rows.sort_by(|a, b| (b.you - b.crowd).total_cmp(&(a.you - a.crowd)));
+            rows
+        };
+        let pick = |i: usize| ImagePick {
+            image: i,
+            you: scores[i],
+            crowd: crowd[i],
+        };
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        let top = order.iter().take(Self::SHOWN).map(|&i| pick(i)).collect();
+        let mut diff: Vec<usize> = (0..n)
+            .filter(|&i| overall.per_image[i].n >= Self::MIN_RATERS)
+            .collect();
+        let gap = |i: usize| (scores[i] as f64 - crowd[i]).abs();
+        diff.sort_by(|&a, &b| gap(b).total_cmp(&gap(a)).then(a.cmp(&b)));
+        let differ = diff.iter().take(Self::SHOWN).map(|&i| pick(i)).collect();
+        Some(ForYouSummary {
+            groups: by(Key::Group),
+            styles: by(Key::Style),
+            top,
+            differ,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pamela_core::query::{overview, Filter};
+    use pamela_core::Dim;
+
+    fn data() -> Dataset {
+        pamela_core::bundle::decode(include_bytes!("../www/data/pamela-synthetic.pamb")).unwrap()
+    }
+
+    #[test]
+    fn the_heatmap_grid_has_every_row_and_column_and_cells_differ_from_their_row_mean() {
+        let ds = data();
+        let c = Compiled::new(&ds, &Filter::default());
+        let g = HeatGrid::of(&ds, &c, Key::AgeBin, Key::Group);
+        assert_eq!(g.rows.len(), Key::AgeBin.domain(&ds));
+        assert_eq!(g.cols.len(), Key::Group.domain(&ds));
+        assert_eq!(g.cells.len(), g.rows.len() * g.cols.len());
+        // Age groups in order of age, not dictionary order.
+        let order: Vec<String> = ds
+            .age_bin_order()
+            .into_iter()
+            .map(|v| Key::AgeBin.label(&ds, v as u32))
+            .collect();
+        let labels: Vec<String> = g.rows.iter().map(|r| r.0.label.clone()).collect();
+        assert_eq!(labels, order);
+        // Rows add up to the whole selection, and each diff is the cell's mean minus its row's.
+        let n: u64 = g.rows.iter().map(|r| r.1.n).sum();
+        assert_eq!(n, ds.ratings.len() as u64);
+        for (k, s) in g.cells.iter().enumerate() {
+            let row = &g.rows[k / g.cols.len()].1;
+            if s.n > 0 {
+                assert!((g.diffs[k] - (s.mean - row.mean)).abs() < 1e-12);
+            } else {
+                assert!(g.diffs[k].is_nan());
+            }
+        }
+        let (r, col) = g.at(g.cols.len() + 1).unwrap();
+        assert_eq!((r, col), (&g.rows[1].0, &g.cols[1]));
+        assert!(g.at(g.cells.len()).is_none());
+    }
+
+    #[test]
+    fn a_filtered_heatmap_keeps_its_shape_with_empty_rows() {
+        let ds = data();
+        let mut spec = pamela_core::FilterSpec::default();
+        spec.only(Dim::Gender, "female");
+        let (f, _) = spec.resolve(&ds);
+        let g = HeatGrid::of(&ds, &Compiled::new(&ds, &f), Key::Gender, Key::Style);
+        assert_eq!(g.rows.len(), Key::Gender.domain(&ds));
+        let with_ratings = g.rows.iter().filter(|r| r.1.n > 0).count();
+        assert_eq!(with_ratings, 1);
+        assert_eq!(g.cols.last().unwrap().label, "(no style)");
+    }
+
+    #[test]
+    fn the_for_you_summary_ranks_images_and_pairs_groups_with_the_crowd() {
+        let ds = data();
+        let all = overview(&ds, &Compiled::new(&ds, &Filter::default()));
+        // A visitor who likes exactly the images with the highest index.
+        let n = ds.images.len();
+        let scores: Vec<f32> = (0..n).map(|i| 1.0 + 4.0 * i as f32 / n as f32).collect();
+        let s = ForYouSummary::of(&ds, &all, &scores).unwrap();
+        assert_eq!(s.top.len(), ForYouSummary::SHOWN);
+        assert_eq!(s.top[0].image, n - 1);
+        assert!(s.top.windows(2).all(|w| w[0].you >= w[1].you));
+        let gaps: Vec<f64> = s
+            .differ
+            .iter()
+            .map(|p| (p.you as f64 - p.crowd).abs())
+            .collect();
+        assert!(gaps.windows(2).all(|w| w[0] >= w[1]));
+        assert!(s
+            .differ
+            .iter()
+            .all(|p| all.per_image[p.image].n >= ForYouSummary::MIN_RATERS));
+        // Sorted by how much more the visitor likes a group than the crowd does.
+        let lift: Vec<f64> = s.groups.iter().map(|p| p.you - p.crowd).collect();
+        assert!(lift.windows(2).all(|w| w[0] >= w[1]));
+        assert!(!s.styles.is_empty() && s.styles.iter().all(|p| !p.label.contains('_')));
+        // Scores of other data give nothing.
+        assert!(ForYouSummary::of(&ds, &all, &scores[1..]).is_none());
+    }
+}
