@@ -58,25 +58,4 @@ pub async fn fetch_bytes(url: &str, progress: impl Fn(u64, u64)) -> Result<Vec<u
     Ok(out)
 }
 
-/// A string field of a worker's message (`None` if missing or not a string).
-pub fn js_field_text(v: &JsValue, key: &str) -> Option<String> {
-    js_sys::Reflect::get(v, &key.into())
-        .ok()
-        .and_then(|x| x.as_string())
-}
-
-/// A number field of a worker's message (0 if missing or not a number).
-pub fn js_field_number(v: &JsValue, key: &str) -> f64 {
-    js_sys::Reflect::get(v, &key.into())
-        .ok()
-        .and_then(|x| x.as_f64())
-        .unwrap_or(0.0)
-}
-
-/// The message of a JS error value, or its string form.
-pub fn js_text(v: &JsValue) -> String {
-    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
-        return String::from(e.message());
-    }
-    v.as_string().unwrap_or_else(|| format!("{v:?}"))
-}
+pub use worker_io::js_text;

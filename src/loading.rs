@@ -1,11 +1,14 @@
 //! Loading data: the default bundle, and files or URLs the visitor gives, parsed in a web worker.
 
-use crate::fetch::{fetch_bytes, js_field_number, js_field_text, js_text};
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use crate::fetch::{fetch_bytes, js_text};
+use js_sys::{Array, Promise, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{MessageEvent, Worker};
+use worker_io::page::Connection;
+pub use worker_io::parse::LoadFailure;
+use worker_io::parse::{FromParser, ToParser, BUNDLE, FILES};
 
 /// The default data, relative to the page (works from any sub-path).
 pub const DEFAULT_BUNDLE: &str = "data/pamela-synthetic.pamb";
@@ -20,93 +23,94 @@ pub struct Parsed {
 }
 
 /// Sends files to a fresh parsing worker and waits for its answer. `progress(file, done,
-/// total)` is called as it reads.
+/// total)` is called as it reads. The worker is stopped (and its listeners freed) when the
+/// answer is in, whatever it is.
 pub async fn parse_in_worker(
     files: Vec<(String, Vec<u8>)>,
     progress: impl Fn(String, u64, u64) + 'static,
-) -> Result<Parsed, String> {
-    let worker = Worker::new(PARSE_WORKER)
-        .map_err(|e| format!("the file reader could not start: {}", js_text(&e)))?;
-    let list = Array::new();
+) -> Result<Parsed, LoadFailure> {
+    // The request: names in the message, bytes attached (and moved) in the same order.
+    let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
+    let bytes = Array::new();
     let transfer = Array::new();
-    for (name, bytes) in &files {
-        let o = Object::new();
-        let arr = Uint8Array::from(bytes.as_slice());
-        Reflect::set(&o, &"name".into(), &JsValue::from_str(name)).ok();
-        Reflect::set(&o, &"bytes".into(), &arr).ok();
+    for (_, b) in &files {
+        let arr = Uint8Array::from(b.as_slice());
         transfer.push(&arr.buffer());
-        list.push(&o);
+        bytes.push(&arr);
     }
     drop(files);
-    let msg = Object::new();
-    Reflect::set(&msg, &"files".into(), &list).ok();
+    let request = Rc::new(RefCell::new(Some((names, bytes, transfer))));
 
-    let w2 = worker.clone();
-    let progress = std::rc::Rc::new(progress);
-    // The files go out when the worker says it is ready (its wasm starts asynchronously).
-    let outbox = std::rc::Rc::new(std::cell::RefCell::new(Some((msg, transfer))));
-    let answer = Promise::new(&mut |resolve, reject| {
-        let reject2 = reject.clone();
-        let progress = progress.clone();
-        let outbox = outbox.clone();
-        let w3 = w2.clone();
-        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
-            let data = ev.data();
-            let kind = js_field_text(&data, "kind").unwrap_or_default();
-            match kind.as_str() {
-                "ready" => {
-                    if let Some((msg, transfer)) = outbox.borrow_mut().take() {
-                        if let Err(e) = w3.post_message_with_transfer(&msg, &transfer) {
-                            let text =
-                                format!("could not hand the files to the reader: {}", js_text(&e));
-                            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&text));
-                        }
-                    }
-                }
-                "progress" => {
-                    let get = |k: &str| js_field_number(&data, k) as u64;
-                    let file = js_field_text(&data, "file").unwrap_or_default();
-                    progress(file, get("done"), get("total"));
-                }
-                "done" => {
-                    let _ = resolve.call1(&JsValue::NULL, &data);
-                }
-                _ => {
-                    let _ = reject.call1(&JsValue::NULL, &data);
+    // The answer lands here; the promise only wakes the waiting task.
+    let answer: Rc<RefCell<Option<Result<Parsed, LoadFailure>>>> = Rc::new(RefCell::new(None));
+    let mut wake = None;
+    let woken = Promise::new(&mut |resolve, _| wake = Some(resolve));
+    let wake = Rc::new(wake);
+    let finish = {
+        let answer = answer.clone();
+        let wake = wake.clone();
+        move |r: Result<Parsed, LoadFailure>| {
+            let mut a = answer.borrow_mut();
+            if a.is_none() {
+                *a = Some(r);
+                if let Some(w) = wake.as_ref() {
+                    let _ = w.call0(&JsValue::NULL);
                 }
             }
-        });
-        let on_error = Closure::<dyn Fn(JsValue)>::new(move |_e: JsValue| {
-            let _ = reject2.call1(
-                &JsValue::NULL,
-                &JsValue::from_str("the file reader stopped unexpectedly"),
-            );
-        });
-        w2.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        w2.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_message.forget();
-        on_error.forget();
-    });
-    let result = JsFuture::from(answer).await;
-    worker.terminate();
-    match result {
-        Ok(data) => {
-            let bundle: Uint8Array = Reflect::get(&data, &"bundle".into())
-                .ok()
-                .and_then(|b| b.dyn_into().ok())
-                .ok_or("the file reader gave no data")?;
-            let warnings = Reflect::get(&data, &"warnings".into())
-                .ok()
-                .and_then(|w| w.dyn_into::<Array>().ok())
-                .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
-                .unwrap_or_default();
-            Ok(Parsed {
-                bundle: bundle.to_vec(),
-                warnings,
-            })
         }
-        Err(e) => Err(js_field_text(&e, "message").unwrap_or_else(|| js_text(&e))),
-    }
+    };
+    let finish = Rc::new(finish);
+    let connection: Rc<RefCell<Option<Connection>>> = Rc::new(RefCell::new(None));
+    let on_message = {
+        let finish = finish.clone();
+        let connection = connection.clone();
+        move |msg: Result<FromParser, String>, raw: &JsValue| match msg {
+            Ok(FromParser::Ready) => {
+                let Some((names, bytes, transfer)) = request.borrow_mut().take() else {
+                    return;
+                };
+                let sent = connection
+                    .borrow()
+                    .as_ref()
+                    .map(|c| c.send(&ToParser::Parse { names }, &[(FILES, &bytes)], &transfer));
+                if let Some(Err(e)) = sent {
+                    finish(Err(LoadFailure::other(format!(
+                        "could not hand the files to the reader: {e}"
+                    ))));
+                }
+            }
+            Ok(FromParser::Progress { file, done, total }) => progress(file, done, total),
+            Ok(FromParser::Done { warnings }) => {
+                finish(match worker_io::attached::<Uint8Array>(raw, BUNDLE) {
+                    Some(b) => Ok(Parsed {
+                        bundle: b.to_vec(),
+                        warnings,
+                    }),
+                    None => Err(LoadFailure::other("the file reader gave no data")),
+                })
+            }
+            Ok(FromParser::Failed(f)) => finish(Err(f)),
+            Err(e) => finish(Err(LoadFailure::other(format!(
+                "the file reader's answer could not be read: {e}"
+            )))),
+        }
+    };
+    let on_error = {
+        let finish = finish.clone();
+        move || {
+            finish(Err(LoadFailure::other(
+                "the file reader stopped unexpectedly",
+            )))
+        }
+    };
+    let c = Connection::start(PARSE_WORKER, on_message, on_error)
+        .map_err(|e| LoadFailure::other(format!("the file reader could not start: {e}")))?;
+    *connection.borrow_mut() = Some(c);
+    let _ = JsFuture::from(woken).await;
+    // Stops the worker and frees its listeners (they hold the request and the callbacks).
+    connection.borrow_mut().take();
+    let result = answer.borrow_mut().take();
+    result.unwrap_or_else(|| Err(LoadFailure::other("the file reader gave no answer")))
 }
 
 /// Reads the bytes of a browser `File`.

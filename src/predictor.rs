@@ -3,16 +3,15 @@
 //! reads; every failure becomes a message there, and the rest of the page carries on.
 
 use crate::app::Shared;
-use crate::fetch::{js_field_number, js_field_text, js_text};
-use js_sys::{Float32Array, Reflect};
+use crate::fetch::js_text;
+use js_sys::{Array, Float32Array};
 use leptos::prelude::*;
-use pamela_core::dataset::NO_STYLE;
+use pamela_core::profile::{ImageInfo, Profile};
 use pamela_core::Dataset;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::cell::RefCell;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, Worker};
+use worker_io::page::Connection;
+use worker_io::predict::{FromPredictor, ToPredictor, SCORES};
 
 /// The worker's start script (`www/workers/`; the wasm is built by trunk from
 /// `crates/predict-worker`, `data-type="worker"`).
@@ -68,15 +67,6 @@ pub struct CardFewShot {
     pub oracle: Option<CardMetrics>,
 }
 
-/// An image as the worker wants it (the model crate's `ImageInfo`).
-#[derive(Serialize)]
-struct ImageMsg<'a> {
-    kind: &'a str,
-    group: String,
-    style: Option<&'a str>,
-    prompt: &'a str,
-}
-
 /// A prediction for every image of the loaded data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
@@ -109,7 +99,8 @@ pub struct PredictorCtx {
 }
 
 thread_local! {
-    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    /// The predictor worker, once started (it lives as long as the page).
+    static WORKER: RefCell<Option<Connection>> = const { RefCell::new(None) };
 }
 
 impl PredictorCtx {
@@ -124,11 +115,14 @@ impl PredictorCtx {
         }
     }
 
-    fn post(&self, msg: &JsValue) -> Result<(), String> {
-        WORKER.with(|w| match &*w.borrow() {
-            Some(worker) => worker.post_message(msg).map_err(|e| js_text(&e)),
+    fn post(&self, msg: &ToPredictor) {
+        let sent = WORKER.with(|w| match &*w.borrow() {
+            Some(worker) => worker.send(msg, &[], &Array::new()),
             None => Err("the predictor is not running".into()),
-        })
+        });
+        if let Err(e) = sent {
+            self.fail(format!("could not send the request: {e}"));
+        }
     }
 
     fn fail(&self, message: impl Into<String>) {
@@ -145,24 +139,18 @@ impl PredictorCtx {
         }
         self.status.set(Status::Loading);
         crate::perf::mark("pamela:predictor-start");
-        let worker = match Worker::new(PREDICT_WORKER) {
-            Ok(w) => w,
-            Err(e) => return self.fail(format!("the predictor could not start: {}", js_text(&e))),
-        };
         let this = *self;
-        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
-            let data = ev.data();
-            let kind = js_field_text(&data, "kind").unwrap_or_default();
-            match kind.as_str() {
-                "ready" => {
-                    let msg =
-                        serde_wasm_bindgen::to_value(&load_request()).unwrap_or(JsValue::NULL);
-                    if let Err(e) = this.post(&msg) {
-                        this.fail(e);
-                    }
-                }
-                "loaded" => {
-                    let meta = js_field_text(&data, "meta").unwrap_or_default();
+        let on_message = move |msg: Result<FromPredictor, String>, raw: &wasm_bindgen::JsValue| {
+            match msg {
+                Ok(FromPredictor::Ready) => this.post(&ToPredictor::Load {
+                    model: page_url(MODEL_URL),
+                    meta: page_url(META_URL),
+                }),
+                Ok(FromPredictor::Loaded {
+                    meta,
+                    ms_fetch,
+                    ms_load,
+                }) => {
                     match parse_card(&meta) {
                         Ok(card) => this.card.set(Some(Shared::new(card))),
                         Err(e) => {
@@ -171,8 +159,8 @@ impl PredictorCtx {
                         }
                     }
                     this.timings.update(|t| {
-                        t.fetch_ms = js_field_number(&data, "ms_fetch");
-                        t.load_ms = js_field_number(&data, "ms_load");
+                        t.fetch_ms = ms_fetch;
+                        t.load_ms = ms_load;
                     });
                     crate::perf::mark("pamela:model-loaded");
                     this.status.set(Status::Preparing);
@@ -180,79 +168,59 @@ impl PredictorCtx {
                         this.send_items(&d.ds);
                     }
                 }
-                "items" => {
-                    this.timings
-                        .update(|t| t.items_ms = js_field_number(&data, "ms"));
+                Ok(FromPredictor::Items { ms, .. }) => {
+                    this.timings.update(|t| t.items_ms = ms);
                     this.status.set(Status::Ready);
                 }
-                "predicted" => {
-                    let id = js_field_number(&data, "id") as u32;
+                Ok(FromPredictor::Predicted {
+                    id,
+                    suggest,
+                    ms_base,
+                    ms_fit,
+                    ms_suggest,
+                    ms_predict,
+                }) => {
                     if id + 1 != this.next_id.get_value() {
                         return; // an older answer: a newer request is on its way
                     }
-                    let scores = Reflect::get(&data, &"scores".into())
-                        .ok()
-                        .and_then(|s| s.dyn_into::<Float32Array>().ok())
-                        .map(|a| a.to_vec())
-                        .unwrap_or_default();
-                    let suggest: Vec<usize> = Reflect::get(&data, &"suggest".into())
-                        .ok()
-                        .and_then(|s| serde_wasm_bindgen::from_value(s).ok())
-                        .unwrap_or_default();
+                    let Some(scores) = worker_io::attached::<Float32Array>(raw, SCORES) else {
+                        return this.fail("the predictor answered without scores");
+                    };
                     this.timings.update(|t| {
-                        t.base_ms = js_field_number(&data, "ms_base");
-                        t.fit_ms = js_field_number(&data, "ms_fit");
-                        t.suggest_ms = js_field_number(&data, "ms_suggest");
-                        t.predict_ms = js_field_number(&data, "ms_predict");
+                        t.base_ms = ms_base;
+                        t.fit_ms = ms_fit;
+                        t.suggest_ms = ms_suggest;
+                        t.predict_ms = ms_predict;
                     });
                     let used = this.pending_ratings.get_value();
                     this.prediction.set(Some(Shared::new(Prediction {
-                        scores,
+                        scores: scores.to_vec(),
                         suggest,
                         ratings_used: used,
                     })));
                     crate::perf::mark("pamela:predicted");
                 }
-                _ => {
-                    let message =
-                        js_field_text(&data, "message").unwrap_or_else(|| "unknown error".into());
-                    this.fail(message);
-                }
+                Ok(FromPredictor::Error { message, .. }) => this.fail(message),
+                Err(e) => this.fail(format!("the predictor's answer could not be read: {e}")),
             }
-        });
-        let on_error = Closure::<dyn Fn(JsValue)>::new(move |_e: JsValue| {
-            this.fail("the predictor stopped unexpectedly (its code could not load or crashed)");
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_message.forget();
-        on_error.forget();
-        set_items_data(data);
-        WORKER.with(|w| *w.borrow_mut() = Some(worker));
+        };
+        let on_error = move || {
+            this.fail("the predictor stopped unexpectedly (its code could not load or crashed)")
+        };
+        match Connection::start(PREDICT_WORKER, on_message, on_error) {
+            Ok(c) => {
+                set_items_data(data);
+                WORKER.with(|w| *w.borrow_mut() = Some(c));
+            }
+            Err(e) => self.fail(format!("the predictor could not start: {e}")),
+        }
     }
 
     /// Sends the images of `ds` to the worker (after a load, or when other data is loaded).
     pub fn send_items(&self, ds: &Dataset) {
-        let images: Vec<ImageMsg> = (0..ds.images.len())
-            .map(|i| ImageMsg {
-                kind: ds.dicts.types.get(ds.images.kind[i]),
-                group: ds.group_token(ds.image_group()[i]),
-                style: (ds.images.style[i] != NO_STYLE)
-                    .then(|| ds.dicts.styles.get(ds.images.style[i])),
-                prompt: &ds.images.prompt[i],
-            })
-            .collect();
-        let msg = js_sys::Object::new();
-        let _ = Reflect::set(&msg, &"kind".into(), &"items".into());
-        let _ = Reflect::set(
-            &msg,
-            &"images".into(),
-            &serde_wasm_bindgen::to_value(&images).unwrap_or(JsValue::NULL),
-        );
+        let images: Vec<ImageInfo> = (0..ds.images.len()).map(|i| ImageInfo::of(ds, i)).collect();
         self.prediction.set(None);
-        if let Err(e) = self.post(&msg) {
-            self.fail(e);
-        }
+        self.post(&ToPredictor::Items { images });
     }
 
     /// Called when other data is loaded while the predictor runs.
@@ -278,38 +246,15 @@ impl PredictorCtx {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.pending_ratings.set_value(ratings.len());
-        #[derive(Serialize)]
-        struct Profile<'a> {
-            age: f64,
-            gender: &'a str,
-            nationality: &'a str,
-        }
-        #[derive(Serialize)]
-        struct Req<'a> {
-            kind: &'static str,
-            id: u32,
-            profile: Profile<'a>,
-            ratings: &'a [(usize, f32)],
-        }
-        let req = Req {
-            kind: "predict",
+        self.post(&ToPredictor::Predict {
             id,
             profile: Profile {
                 age,
-                gender,
-                nationality,
+                gender: gender.to_string(),
+                nationality: nationality.to_string(),
             },
-            ratings,
-        };
-        let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-        match req.serialize(&ser) {
-            Ok(msg) => {
-                if let Err(e) = self.post(&msg) {
-                    self.fail(e);
-                }
-            }
-            Err(e) => self.fail(format!("could not send the request: {e}")),
-        }
+            ratings: ratings.to_vec(),
+        });
     }
 }
 
@@ -341,20 +286,6 @@ fn page_url(path: &str) -> String {
         .and_then(|base| web_sys::Url::new_with_base(path, &base).ok())
         .map(|u| u.href())
         .unwrap_or_else(|| path.to_string())
-}
-
-fn load_request() -> impl Serialize {
-    #[derive(Serialize)]
-    struct Load {
-        kind: &'static str,
-        model: String,
-        meta: String,
-    }
-    Load {
-        kind: "load",
-        model: page_url(MODEL_URL),
-        meta: page_url(META_URL),
-    }
 }
 
 /// Reads the model card from the metadata's JSON text with the browser's JSON parser (the app

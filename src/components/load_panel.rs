@@ -24,7 +24,8 @@ async fn load_files(ctx: Ctx, files: Vec<(String, Vec<u8>)>, origin: String) {
     })
     .await;
     ctx.progress.set(None);
-    let outcome = result.and_then(|p| {
+    // A failure names its place (file, record or line, field) in its message.
+    let outcome = result.map_err(|f| f.message).and_then(|p| {
         pamela_core::bundle::decode(&p.bundle)
             .map(|ds| (ds, p.warnings))
             .map_err(|e| e.to_string())

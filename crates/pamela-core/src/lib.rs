@@ -12,6 +12,8 @@
 //! * [`query`]: filters, facet counts and aggregations in one pass.
 //! * [`vocab`]: filters and cohorts by name, parsed, printed and resolved in one place for the
 //!   URL, the CLI and the page.
+//! * [`profile`]: what a predictor takes (a person's profile, an image's metadata), shared by the
+//!   model, its worker and the page.
 //! * [`stats`]: exact accumulators, t intervals, Welch differences.
 //! * [`bundle`]: the compact versioned binary the app ships and loads.
 //! * [`synth`]: the seeded synthetic dataset generated to the card's counts.
@@ -31,6 +33,7 @@ pub mod dataset;
 pub mod error;
 pub mod export;
 pub mod loader;
+pub mod profile;
 pub mod query;
 pub mod rng;
 pub mod schema;

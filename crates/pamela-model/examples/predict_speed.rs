@@ -1,6 +1,6 @@
 //! How long one prediction over every image of the default data takes natively (the browser
 //! benchmark measures the same in the worker).
-use pamela_model::spec::image_info;
+use pamela_core::profile::ImageInfo;
 use pamela_model::{FeatureSpec, ItemBatch, ModelMeta, Personal, Predictor, Profile};
 use std::time::Instant;
 
@@ -25,7 +25,7 @@ fn main() {
     );
     let spec = &p.meta.spec;
     let rows: Vec<_> = (0..ds.images.len())
-        .map(|i| spec.item(&image_info(&ds, i)))
+        .map(|i| spec.item(&ImageInfo::of(&ds, i)))
         .collect();
     let batch = ItemBatch::new(&rows, spec.item_dim());
     println!(

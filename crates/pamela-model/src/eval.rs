@@ -12,7 +12,8 @@ use crate::meta::{EvalRow, FewShotPoint};
 use crate::metrics::{evaluate, Metrics};
 use crate::model::Personal;
 use crate::onnx::{ItemBatch, ModelError, Predictor};
-use crate::spec::{image_info, profile_of, FeatureSpec, Sparse};
+use crate::spec::{FeatureSpec, Sparse};
+use pamela_core::profile::{ImageInfo, Profile};
 use pamela_core::rng::Rng;
 use pamela_core::{Dataset, Split};
 use std::collections::HashMap;
@@ -140,10 +141,10 @@ pub fn evaluate_model(
 ) -> Result<(Vec<EvalRow>, Vec<FewShotPoint>), ModelError> {
     let spec = &pred.meta.spec;
     let items: Vec<Sparse> = (0..ds.images.len())
-        .map(|i| spec.item(&image_info(ds, i)))
+        .map(|i| spec.item(&ImageInfo::of(ds, i)))
         .collect();
     let users: Vec<Sparse> = (0..ds.participants.len())
-        .map(|p| spec.user(&profile_of(ds, p)))
+        .map(|p| spec.user(&Profile::of(ds, p)))
         .collect();
     let base = Baselines::fit(ds);
     let zero = Personal::zero(pred.meta.personal_rank);

@@ -11,7 +11,7 @@
 //!   "no style"), and a bag of prompt words and word pairs from a vocabulary chosen on the
 //!   training images (terms in at least `MIN_DF` of them, at most `MAX_VOCAB`).
 
-use pamela_core::dataset::NO_STYLE;
+pub use pamela_core::profile::{ImageInfo, Profile};
 use pamela_core::{Dataset, Key, Split};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,24 +41,6 @@ pub fn terms(prompt: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-/// A profile as the visitor enters it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Profile {
-    pub age: f64,
-    pub gender: String,
-    pub nationality: String,
-}
-
-/// An image's metadata as the model sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ImageInfo {
-    pub kind: String,
-    /// The group token, `name/Type` (the card's "visual group").
-    pub group: String,
-    pub style: Option<String>,
-    pub prompt: String,
 }
 
 /// Sparse features: (column, value), columns ascending.
@@ -122,7 +104,7 @@ impl FeatureSpec {
             nationalities: values(Key::Nationality),
             types: values(Key::Type),
             groups: (0..ds.groups().len() as u32)
-                .map(|g| group_token(ds, g))
+                .map(|g| ds.group_token(g as u16))
                 .collect(),
             styles: ds.dicts.styles.values().to_vec(),
             vocab,
@@ -189,40 +171,6 @@ impl FeatureSpec {
             }
         }
         v
-    }
-}
-
-/// `name/Type`: a visual group as the feature spec names it.
-pub fn group_token(ds: &Dataset, g: u32) -> String {
-    let key = ds.groups()[g as usize];
-    format!(
-        "{}/{}",
-        ds.dicts.group_names.get(key.name),
-        ds.dicts.types.get(key.kind)
-    )
-}
-
-/// An image of a dataset as the model sees it.
-pub fn image_info(ds: &Dataset, i: usize) -> ImageInfo {
-    let style = ds.images.style[i];
-    ImageInfo {
-        kind: ds.dicts.types.get(ds.images.kind[i]).to_string(),
-        group: group_token(ds, ds.image_group()[i] as u32),
-        style: (style != NO_STYLE).then(|| ds.dicts.styles.get(style).to_string()),
-        prompt: ds.images.prompt[i].clone(),
-    }
-}
-
-/// A participant of a dataset as a profile.
-pub fn profile_of(ds: &Dataset, p: usize) -> Profile {
-    Profile {
-        age: ds.participants.age[p] as f64,
-        gender: ds.dicts.genders.get(ds.participants.gender[p]).to_string(),
-        nationality: ds
-            .dicts
-            .nationalities
-            .get(ds.participants.nationality[p])
-            .to_string(),
     }
 }
 

@@ -5,7 +5,8 @@
 
 use crate::metrics::{evaluate, Metrics};
 use crate::model::{Params, Personal};
-use crate::spec::{image_info, profile_of, FeatureSpec, Sparse};
+use crate::spec::{FeatureSpec, Sparse};
+use pamela_core::profile::{ImageInfo, Profile};
 use pamela_core::rng::Rng;
 use pamela_core::{Dataset, Split};
 use serde::{Deserialize, Serialize};
@@ -68,10 +69,10 @@ impl Encoded {
     pub fn new(ds: &Dataset, spec: &FeatureSpec) -> Encoded {
         Encoded {
             items: (0..ds.images.len())
-                .map(|i| spec.item(&image_info(ds, i)))
+                .map(|i| spec.item(&ImageInfo::of(ds, i)))
                 .collect(),
             users: (0..ds.participants.len())
-                .map(|p| spec.user(&profile_of(ds, p)))
+                .map(|p| spec.user(&Profile::of(ds, p)))
                 .collect(),
         }
     }

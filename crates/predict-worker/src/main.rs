@@ -2,29 +2,23 @@
 //! main thread. It loads and optimizes the model once, encodes the loaded images once, and then
 //! answers predictions for a profile (and a visitor's ratings) in a few milliseconds.
 //!
-//! Protocol (plain objects; every reply carries `kind`):
-//! * out `ready` once running;
-//! * in `{kind: "load", model, meta}` (URLs) -> out `loaded {meta (JSON text), ms_fetch, ms_load}`;
-//! * in `{kind: "items", images: [{kind, group, style, prompt}]}` -> out `items {n, ms}`;
-//! * in `{kind: "predict", id, profile: {age, gender, nationality}, ratings: [[image, score]]}`
-//!   -> out `predicted {id, scores: Float32Array (clamped to 1..5), suggest: [image], personal, ms_base, ms_fit, ms_suggest,
-//!   ms_predict}`;
-//! * any failure -> out `error {stage, message}`.
+//! Protocol: [`worker_io::predict`] (`Load` -> `Loaded`, `Items` -> `Items`, `Predict` ->
+//! `Predicted` with the scores attached, clamped to 1..5; any failure -> `Error` with its stage).
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
-    use js_sys::{Float32Array, Reflect, Uint8Array};
+    use js_sys::{Float32Array, Uint8Array};
     use pamela_model::model::Prior;
     use pamela_model::onnx::ItemVectors;
     use pamela_model::{
         FeatureSpec, ImageInfo, ItemBatch, ModelMeta, Personal, Predictor, Profile,
     };
-    use serde::{Deserialize, Serialize};
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     use web_sys::DedicatedWorkerGlobalScope;
+    use worker_io::predict::{FromPredictor as Out, ToPredictor, SCORES};
 
     #[derive(Default)]
     struct State {
@@ -33,52 +27,6 @@ mod worker {
         items: Option<ItemVectors>,
         /// Base scores and personal embeddings for the last profile.
         cache: Option<(String, Vec<f32>, Vec<f32>)>,
-    }
-
-    #[derive(Deserialize)]
-    struct Load {
-        model: String,
-        meta: String,
-    }
-
-    #[derive(Deserialize)]
-    struct Items {
-        images: Vec<ImageInfo>,
-    }
-
-    #[derive(Deserialize)]
-    struct Predict {
-        id: u32,
-        profile: Profile,
-        #[serde(default)]
-        ratings: Vec<(usize, f32)>,
-    }
-
-    #[derive(Serialize)]
-    #[serde(tag = "kind", rename_all = "lowercase")]
-    enum Out {
-        Loaded {
-            meta: String,
-            ms_fetch: f64,
-            ms_load: f64,
-        },
-        Items {
-            n: usize,
-            ms: f64,
-        },
-        Predicted {
-            id: u32,
-            suggest: Vec<usize>,
-            personal: Personal,
-            ms_base: f64,
-            ms_fit: f64,
-            ms_suggest: f64,
-            ms_predict: f64,
-        },
-        Error {
-            stage: String,
-            message: String,
-        },
     }
 
     fn now() -> f64 {
@@ -93,7 +41,7 @@ mod worker {
     /// Posts `msg`, with the scores (if any) moved to the page as `scores`.
     fn post(msg: &Out, scores: Option<&[f32]>) {
         let scores = scores.map(Float32Array::from);
-        worker_io::post(msg, scores.as_ref().map(|a| ("scores", a.as_ref())));
+        worker_io::worker::post(msg, scores.as_ref().map(|a| (SCORES, a.as_ref())));
     }
 
     fn fail(stage: &str, message: impl Into<String>) {
@@ -122,9 +70,9 @@ mod worker {
         Ok(Uint8Array::new(&buf).to_vec())
     }
 
-    async fn load(state: Rc<RefCell<State>>, req: Load) {
+    async fn load(state: Rc<RefCell<State>>, model: String, meta: String) {
         let t0 = now();
-        let (model, meta) = match (fetch(&req.model).await, fetch(&req.meta).await) {
+        let (model, meta) = match (fetch(&model).await, fetch(&meta).await) {
             (Ok(m), Ok(j)) => (m, j),
             (Err(e), _) | (_, Err(e)) => return fail("load", format!("the model is missing: {e}")),
         };
@@ -151,14 +99,14 @@ mod worker {
         }
     }
 
-    fn items(state: &Rc<RefCell<State>>, req: Items) {
+    fn items(state: &Rc<RefCell<State>>, images: Vec<ImageInfo>) {
         let t0 = now();
         let mut s = state.borrow_mut();
         let Some(p) = &s.predictor else {
             return fail("items", "the model is not loaded");
         };
         let spec = &p.meta.spec;
-        let rows: Vec<_> = req.images.iter().map(|im| spec.item(im)).collect();
+        let rows: Vec<_> = images.iter().map(|im| spec.item(im)).collect();
         let encoded = match p.encode_items(&ItemBatch::new(&rows, spec.item_dim())) {
             Ok(v) => v,
             Err(e) => return fail("items", e.to_string()),
@@ -170,7 +118,7 @@ mod worker {
         post(&Out::Items { n, ms: now() - t0 }, None);
     }
 
-    fn predict(state: &Rc<RefCell<State>>, req: Predict) {
+    fn predict(state: &Rc<RefCell<State>>, id: u32, profile: Profile, ratings: Vec<(usize, f32)>) {
         let mut s = state.borrow_mut();
         let State {
             predictor,
@@ -189,8 +137,8 @@ mod worker {
         }
         let spec = &p.meta.spec;
         let q = p.meta.personal_rank;
-        let user = FeatureSpec::dense(&spec.user(&req.profile), spec.user_dim());
-        let key = serde_json::to_string(&req.profile).unwrap_or_default();
+        let user = FeatureSpec::dense(&spec.user(&profile), spec.user_dim());
+        let key = serde_json::to_string(&profile).unwrap_or_default();
         let t0 = now();
         if cache.as_ref().is_none_or(|c| c.0 != key) {
             match p.score(items, &user, &Personal::zero(q)) {
@@ -204,15 +152,14 @@ mod worker {
         };
         let m = &p.meta;
         let prior = Prior::new(q, m.lambda_z, m.lambda_b, &m.prior_mean, &m.prior_precision);
-        let obs: Vec<(f32, Vec<f32>, f32)> = req
-            .ratings
+        let obs: Vec<(f32, Vec<f32>, f32)> = ratings
             .iter()
             .filter(|(i, y)| *i < *n && y.is_finite())
             .map(|&(i, y)| (base[i], emb[i * q..(i + 1) * q].to_vec(), y.clamp(1.0, 5.0)))
             .collect();
         let personal = prior.fit(&obs);
         let t_fit = now();
-        let rated: Vec<usize> = req.ratings.iter().map(|r| r.0).collect();
+        let rated: Vec<usize> = ratings.iter().map(|r| r.0).collect();
         let suggest = pamela_model::model::informative(emb, q, &prior, 12, &rated);
         let t2 = now();
         let scores = match p.score(items, &user, &personal) {
@@ -226,9 +173,8 @@ mod worker {
         let t3 = now();
         post(
             &Out::Predicted {
-                id: req.id,
+                id,
                 suggest,
-                personal,
                 ms_base: t1 - t0,
                 ms_fit: t_fit - t1,
                 ms_suggest: t2 - t_fit,
@@ -240,26 +186,19 @@ mod worker {
 
     pub fn start() {
         let state = Rc::new(RefCell::new(State::default()));
-        worker_io::listen(move |data| {
-            let kind = Reflect::get(&data, &"kind".into())
-                .ok()
-                .and_then(|k| k.as_string())
-                .unwrap_or_default();
+        worker_io::worker::listen(move |msg: Result<ToPredictor, String>, _raw| {
             let state = state.clone();
-            match kind.as_str() {
-                "load" => match serde_wasm_bindgen::from_value::<Load>(data) {
-                    Ok(req) => wasm_bindgen_futures::spawn_local(load(state, req)),
-                    Err(e) => fail("load", format!("bad request: {e}")),
-                },
-                "items" => match serde_wasm_bindgen::from_value::<Items>(data) {
-                    Ok(req) => items(&state, req),
-                    Err(e) => fail("items", format!("bad request: {e}")),
-                },
-                "predict" => match serde_wasm_bindgen::from_value::<Predict>(data) {
-                    Ok(req) => predict(&state, req),
-                    Err(e) => fail("predict", format!("bad request: {e}")),
-                },
-                other => fail("request", format!("unknown request “{other}”")),
+            match msg {
+                Ok(ToPredictor::Load { model, meta }) => {
+                    wasm_bindgen_futures::spawn_local(load(state, model, meta))
+                }
+                Ok(ToPredictor::Items { images }) => items(&state, images),
+                Ok(ToPredictor::Predict {
+                    id,
+                    profile,
+                    ratings,
+                }) => predict(&state, id, profile, ratings),
+                Err(e) => fail("request", format!("bad request: {e}")),
             }
         });
     }

@@ -1,55 +1,51 @@
-//! The worker side of the page/worker protocol, shared by `parse-worker` and `predict-worker`.
+//! The page/worker message protocol of PAMELA Explorer, both directions, for both workers.
 //!
-//! Messages are plain objects made from serde types (`{ kind: "...", ... }`), with at most one
-//! large typed array attached under a named field and *transferred* (moved, not copied) to the
-//! page. A worker starts with [`listen`], which also tells the page it is ready: messages sent
-//! before the wasm runs would be lost, so the page waits for `{ kind: "ready" }`.
+//! * [`parse`] and [`predict`]: one serde enum per direction per worker. Messages are plain
+//!   objects tagged by `kind` (`{ kind: "progress", file, done, total }`), encoded and decoded
+//!   with serde-wasm-bindgen on both sides, so the page and the worker cannot disagree on a field
+//!   name without the compiler seeing it. These compile everywhere and are tested natively.
+//! * Large arrays (file bytes, a bundle, 5,077 scores) do not go through serde: they travel as a
+//!   typed array set on the message under a named field ([`parse::BUNDLE`], ...) and
+//!   *transferred* (moved, not copied). serde ignores the extra field; the receiver reads it with
+//!   `attached`.
+//! * `worker` (feature `worker`; runs in wasm only): the worker side, [`worker::listen`] and
+//!   [`worker::post`].
+//! * `page` (feature `page`; runs in wasm only): the page side, [`page::Connection`], which owns the
+//!   worker and its event closures: dropping it stops the worker and frees them (nothing leaked
+//!   per load).
 //!
-//! Only the worker side lives here; the page reads the fields with `fetch::js_field_*` in the
-//! app. Nothing here is compiled for native targets (the workers' logic is tested through the
-//! crates they call and the end-to-end tests).
-#![cfg(target_arch = "wasm32")]
+//! Why a crate of its own: the workers and the page are three wasm binaries; the protocol is the
+//! one thing they must share exactly, and nothing else of theirs.
 
-use js_sys::{Array, Reflect};
-use serde::Serialize;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+pub mod parse;
+pub mod predict;
 
-/// The worker's global scope.
-pub fn scope() -> DedicatedWorkerGlobalScope {
-    js_sys::global().unchecked_into()
+#[cfg(feature = "page")]
+pub mod page;
+#[cfg(feature = "worker")]
+pub mod worker;
+
+/// Reads an array attached to a received message under `field` (see the crate docs).
+pub fn attached<T: wasm_bindgen::JsCast>(msg: &wasm_bindgen::JsValue, field: &str) -> Option<T> {
+    use wasm_bindgen::JsCast;
+    js_sys::Reflect::get(msg, &field.into())
+        .ok()
+        .and_then(|v| v.dyn_into::<T>().ok())
 }
 
-/// Posts `msg` to the page, with `attach` (a field name and a typed array) set on it and its
-/// buffer transferred. A message that cannot be converted is dropped (the types here are plain
-/// structs and strings, so that does not happen in practice).
-pub fn post<T: Serialize + ?Sized>(msg: &T, attach: Option<(&str, &JsValue)>) {
-    let Ok(v) = serde_wasm_bindgen::to_value(msg) else {
-        return;
-    };
-    let transfer = Array::new();
-    if let Some((field, array)) = attach {
-        let _ = Reflect::set(&v, &field.into(), array);
-        if let Ok(buffer) = Reflect::get(array, &"buffer".into()) {
-            transfer.push(&buffer);
-        }
+/// The message of a JavaScript error value, or its string form.
+pub fn js_text(v: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
     }
-    let _ = scope().post_message_with_transfer(&v, &transfer);
+    v.as_string().unwrap_or_else(|| format!("{v:?}"))
 }
 
-/// Starts the worker: panics go to the console, every message from the page goes to `handle`,
-/// and the page is told `{ kind: "ready" }`.
-pub fn listen(handle: impl Fn(JsValue) + 'static) {
-    console_error_panic_hook::set_once();
-    let on_message =
-        Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| handle(ev.data()));
-    let s = scope();
-    s.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    on_message.forget();
-    #[derive(Serialize)]
-    struct Ready {
-        kind: &'static str,
-    }
-    post(&Ready { kind: "ready" }, None);
+/// The first message every worker sends, `{ kind: "ready" }`: messages sent to a worker before
+/// its wasm runs would be lost, so the page waits for this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Ready {
+    Ready,
 }

@@ -1,0 +1,108 @@
+//! The predictor worker's messages: a model to load, images to encode once, profiles to score.
+
+use pamela_core::profile::{ImageInfo, Profile};
+use serde::{Deserialize, Serialize};
+
+/// The field of [`FromPredictor::Predicted`] holding a `Float32Array` with one score per image.
+pub const SCORES: &str = "scores";
+
+/// Page to worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ToPredictor {
+    /// Fetch and optimize the model (addresses of the ONNX file and its metadata).
+    Load { model: String, meta: String },
+    /// The loaded data's images, encoded once by the model's image side.
+    Items { images: Vec<ImageInfo> },
+    /// Score every image for a profile; `ratings` (image, score) fit the personal part.
+    Predict {
+        id: u32,
+        profile: Profile,
+        #[serde(default)]
+        ratings: Vec<(usize, f32)>,
+    },
+}
+
+/// Worker to page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FromPredictor {
+    Ready,
+    /// The model is loaded; `meta` is its metadata as JSON text (the model card reads it).
+    Loaded {
+        meta: String,
+        ms_fetch: f64,
+        ms_load: f64,
+    },
+    /// `n` images encoded.
+    Items {
+        n: usize,
+        ms: f64,
+    },
+    /// The scores of request `id` (attached under [`SCORES`], clamped to 1..5) and the images
+    /// worth rating next, most informative first.
+    Predicted {
+        id: u32,
+        suggest: Vec<usize>,
+        ms_base: f64,
+        ms_fit: f64,
+        ms_suggest: f64,
+        ms_predict: f64,
+    },
+    /// A request failed at `stage` (load, items, predict, request).
+    Error {
+        stage: String,
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_answers_round_trip_through_their_object_form() {
+        let req = ToPredictor::Predict {
+            id: 3,
+            profile: Profile {
+                age: 30.0,
+                gender: "female".into(),
+                nationality: "Germany".into(),
+            },
+            ratings: vec![(7, 4.5)],
+        };
+        let v = serde_json::to_value(&req).unwrap();
+        assert_eq!(v["kind"], "predict");
+        assert_eq!(v["profile"]["gender"], "female");
+        assert_eq!(serde_json::from_value::<ToPredictor>(v).unwrap(), req);
+        // Ratings may be left out.
+        let bare: ToPredictor = serde_json::from_str(
+            r#"{"kind":"predict","id":1,"profile":{"age":20,"gender":"male","nationality":"x"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(bare, ToPredictor::Predict { ratings, .. } if ratings.is_empty()));
+        let items = ToPredictor::Items {
+            images: vec![ImageInfo {
+                kind: "Art".into(),
+                group: "landscape/Art".into(),
+                style: None,
+                prompt: "a hill".into(),
+            }],
+        };
+        let text = serde_json::to_string(&items).unwrap();
+        assert!(
+            text.starts_with(r#"{"kind":"items","images":[{"kind":"Art""#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<ToPredictor>(&text).unwrap(), items);
+        let err: FromPredictor =
+            serde_json::from_str(r#"{"kind":"error","stage":"load","message":"gone"}"#).unwrap();
+        assert_eq!(
+            err,
+            FromPredictor::Error {
+                stage: "load".into(),
+                message: "gone".into()
+            }
+        );
+    }
+}
