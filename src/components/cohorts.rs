@@ -7,12 +7,12 @@ use crate::charts::format::{score, signed, thousands};
 use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
-use crate::components::filters::{value_label, FilterPanel, Target};
+use crate::components::filters::{FilterPanel, Target};
 use crate::components::key_select::KeySelect;
 use crate::state::{FilterSpec, COMPARE_BY};
 use leptos::prelude::*;
 use pamela_core::query::{self, CohortRow, Compiled};
-use pamela_core::{Dim, Key};
+use pamela_core::Dim;
 
 const W: f64 = 560.0;
 const LABEL_W: f64 = 170.0;

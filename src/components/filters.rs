@@ -7,7 +7,7 @@ use crate::charts::format::thousands;
 use crate::state::FilterSpec;
 use crate::ui::Ui;
 use leptos::prelude::*;
-use pamela_core::{Dim, Key};
+use pamela_core::Dim;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -275,9 +275,4 @@ fn ScoreRange() -> impl IntoView {
                 aria-label="Clear the score filter">"Clear"</button>
         </fieldset>
     }
-}
-
-/// Used by views to name a key's values consistently with the panel.
-pub fn value_label(key: Key, ds: &pamela_core::Dataset, v: u32) -> String {
-    key.label(ds, v)
 }

@@ -12,7 +12,6 @@ use crate::components::chart_svg::ChartSvg;
 use crate::predictor::{PredictorCtx, Status};
 use crate::summaries::{ForYouSummary, ImagePick, Paired};
 use leptos::prelude::*;
-use pamela_core::Key;
 
 const STORE_KEY: &str = "pamela.profile";
 const W: f64 = 560.0;

@@ -12,7 +12,6 @@ use crate::components::key_select::KeySelect;
 use crate::state::{HEAT_COLS, HEAT_ROWS};
 use crate::summaries::HeatGrid;
 use leptos::prelude::*;
-use pamela_core::Key;
 
 const LABEL_W: f64 = 170.0;
 

@@ -13,7 +13,6 @@ use crate::components::legend::{palette_memo, MarkerKey};
 use crate::state::{image_url, order_token, valid_image_base, COLOR_BY};
 use leptos::prelude::*;
 use pamela_core::query::{self, ImageOrder};
-use pamela_core::Key;
 use wasm_bindgen::JsCast;
 
 const SHOWN: usize = 12;

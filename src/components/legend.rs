@@ -3,7 +3,6 @@
 
 use crate::app::Ctx;
 use crate::charts::color::{category, marker_path, Shape, CATEGORICAL};
-use crate::components::filters::value_label;
 use leptos::prelude::*;
 use pamela_core::{Dataset, Key};
 

@@ -7,7 +7,6 @@ use crate::charts::format::{mean_ci, score, thousands};
 use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
-use crate::components::filters::value_label;
 use crate::state::MeanSort;
 use leptos::prelude::*;
 use pamela_core::{query, Key, Summary};
