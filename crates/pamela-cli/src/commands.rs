@@ -4,7 +4,8 @@ use crate::input::{self, Input};
 use crate::{thousands, CliError, Result};
 use pamela_core::query::{self, Compiled, Dim, Filter, Key};
 use pamela_core::summary::CardStats;
-use pamela_core::{bundle, synth, Dataset, Split};
+use pamela_core::{bundle, Dataset, Split};
+use pamela_synth as synth;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
