@@ -27,6 +27,26 @@
 //!   bundles byte-reproducible from files in any order, lets filters work per run of one
 //!   participant, and compresses well; the original file order is not kept.
 //! * Errors are values with a kind and a location. Nothing in this crate panics on input.
+//! * Writing bundles is optional (below), reading them is not: every build can open a bundle,
+//!   only the builds that make one carry an encoder.
+//!
+//! # Features
+//!
+//! Both are on by default, for this crate's own tests and docs and for a plain path dependency;
+//! the workspace's `pamela-core` dependency turns the defaults off, so that each member names
+//! what it writes.
+//!
+//! * `encode`: [`bundle::encode_with`] at [`bundle::Effort::Fast`] (miniz, level 6, tens of
+//!   milliseconds), [`bundle::seal`] and [`bundle::rating_column_bytes`]. Enabled by the parse
+//!   worker, whose bundle only travels from the worker to the page, and by the fuzz targets.
+//! * `zopfli` (implies `encode`): [`bundle::Effort::Smallest`] and [`bundle::encode`], through
+//!   the `zopfli` crate (seconds, 7% smaller than zlib's best). Enabled by the command line,
+//!   which writes the bundles people download (`pamela synth`, `pamela ingest`).
+//!
+//! The app (`pamela-explorer`) enables neither: it only decodes, so zopfli is not in its
+//! dependency tree and the encoder is not compiled for its wasm at all (the linker would drop
+//! the unused code, but only after every build had compiled it). Nor do the model (whose
+//! predictor runs in its own worker) and the synthetic generator (`pamela-synth`) enable one.
 
 pub mod bundle;
 pub mod dataset;
