@@ -1,6 +1,6 @@
 //! Which parts of the default bundle take the bytes (deflate level 9 of each part alone).
 fn main() {
-    let ds = pamela_core::synth::generate(42).unwrap().dataset;
+    let ds = pamela_synth::generate(42).unwrap().dataset;
     let z = |b: &[u8]| miniz_oxide::deflate::compress_to_vec(b, 9).len();
     let r = &ds.ratings;
     let scores: Vec<u8> = r

@@ -2,7 +2,7 @@
 use pamela_core::query::{self, Compiled, Dim, Filter, ImageOrder, Key};
 use std::time::Instant;
 fn main() {
-    let ds = pamela_core::synth::generate(42).unwrap().dataset;
+    let ds = pamela_synth::generate(42).unwrap().dataset;
     let f = Filter::default().with(Dim::Gender, vec![0]);
     let women = Filter::default().with(Dim::Gender, vec![0]);
     let men = Filter::default().with(Dim::Gender, vec![1]);

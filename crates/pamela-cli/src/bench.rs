@@ -5,7 +5,8 @@
 use crate::{thousands, Result};
 use pamela_core::dataset::{Participants, Ratings};
 use pamela_core::query::{self, Compiled, Dim, Filter, ImageOrder, Key};
-use pamela_core::{bundle, synth, Dataset};
+use pamela_core::{bundle, Dataset};
+use pamela_synth as synth;
 use std::io::Write;
 use std::time::Instant;
 

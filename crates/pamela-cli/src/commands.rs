@@ -5,7 +5,8 @@ use crate::{thousands, CliError, Result};
 use pamela_core::query::{self, Compiled, Filter, Key};
 use pamela_core::summary::CardStats;
 use pamela_core::vocab::{self, FilterSpec};
-use pamela_core::{bundle, synth, Dataset, Split};
+use pamela_core::{bundle, Dataset, Split};
+use pamela_synth as synth;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,5 @@
-//! The `pamela` command: a thin shell over `pamela-core` (and `pamela-model` for training).
+//! The `pamela` command: a thin shell over `pamela-core` (and `pamela-synth` for the synthetic
+//! sample, `pamela-model` for training).
 //!
 //! Every subcommand reads its input through the same loader the browser uses, so what the
 //! command line prints is what the explorer shows. Errors are returned as one-paragraph messages

@@ -32,7 +32,7 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// Random seed; the app's default data uses 42.
-        #[arg(long, default_value_t = pamela_core::synth::DEFAULT_SEED)]
+        #[arg(long, default_value_t = pamela_synth::DEFAULT_SEED)]
         seed: u64,
         /// Write only the bundle (as committed under www/data).
         #[arg(long)]

@@ -3,11 +3,12 @@
 use crate::input;
 use crate::{CliError, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use pamela_core::{synth, Dataset, SourceKind, Split};
+use pamela_core::{Dataset, SourceKind, Split};
 use pamela_model::eval::{self, EvalOptions, Truth};
 use pamela_model::meta::{ModelMeta, META_FORMAT, META_VERSION};
 use pamela_model::train::{train, TrainConfig};
 use pamela_model::{onnx, Personal, Predictor};
+use pamela_synth as synth;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};

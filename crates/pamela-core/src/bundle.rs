@@ -27,6 +27,10 @@
 //! Decoding treats the bytes as hostile: every length is bounded by the input, the declared
 //! payload size is capped (and by deflate's maximum ratio), all arithmetic is checked, and the
 //! resulting store goes through the same validation as a loaded one. It never panics.
+//!
+//! Decoding is always built. Writing is behind features, because the app only reads: `encode`
+//! gives [`encode_with`] at [`Effort::Fast`] and [`seal`] (miniz's deflater), and `zopfli` adds
+//! [`Effort::Smallest`] and [`encode`] (see the crate docs).
 
 use crate::dataset::{Dataset, Dicts, Images, Participants, Ratings, Source};
 use crate::schema::Label;
@@ -144,6 +148,7 @@ struct RatingTable {
 const UUID_PREFIX: &str = "./images/";
 const UUID_SUFFIX: &str = ".png";
 
+#[cfg(feature = "encode")]
 fn path_to_repr(p: &str) -> PathRepr {
     let uuid = p
         .strip_prefix(UUID_PREFIX)
@@ -158,6 +163,7 @@ fn path_to_repr(p: &str) -> PathRepr {
     PathRepr::Text(p.to_string())
 }
 
+#[cfg(feature = "encode")]
 fn parse_uuid(u: &str) -> Option<[u8; 16]> {
     let b = u.as_bytes();
     if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
@@ -198,6 +204,7 @@ fn repr_to_path(r: PathRepr) -> String {
     }
 }
 
+#[cfg(feature = "encode")]
 fn rating_table(r: &Ratings) -> RatingTable {
     let mut runs: Vec<Run> = Vec::new();
     let mut image_delta = Vec::with_capacity(r.len());
@@ -232,6 +239,7 @@ fn rating_table(r: &Ratings) -> RatingTable {
     }
 }
 
+#[cfg(feature = "encode")]
 fn body_of(ds: &Dataset) -> Body {
     let im = &ds.images;
     let mut prev = 0u64;
@@ -267,11 +275,18 @@ fn body_of(ds: &Dataset) -> Body {
     }
 }
 
-/// How hard [`encode_with`] compresses.
+/// How hard [`encode_with`] compresses (feature `encode`).
+///
+/// Non-exhaustive because [`Effort::Smallest`] exists only with the `zopfli` feature: a match
+/// written where only `encode` is on must still compile when another crate turns `zopfli` on.
+#[cfg(feature = "encode")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Effort {
     /// zopfli (5 iterations): about 7% smaller than zlib's best, a few seconds for the real
     /// dataset. For files that are downloaded many times (the committed default, `pamela ingest`).
+    /// Feature `zopfli`.
+    #[cfg(feature = "zopfli")]
     Smallest,
     /// miniz at level 6: tens of milliseconds. For bundles that never leave the machine (the
     /// file-parsing worker hands its result to the page as a bundle).
@@ -279,13 +294,15 @@ pub enum Effort {
 }
 
 /// Encodes a dataset as small as it goes ([`Effort::Smallest`]). Deterministic: the same store
-/// always gives the same bytes.
+/// always gives the same bytes. Feature `zopfli`.
+#[cfg(feature = "zopfli")]
 pub fn encode(ds: &Dataset) -> Vec<u8> {
     encode_with(ds, Effort::Smallest)
 }
 
 /// Encodes a dataset with the given compression effort; both decode the same way (a zlib
-/// stream), and both are deterministic.
+/// stream), and both are deterministic. Feature `encode`.
+#[cfg(feature = "encode")]
 pub fn encode_with(ds: &Dataset, effort: Effort) -> Vec<u8> {
     let payload = postcard::to_allocvec(&body_of(ds)).expect("in-memory serialization");
     seal(&payload, effort)
@@ -293,10 +310,12 @@ pub fn encode_with(ds: &Dataset, effort: Effort) -> Vec<u8> {
 
 /// A bundle file around any content: header (magic, version, length, CRC-32) and the content
 /// compressed. [`encode_with`] seals a dataset's body with it; the `bundle_body` fuzz target
-/// seals arbitrary bytes, so that every mutation reaches the content decoder.
+/// seals arbitrary bytes, so that every mutation reaches the content decoder. Feature `encode`.
+#[cfg(feature = "encode")]
 pub fn seal(payload: &[u8], effort: Effort) -> Vec<u8> {
     let compressed = match effort {
         Effort::Fast => miniz_oxide::deflate::compress_to_vec_zlib(payload, 6),
+        #[cfg(feature = "zopfli")]
         Effort::Smallest => {
             let mut out = Vec::with_capacity(payload.len() / 3);
             let options = zopfli::Options {
@@ -344,6 +363,8 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 }
 
 /// Bytes the rating columns take in the bundle before compression, and the number of ratings.
+/// Feature `encode` (it measures what the encoder writes).
+#[cfg(feature = "encode")]
 pub fn rating_column_bytes(ds: &Dataset) -> usize {
     postcard::to_allocvec(&rating_table(&ds.ratings))
         .map(|v| v.len())
@@ -494,6 +515,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "encode")]
     fn uuid_paths_are_kept_exactly() {
         let p = "./images/2f8e75f4-da55-4074-9328-052199f7cfb0.png";
         match path_to_repr(p) {

@@ -467,13 +467,18 @@ fn validate(d: &Dicts, im: &Images, pa: &Participants, ra: &Ratings) -> Result<(
 }
 
 /// Interns strings while loading, then produces a sorted [`Dict`] and the old-to-new remap.
+///
+/// Public for the synthetic generator (`pamela-synth`), which assembles its store through the
+/// same dictionaries as the loader: the same values give the same [`Dict`] and indices whichever
+/// builds them. Only building is public ([`Interner::intern`], [`Interner::finish`]).
 #[derive(Debug, Default)]
-pub(crate) struct Interner {
+pub struct Interner {
     index: HashMap<String, u32>,
     values: Vec<String>,
 }
 
 impl Interner {
+    /// The id of `s`, interning it if new (ids count up from 0 in order of first appearance).
     pub fn intern(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
@@ -484,11 +489,11 @@ impl Interner {
         i
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.values.len()
     }
 
-    pub fn value(&self, v: u32) -> &str {
+    pub(crate) fn value(&self, v: u32) -> &str {
         &self.values[v as usize]
     }
 

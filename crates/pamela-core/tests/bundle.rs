@@ -1,13 +1,16 @@
 //! The bundle keeps a store exactly, stays small, and refuses damaged bytes without panicking.
 
 use pamela_core::bundle::{self, BundleError, MAGIC, VERSION};
-use pamela_core::synth;
 use pamela_core::{Dataset, Loader, Source, SourceKind};
 use std::sync::OnceLock;
 
 fn default_sample() -> &'static Dataset {
     static DS: OnceLock<Dataset> = OnceLock::new();
-    DS.get_or_init(|| synth::generate(synth::DEFAULT_SEED).unwrap().dataset)
+    DS.get_or_init(|| {
+        pamela_synth::generate(pamela_synth::DEFAULT_SEED)
+            .unwrap()
+            .dataset
+    })
 }
 
 /// A small store (a few dozen ratings) for exhaustive corruption tests.
@@ -203,6 +206,6 @@ fn the_committed_default_bundle_is_what_the_generator_makes() {
         committed == regenerated,
         "the committed bundle differs from `pamela synth --seed {}`; regenerate it with \
          `cargo run --release --bin pamela -- synth --out www/data`",
-        synth::DEFAULT_SEED
+        pamela_synth::DEFAULT_SEED
     );
 }

@@ -1,7 +1,6 @@
 //! The loader reads the published layout (JSON arrays and JSON Lines) and names every problem.
 
 use pamela_core::loader::{Loader, SYNTHETIC_MANIFEST};
-use pamela_core::synth;
 use pamela_core::{
     bundle, load_any, Dataset, ErrorKind, LoadError, Location, Source, SourceKind, Split,
     WarningKind,
@@ -118,15 +117,15 @@ fn unknown_fields_are_ignored() {
 
 #[test]
 fn synthetic_files_load_back_to_the_generated_store_as_arrays_and_as_lines() {
-    let s = synth::generate(3).unwrap();
+    let s = pamela_synth::generate(3).unwrap();
     let ds = &s.dataset;
-    let manifest = synth::manifest(ds);
+    let manifest = pamela_synth::manifest(ds);
     for as_lines in [false, true] {
         let mut files: Vec<(String, Vec<u8>)> =
             vec![(SYNTHETIC_MANIFEST.to_string(), manifest.clone())];
         // Files in reverse order: the store must not depend on it.
         for split in Split::ALL.iter().rev() {
-            let bytes = synth::split_file(ds, *split);
+            let bytes = pamela_synth::split_file(ds, *split);
             let (name, bytes) = if as_lines {
                 let v: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
                 (format!("{}.jsonl", split.file_stem()), lines(&v))
@@ -579,7 +578,7 @@ fn no_ratings_at_all_is_an_error() {
 
 #[test]
 fn a_bundle_among_json_files_is_refused() {
-    let ds = synth::generate(1).unwrap().dataset;
+    let ds = pamela_synth::generate(1).unwrap().dataset;
     let files = vec![
         (
             "pamela_train.json".to_string(),

@@ -10,7 +10,7 @@ fn main() {
         .skip(1)
         .map(|s| s.parse().unwrap())
         .collect();
-    let s = pamela_core::synth::generate(42).unwrap();
+    let s = pamela_synth::generate(42).unwrap();
     let ds = &s.dataset;
     let truth: HashMap<(String, u64), f64> = s
         .truth

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 fn data() -> &'static pamela_core::Dataset {
     static DS: OnceLock<pamela_core::Dataset> = OnceLock::new();
-    DS.get_or_init(|| pamela_core::synth::generate(5).unwrap().dataset)
+    DS.get_or_init(|| pamela_synth::generate(5).unwrap().dataset)
 }
 
 fn quick(seed: u64) -> pamela_model::train::Trained {

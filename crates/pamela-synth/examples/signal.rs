@@ -1,9 +1,8 @@
 //! Diagnostic: how much of the synthetic ratings' within-participant order is predictable from
 //! image features and demographics alone, compared with the generator's noise-free scores.
-//! `cargo run --release -p pamela-core --example signal [seed]` (env INDIVIDUAL_SD, NOISE_SD and
+//! `cargo run --release -p pamela-synth --example signal [seed]` (env INDIVIDUAL_SD, NOISE_SD and
 //! QUALITY_SD override the defaults, to explore the generator's trade-offs).
 
-use pamela_core::synth;
 use pamela_core::Split;
 
 fn pairwise(scores: &[(u32, f64, f64)]) -> f64 {
@@ -41,8 +40,8 @@ fn main() {
     let seed = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or(synth::DEFAULT_SEED);
-    let mut params = synth::Params::default();
+        .unwrap_or(pamela_synth::DEFAULT_SEED);
+    let mut params = pamela_synth::Params::default();
     if let Ok(v) = std::env::var("INDIVIDUAL_SD") {
         params.individual_sd = v.parse().unwrap();
     }
@@ -52,7 +51,7 @@ fn main() {
     if let Ok(v) = std::env::var("QUALITY_SD") {
         params.quality_sd = v.parse().unwrap();
     }
-    let s = synth::generate_with(seed, params).unwrap();
+    let s = pamela_synth::generate_with(seed, params).unwrap();
     let (ds, t) = (&s.dataset, &s.truth);
     let region_of = |name: &str| t.regions.iter().position(|r| r == name).unwrap();
     let nat_names = ds.dicts.nationalities.values();

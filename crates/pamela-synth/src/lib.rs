@@ -1,3 +1,5 @@
+//! # pamela-synth
+//!
 //! The synthetic default dataset: generated to the PAMELA card's exact counts, from a seed.
 //!
 //! The real ratings cannot be shipped with the app (and cannot be downloaded on our build
@@ -5,6 +7,26 @@
 //! it is shown. It reproduces every count the card publishes and is made by an explicit
 //! generative model, so that it is worth exploring (cohort differences exist and can be found)
 //! and worth predicting (prompts carry signal, people differ in learnable ways).
+//!
+//! # Why a crate of its own
+//!
+//! The browser never generates data: the app loads the sample as the committed bundle
+//! `www/data/pamela-synthetic.pamb` and only decodes it. Inside `pamela-core` the generator
+//! (a thousand lines, its word lists and its tables) would be compiled into the wasm of the app
+//! and of both workers on every build, only for the linker to drop it. As its own crate it is
+//! compiled only by what makes data: the command line (`pamela synth`, the benchmark, the oracle of `pamela eval`),
+//! the tests (the card's counts, the committed bundle byte for byte, the loader and bundle
+//! tests of `pamela-core`, the model's tests) and the model's tuning example.
+//!
+//! It builds the store through `pamela-core`'s public API only: [`Dataset::new`], the
+//! dictionary [`Interner`] the loader uses (so a generated store has the same dictionaries and
+//! canonical order as the same ratings loaded from files) and the seeded [`Rng`], which stays
+//! in `pamela-core` because the model's training and evaluation draw from it too. Reading a
+//! folder of generated files (the [`SYNTHETIC_MANIFEST`] beside the split files) is the
+//! loader's job and stays there as well; this crate only writes them ([`split_file`],
+//! [`manifest`]).
+//!
+//! [`SYNTHETIC_MANIFEST`]: pamela_core::loader::SYNTHETIC_MANIFEST
 //!
 //! # Counts (all exact)
 //! 69,904 ratings in the five published splits (50,222 / 6,551 / 926 / 9,735 / 2,470); 199
@@ -41,9 +63,11 @@
 //! The ground truth ([`GroundTruth`]): every rating's noise-free score and all latent parameters,
 //! for the predictor's evaluation (the oracle baseline).
 
-use crate::dataset::{Dataset, Dicts, Images, Interner, Participants, Ratings, Source, SourceKind};
-use crate::rng::{apportion, Rng};
-use crate::schema::{decade_name, score_to_milli, Label, Split};
+use pamela_core::dataset::{
+    Dataset, Dicts, Images, Interner, Participants, Ratings, Source, SourceKind,
+};
+use pamela_core::rng::{apportion, Rng};
+use pamela_core::schema::{decade_name, score_to_milli, Label, Split};
 use serde::{Deserialize, Serialize};
 
 /// Bump when the generator's output changes for a given seed.
@@ -810,7 +834,7 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
         };
         let path = format!(
             "./images/{}.png",
-            crate::bundle::format_uuid(&uuid_v4(&mut rng_images))
+            pamela_core::bundle::format_uuid(&uuid_v4(&mut rng_images))
         );
         let (group, style, kind) = if is_art {
             let g = ART_GROUPS[art_groups.next().ok_or("art groups ran out")?].0;
@@ -1106,7 +1130,7 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
     raw_images.group_name = tmp_group.iter().map(|&g| gm[g as usize]).collect();
     raw_images.style = tmp_style
         .iter()
-        .map(|s| s.map_or(crate::dataset::NO_STYLE, |s| sm[s as usize]))
+        .map(|s| s.map_or(pamela_core::dataset::NO_STYLE, |s| sm[s as usize]))
         .collect();
     raw_images.kind = tmp_kind.iter().map(|&t| tm[t as usize]).collect();
     raw_images.category = tmp_cat.iter().map(|&c| cm[c as usize]).collect();

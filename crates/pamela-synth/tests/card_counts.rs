@@ -1,14 +1,18 @@
 //! The synthetic sample equals the dataset card, count for count.
 
 use pamela_core::query::{self, Compiled, Filter, Key};
-use pamela_core::synth::{self, card};
 use pamela_core::{Dataset, Split};
+use pamela_synth::card;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn sample() -> &'static Dataset {
     use std::sync::OnceLock;
     static DS: OnceLock<Dataset> = OnceLock::new();
-    DS.get_or_init(|| synth::generate(synth::DEFAULT_SEED).unwrap().dataset)
+    DS.get_or_init(|| {
+        pamela_synth::generate(pamela_synth::DEFAULT_SEED)
+            .unwrap()
+            .dataset
+    })
 }
 
 fn counts_by(ds: &Dataset, key: Key) -> BTreeMap<String, u64> {
@@ -172,10 +176,10 @@ fn ids_are_shaped_like_the_real_ones() {
 
 #[test]
 fn the_generator_is_deterministic_for_a_seed() {
-    let a = synth::generate(7).unwrap();
-    let b = synth::generate(7).unwrap();
+    let a = pamela_synth::generate(7).unwrap();
+    let b = pamela_synth::generate(7).unwrap();
     assert!(a.dataset == b.dataset);
     assert!(a.truth == b.truth);
-    let c = synth::generate(8).unwrap();
+    let c = pamela_synth::generate(8).unwrap();
     assert!(a.dataset != c.dataset);
 }
