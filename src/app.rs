@@ -165,7 +165,9 @@ pub fn use_ctx() -> Ctx {
     expect_context::<Ctx>()
 }
 
-fn new_ctx() -> Ctx {
+/// The shared state, not yet mounted or loaded: [`App`] provides it; component tests build it
+/// directly and hand it data with [`Ctx::set_data`].
+pub fn new_ctx() -> Ctx {
     let (initial, url_notices) = UiState::from_query(&crate::dom::location_search());
     let data: RwSignal<Option<Shared<Loaded>>> = RwSignal::new(None);
     let ui = Ui::new(initial);

@@ -16,3 +16,109 @@ fn the_default_bundle_decodes_in_the_browser_to_the_card_counts() {
     assert_eq!(s.participants, 199);
     assert_eq!(s.source, "synthetic");
 }
+
+/// Component tests: mount one component with the shared state and the default data, click,
+/// and read the DOM, as leptos's own examples do.
+mod components {
+    use leptos::prelude::*;
+    use pamela_core::{Dim, Key};
+    use pamela_explorer::app::{new_ctx, Ctx};
+    use pamela_explorer::components::{chips::Chips, means::Means};
+    use pamela_explorer::data::Loaded;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+    use web_sys::{Element, HtmlElement};
+
+    /// A fresh element to mount into, and the state with the default data loaded.
+    fn setup() -> (HtmlElement, Ctx) {
+        let doc = web_sys::window().unwrap().document().unwrap();
+        let host: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
+        doc.body().unwrap().append_child(&host).unwrap();
+        let ctx = new_ctx();
+        let bytes = include_bytes!("../www/data/pamela-synthetic.pamb");
+        let ds = pamela_core::bundle::decode(bytes).unwrap();
+        ctx.set_data(Loaded::new(ds, "test".into(), Vec::new()));
+        (host, ctx)
+    }
+
+    /// Lets the reactive system run its effects (they are scheduled, not run at once).
+    async fn settle() {
+        for _ in 0..3 {
+            let p = js_sys::Promise::new(&mut |resolve, _| {
+                web_sys::window()
+                    .unwrap()
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+                    .unwrap();
+            });
+            wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+        }
+    }
+
+    fn all(host: &Element, selector: &str) -> Vec<HtmlElement> {
+        let list = host.query_selector_all(selector).unwrap();
+        (0..list.length())
+            .filter_map(|k| list.item(k))
+            .map(|n| n.unchecked_into())
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_means_chart_has_a_row_per_group_and_a_click_filters_to_that_group() {
+        let (host, ctx) = setup();
+        let mount = leptos::mount::mount_to(host.clone(), move || {
+            provide_context(ctx);
+            view! { <Means key=Key::Group/> }
+        });
+        settle().await;
+        let rows = all(&host, "svg .row");
+        assert_eq!(rows.len(), 21, "one row per visual group");
+        let label = rows[3].get_attribute("aria-label").unwrap();
+        let group = label.split(':').next().unwrap().to_string();
+        rows[3].click();
+        settle().await;
+        let chosen = ctx.ui.filter.get_untracked();
+        assert_eq!(chosen.values(Dim::Group).map(|v| v.len()), Some(1));
+        // The clicked group is drawn as chosen and, sorted by mean, is now first: its element
+        // moved with it (the same element, found by the group's name).
+        let first = all(&host, "svg .row").remove(0);
+        assert!(first
+            .get_attribute("aria-label")
+            .unwrap()
+            .starts_with(&group));
+        assert_eq!(first.get_attribute("class").as_deref(), Some("row mark on"));
+        assert_eq!(first.id(), rows[3].id(), "the row kept its element");
+        drop(mount);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_chip_removes_its_own_filter_and_leaves_the_others() {
+        let (host, ctx) = setup();
+        ctx.edit_filter(|f| {
+            f.only(Dim::Gender, "female");
+            f.age = Some((20, 29));
+        });
+        let mount = leptos::mount::mount_to(host.clone(), move || {
+            provide_context(ctx);
+            view! { <Chips/> }
+        });
+        settle().await;
+        let chips = all(&host, ".chip");
+        assert_eq!(chips.len(), 2);
+        assert_eq!(
+            chips[0].text_content().unwrap().trim_end_matches('×'),
+            "age 20–29"
+        );
+        let remove: HtmlElement = chips[1]
+            .query_selector("button")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        remove.click();
+        settle().await;
+        let f = ctx.ui.filter.get_untracked();
+        assert_eq!(f.values(Dim::Gender), None, "gender is cleared");
+        assert_eq!(f.age, Some((20, 29)), "age stays");
+        assert_eq!(all(&host, ".chip").len(), 1);
+        drop(mount);
+    }
+}

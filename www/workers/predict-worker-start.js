@@ -2,8 +2,12 @@
 // otherwise fail silently inside the worker (an unhandled rejection never reaches the page),
 // so say so.
 importScripts('../predict-worker.js');
+// The message travels in the protocol's envelope (crates/worker-io: `{ msg }`).
 wasm_bindgen('../predict-worker_bg.wasm').catch((e) => postMessage({
-  kind: 'error',
-  stage: 'start',
-  message: `the predictor's code could not load (${e && e.message ? e.message : e})`,
+  msg: {
+    error: {
+      stage: 'start',
+      message: `the predictor's code could not load (${e && e.message ? e.message : e})`,
+    },
+  },
 }));

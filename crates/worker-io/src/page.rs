@@ -1,6 +1,6 @@
 //! The page side: a worker started from a script, typed messages to it, typed answers from it.
 
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -27,8 +27,7 @@ impl Connection {
         let worker = Worker::new(script).map_err(|e| crate::js_text(&e))?;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let data = ev.data();
-            let msg = serde_wasm_bindgen::from_value::<M>(data.clone()).map_err(|e| e.to_string());
-            on_message(msg, &data)
+            on_message(crate::open::<M>(&data), &data)
         });
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_error());
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -40,7 +39,8 @@ impl Connection {
         })
     }
 
-    /// Sends `msg` with arrays set on it under field names; `transfer` lists the buffers that
+    /// Sends `msg` in its envelope with arrays beside it under field names; `transfer` lists the
+    /// buffers that
     /// move to the worker (they are empty on the page afterwards).
     pub fn send<T: Serialize + ?Sized>(
         &self,
@@ -48,10 +48,7 @@ impl Connection {
         attach: &[(&str, &JsValue)],
         transfer: &Array,
     ) -> Result<(), String> {
-        let v = serde_wasm_bindgen::to_value(msg).map_err(|e| e.to_string())?;
-        for (field, value) in attach {
-            Reflect::set(&v, &(*field).into(), value).map_err(|e| crate::js_text(&e))?;
-        }
+        let v = crate::envelope(msg, attach)?;
         self.worker
             .post_message_with_transfer(&v, transfer)
             .map_err(|e| crate::js_text(&e))

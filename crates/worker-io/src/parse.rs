@@ -9,7 +9,7 @@ pub const BUNDLE: &str = "bundle";
 
 /// Page to worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ToParser {
     /// Parse these files (their bytes attached under [`FILES`], in the same order).
     Parse { names: Vec<String> },
@@ -17,7 +17,7 @@ pub enum ToParser {
 
 /// Worker to page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FromParser {
     Ready,
     /// Bytes of `file` read so far.
@@ -82,7 +82,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn messages_are_objects_tagged_by_kind() {
+    fn messages_are_named_by_their_variant() {
         let v = serde_json::to_value(FromParser::Progress {
             file: "a.json".into(),
             done: 1,
@@ -91,7 +91,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             v,
-            serde_json::json!({"kind": "progress", "file": "a.json", "done": 1, "total": 2})
+            serde_json::json!({"progress": {"file": "a.json", "done": 1, "total": 2}})
         );
         let failed = FromParser::Failed(LoadFailure {
             message: "a.json, record 3, field `score`: out of range".into(),
@@ -100,25 +100,27 @@ mod tests {
             field: Some("score".into()),
         });
         let v = serde_json::to_value(&failed).unwrap();
-        assert_eq!(v["kind"], "failed");
-        assert_eq!(v["field"], "score");
+        assert_eq!(v["failed"]["field"], "score");
         assert_eq!(serde_json::from_value::<FromParser>(v).unwrap(), failed);
-        let ready: FromParser = serde_json::from_str(r#"{"kind":"ready"}"#).unwrap();
-        assert_eq!(ready, FromParser::Ready);
+        // Every worker's first word, from the shared `Ready`.
+        let ready = serde_json::to_string(&crate::Ready::Ready).unwrap();
+        assert_eq!(ready, r#""ready""#);
         assert_eq!(
-            serde_json::to_string(&crate::Ready::Ready).unwrap(),
-            r#"{"kind":"ready"}"#
+            serde_json::from_str::<FromParser>(&ready).unwrap(),
+            FromParser::Ready
         );
-        // An attached array is an extra field, which decoding ignores.
-        let done: FromParser =
-            serde_json::from_str(r#"{"kind":"done","warnings":["w"],"bundle":[1,2]}"#).unwrap();
-        assert_eq!(
-            done,
-            FromParser::Done {
-                warnings: vec!["w".into()]
-            }
-        );
-        assert!(serde_json::from_str::<FromParser>(r#"{"kind":"nonsense"}"#).is_err());
+        // What the start script posts (in its envelope) when the wasm cannot start.
+        let start: FromParser = serde_json::from_str(
+            r#"{"failed":{"message":"the file reader's code could not load (x)","file":"","location":"","field":null}}"#,
+        )
+        .unwrap();
+        assert!(matches!(start, FromParser::Failed(f) if f.message.contains("could not load")));
+        assert!(serde_json::from_str::<FromParser>(r#"{"nonsense":{}}"#).is_err());
+        let req = ToParser::Parse {
+            names: vec!["pamela_train.json".into()],
+        };
+        let text = serde_json::to_string(&req).unwrap();
+        assert_eq!(text, r#"{"parse":{"names":["pamela_train.json"]}}"#);
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub const SCORES: &str = "scores";
 
 /// Page to worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ToPredictor {
     /// Fetch and optimize the model (addresses of the ONNX file and its metadata).
     Load { model: String, meta: String },
@@ -25,7 +25,7 @@ pub enum ToPredictor {
 
 /// Worker to page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FromPredictor {
     Ready,
     /// The model is loaded; `meta` is its metadata as JSON text (the model card reads it).
@@ -72,12 +72,11 @@ mod tests {
             ratings: vec![(7, 4.5)],
         };
         let v = serde_json::to_value(&req).unwrap();
-        assert_eq!(v["kind"], "predict");
-        assert_eq!(v["profile"]["gender"], "female");
+        assert_eq!(v["predict"]["profile"]["gender"], "female");
         assert_eq!(serde_json::from_value::<ToPredictor>(v).unwrap(), req);
         // Ratings may be left out.
         let bare: ToPredictor = serde_json::from_str(
-            r#"{"kind":"predict","id":1,"profile":{"age":20,"gender":"male","nationality":"x"}}"#,
+            r#"{"predict":{"id":1,"profile":{"age":20,"gender":"male","nationality":"x"}}}"#,
         )
         .unwrap();
         assert!(matches!(bare, ToPredictor::Predict { ratings, .. } if ratings.is_empty()));
@@ -91,12 +90,13 @@ mod tests {
         };
         let text = serde_json::to_string(&items).unwrap();
         assert!(
-            text.starts_with(r#"{"kind":"items","images":[{"kind":"Art""#),
+            text.starts_with(r#"{"items":{"images":[{"kind":"Art""#),
             "{text}"
         );
         assert_eq!(serde_json::from_str::<ToPredictor>(&text).unwrap(), items);
+        // Also what the start script posts (in its envelope) when the wasm cannot start.
         let err: FromPredictor =
-            serde_json::from_str(r#"{"kind":"error","stage":"load","message":"gone"}"#).unwrap();
+            serde_json::from_str(r#"{"error":{"stage":"load","message":"gone"}}"#).unwrap();
         assert_eq!(
             err,
             FromPredictor::Error {

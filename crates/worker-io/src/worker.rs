@@ -12,26 +12,26 @@ pub fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-/// Posts `msg` to the page, with `attach` (a field name and a typed array) set on it and its
-/// buffer transferred. A message that cannot be converted is dropped (the types are plain
-/// structs and strings, so that does not happen in practice).
+/// Posts `msg` to the page in its envelope, with `attach` (a field name and a typed array) set
+/// beside it and its buffer transferred. A message that cannot be converted is dropped (the
+/// types are plain structs and strings, so that does not happen in practice).
 pub fn post<T: Serialize + ?Sized>(msg: &T, attach: Option<(&str, &JsValue)>) {
-    let Ok(v) = serde_wasm_bindgen::to_value(msg) else {
-        return;
-    };
     let transfer = Array::new();
+    let mut fields: Vec<(&str, &JsValue)> = Vec::new();
     if let Some((field, array)) = attach {
-        let _ = Reflect::set(&v, &field.into(), array);
+        fields.push((field, array));
         if let Ok(buffer) = Reflect::get(array, &"buffer".into()) {
             transfer.push(&buffer);
         }
     }
-    let _ = scope().post_message_with_transfer(&v, &transfer);
+    if let Ok(envelope) = crate::envelope(msg, &fields) {
+        let _ = scope().post_message_with_transfer(&envelope, &transfer);
+    }
 }
 
 /// Starts the worker: panics go to the console, every message from the page is decoded as `M`
 /// and handed to `handle` with the raw object (for attached arrays; a message that is not an
-/// `M` arrives as `Err` with serde's words), and the page is told `{ kind: "ready" }`. The
+/// `M` arrives as `Err` with serde's words), and the page is told `"ready"`. The
 /// listener lives as long as the worker, so it is left to the worker's end.
 pub fn listen<M: DeserializeOwned + 'static>(
     handle: impl Fn(Result<M, String>, JsValue) + 'static,
@@ -39,8 +39,7 @@ pub fn listen<M: DeserializeOwned + 'static>(
     console_error_panic_hook::set_once();
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
-        let msg = serde_wasm_bindgen::from_value::<M>(data.clone()).map_err(|e| e.to_string());
-        handle(msg, data)
+        handle(crate::open::<M>(&data), data)
     });
     let s = scope();
     s.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
