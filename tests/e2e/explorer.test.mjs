@@ -94,6 +94,30 @@ test('each filter keeps exactly the count its option shows, and clears on its ow
   await clean(o);
 });
 
+test('focus stays on the same group when pressing Enter re-sorts the means', async () => {
+  const o = await ready();
+  const { page } = o;
+  // The fourth row by mean: filtering to its group moves it to the top of the chart.
+  const row = page.locator('#means-group svg .row').nth(3);
+  const label = await row.getAttribute('aria-label');
+  const group = label.split(':')[0];
+  const n = num(label.match(/, n ([\d,]+)/)[1]);
+  await row.focus();
+  await page.keyboard.press('Enter');
+  await waitSelected(page, n);
+  await page.waitForFunction(() => document.activeElement?.closest('#means-group'), null, { timeout: 5000 });
+  const now = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+  assert.equal(now.split(':')[0], group, `focus is still on ${group}`);
+  const first = await page.locator('#means-group svg .row').first().getAttribute('aria-label');
+  assert.equal(first.split(':')[0], group, 'the filtered group is now the first row');
+  // Enter again clears the filter; focus stays on the same group once more.
+  await page.keyboard.press('Enter');
+  await waitSelected(page, TOTAL);
+  const back = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+  assert.equal(back.split(':')[0], group, 'focus is still on the same group after clearing');
+  await clean(o);
+});
+
 test('clicking (or pressing Enter on) a bar, cell or dot filters every view', async () => {
   const o = await ready();
   const { page } = o;
@@ -333,6 +357,36 @@ test('phone width: nothing overflows sideways, controls stay usable', async () =
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, 'phone-375.png'), fullPage: false });
   assert.ok(fs.statSync(path.join(dir, 'phone-375.png')).size > 10000);
+  await clean(o);
+});
+
+test('the filters stay in view: a sticky panel on wide screens, a summary line on phones', async () => {
+  const wide = await open(browser.context, server.url, { viewport: { width: 1440, height: 900 } });
+  wide.dialogs = [];
+  await wide.page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  await wide.page.evaluate(() => document.querySelector('#participants').scrollIntoView());
+  await wide.page.waitForFunction(() => window.scrollY > 2000);
+  const top = await wide.page.evaluate(() => document.querySelector('.sidebar').getBoundingClientRect().top);
+  assert.ok(top >= 0 && top < 40, `the filter panel stays at the top of the screen (top ${top}px)`);
+  assert.equal(await wide.page.isVisible('.phone-filters'), false, 'no summary line on a wide screen');
+  await clean(wide);
+
+  const o = await open(browser.context, server.url + '?gender=female&age=20-29', { viewport: { width: 375, height: 812 } });
+  o.dialogs = [];
+  const { page } = o;
+  await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  const line = page.locator('[data-testid="phone-filters"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="phone-filters"]').textContent.includes('gender: female'));
+  assert.match(await line.textContent(), /age 20–29 · gender: female/);
+  await page.evaluate(() => document.querySelector('#images').scrollIntoView());
+  await page.waitForFunction(() => window.scrollY > 1500);
+  const at = await page.evaluate(() => document.querySelector('.phone-filters').getBoundingClientRect().top);
+  assert.ok(Math.abs(at) < 2, `the summary line stays at the top (top ${at}px)`);
+  assert.equal(await page.getAttribute('.filters-toggle', 'open'), null, 'the panel starts folded');
+  await page.click('.phone-filters button');
+  await page.waitForFunction(() => document.querySelector('.filters-toggle').open);
+  await page.waitForFunction(() => document.activeElement?.id === 'filters-summary');
+  assert.ok(await page.isVisible('.sidebar fieldset[data-dim="gender"]'), 'the panel is open and in view');
   await clean(o);
 });
 
