@@ -77,29 +77,9 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
-/// A coordinate for an SVG attribute, to one decimal; `0` for a value that is not finite (a
-/// row without ratings), so that no attribute is ever `NaN`.
-pub fn coord(x: f64) -> String {
-    let mut s = String::new();
-    if x.is_finite() {
-        fixed(&mut s, x, 1);
-    } else {
-        s.push('0');
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn coordinates_are_never_nan() {
-        assert_eq!(coord(12.345), "12.3");
-        assert_eq!(coord(-0.04), "0.0");
-        assert_eq!(coord(f64::NAN), "0");
-        assert_eq!(coord(f64::INFINITY), "0");
-    }
 
     #[test]
     fn fixed_matches_the_standard_formatting() {

@@ -183,6 +183,10 @@ pub fn histogram(l: &histogram::Layout, marks: &[Mark], height: f64) -> Vec<Stri
 /// One row of a dot-and-whisker chart.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DotRow {
+    /// What the row stands for (a value's index): its element's id is made from it, so that
+    /// after a re-sort the id, and with it the keyboard focus restored by id, follows the value
+    /// and not the position.
+    pub key: u32,
     pub mark: Mark,
     pub label: String,
     /// Right-hand text (the n, or the difference).
@@ -250,7 +254,7 @@ pub fn dot_rows(l: &dotplot::Layout, rows: &[DotRow], o: &DotOpts) -> Vec<String
     m.close("g");
     m.layer();
     for (k, (r, g)) in rows.iter().zip(&l.rows).enumerate() {
-        let id = format!("{}-m{k}", o.id_prefix);
+        let id = format!("{}-v{}", o.id_prefix, r.key);
         let class = if r.mark.on { "row mark on" } else { "row mark" };
         // The row's parts sit at y = 0 inside a translated group: when the rows re-sort, one
         // attribute per row changes instead of one per part.
@@ -915,6 +919,7 @@ mod tests {
             100.0,
         );
         let rows = vec![DotRow {
+            key: 7,
             mark: mark("<b>bold</b>"),
             label: "<script>x</script>".into(),
             right: "12".into(),
@@ -932,7 +937,8 @@ mod tests {
         let s = dot_rows(&l, &rows, &o).concat();
         assert!(!s.contains("<script>") && !s.contains("<b>"));
         assert!(s.contains("&lt;script&gt;"));
-        assert!(s.contains("id=\"t-m0\""));
+        // The id names the value (key 7), not the position (row 0).
+        assert!(s.contains("id=\"t-v7\""));
     }
 
     #[test]

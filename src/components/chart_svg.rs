@@ -145,34 +145,31 @@ pub fn grid_step(k: usize, key: &str, count: usize, cols: usize) -> Option<usize
     Some(next)
 }
 
-/// The `<svg>` of a chart with its delegated mark events and tooltip; its marks come as
-/// children (keyed leptos views) or are written into it through `node` (markup layers, see
-/// [`ChartSvg`]).
 #[component]
-pub fn ChartFrame(
+pub fn ChartSvg(
     /// The svg's viewBox.
     #[prop(into)]
     view_box: Signal<String>,
+    /// Its content, in layers redrawn separately (see [`crate::charts::svg::Markup::layer`]).
+    markup: Memo<Vec<String>>,
     /// What the chart is, for screen readers.
     #[prop(into)]
     label: String,
-    /// Called with the `data-k` of a clicked or Enter-pressed mark.
+    /// Called with the index of a clicked or Enter-pressed mark.
     activate: Callback<usize>,
     /// The card's live description line.
     detail: RwSignal<String>,
     /// Marks per row for arrow-key movement; `None`: every mark is its own tab stop.
-    #[prop(default = None)]
+    #[prop(optional)]
     roving: Option<Signal<(usize, usize)>>,
     /// With `roving`: the marks' `data-k` in the order the arrow keys walk them, when that is
     /// not 0, 1, 2, ... (marks that keep their element while their order changes).
-    #[prop(default = None)]
+    #[prop(optional)]
     walk: Option<Signal<Vec<usize>>>,
     /// Fixed pixel size (for charts wider than the card, which scroll).
-    #[prop(default = None)]
+    #[prop(optional)]
     size: Option<Signal<(f64, f64)>>,
     #[prop(optional, into)] class: String,
-    #[prop(optional)] node: Option<NodeRef<leptos::svg::Svg>>,
-    #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let on_click = move |ev: web_sys::MouseEvent| {
         if let Some((el, k)) = mark_of(&ev) {
@@ -228,46 +225,6 @@ pub fn ChartFrame(
     } else {
         format!("chart {class}")
     };
-    let node = node.unwrap_or_default();
-    view! {
-        <svg class=class viewBox=move || view_box.get() role="group" aria-label=hint node_ref=node
-            width=move || size.map(|s| format!("{:.0}", s.get().0))
-            height=move || size.map(|s| format!("{:.0}", s.get().1))
-            on:click=on_click on:keydown=on_key on:focusin=on_focus on:mouseover=on_over on:mouseleave=on_leave>
-            {children.map(|c| c())}
-        </svg>
-        {move || tip.get().map(|(text, x, y)| view! {
-            <div class="tooltip" aria-hidden="true" style=format!("left:{:.0}px;top:{:.0}px", x + 14.0, y + 14.0)>{text}</div>
-        })}
-    }
-}
-
-/// A chart whose marks come as markup layers, patched in place (see [`redraw_layers`]).
-#[component]
-pub fn ChartSvg(
-    /// The svg's viewBox.
-    #[prop(into)]
-    view_box: Signal<String>,
-    /// Its content, in layers redrawn separately (see [`crate::charts::svg::Markup::layer`]).
-    markup: Memo<Vec<String>>,
-    /// What the chart is, for screen readers.
-    #[prop(into)]
-    label: String,
-    /// Called with the index of a clicked or Enter-pressed mark.
-    activate: Callback<usize>,
-    /// The card's live description line.
-    detail: RwSignal<String>,
-    /// Marks per row for arrow-key movement; `None`: every mark is its own tab stop.
-    #[prop(optional)]
-    roving: Option<Signal<(usize, usize)>>,
-    /// With `roving`: the walking order of the marks (see [`ChartFrame`]).
-    #[prop(optional)]
-    walk: Option<Signal<Vec<usize>>>,
-    /// Fixed pixel size (for charts wider than the card, which scroll).
-    #[prop(optional)]
-    size: Option<Signal<(f64, f64)>>,
-    #[prop(optional, into)] class: String,
-) -> impl IntoView {
     let node = NodeRef::<leptos::svg::Svg>::new();
     let last = StoredValue::new(Vec::<String>::new());
     Effect::new(move |_| {
@@ -277,8 +234,14 @@ pub fn ChartSvg(
         }
     });
     view! {
-        <ChartFrame view_box=view_box label=label activate=activate detail=detail class=class node=node
-            roving=roving walk=walk size=size/>
+        <svg class=class viewBox=move || view_box.get() role="group" aria-label=hint node_ref=node
+            width=move || size.map(|s| format!("{:.0}", s.get().0))
+            height=move || size.map(|s| format!("{:.0}", s.get().1))
+            on:click=on_click on:keydown=on_key on:focusin=on_focus on:mouseover=on_over on:mouseleave=on_leave>
+        </svg>
+        {move || tip.get().map(|(text, x, y)| view! {
+            <div class="tooltip" aria-hidden="true" style=format!("left:{:.0}px;top:{:.0}px", x + 14.0, y + 14.0)>{text}</div>
+        })}
     }
 }
 

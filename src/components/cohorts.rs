@@ -185,6 +185,7 @@ pub fn Cohorts() -> impl IntoView {
                     None => format!("{label}: too few ratings to compare (A n {}, B n {})", thousands(r.a.n), thousands(r.b.n)),
                 };
                 DotRow {
+                    key: r.value,
                     mark: Mark { label: text, on: false, clickable: dim.is_some() && k > 0 },
                     label: label.clone(),
                     right: r.diff.map_or("–".to_string(), |d| signed(d.diff)),
