@@ -54,6 +54,14 @@ mod components {
         }
     }
 
+    /// A real, bubbling click on any element (SVG elements have no `click()`).
+    fn click(el: &Element) {
+        let init = web_sys::MouseEventInit::new();
+        init.set_bubbles(true);
+        let ev = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+        el.dispatch_event(&ev).unwrap();
+    }
+
     fn all(host: &Element, selector: &str) -> Vec<HtmlElement> {
         let list = host.query_selector_all(selector).unwrap();
         (0..list.length())
@@ -75,7 +83,7 @@ mod components {
         let label = rows[3].get_attribute("aria-label").unwrap();
         let group = label.split(':').next().unwrap().to_string();
         let id = rows[3].id();
-        rows[3].click();
+        click(&rows[3]);
         settle().await;
         let chosen = ctx.ui.filter.get_untracked();
         assert_eq!(chosen.values(Dim::Group).map(|v| v.len()), Some(1));
@@ -114,7 +122,7 @@ mod components {
             .unwrap()
             .unwrap()
             .unchecked_into();
-        remove.click();
+        click(&remove);
         settle().await;
         let f = ctx.ui.filter.get_untracked();
         assert_eq!(f.values(Dim::Gender), None, "gender is cleared");

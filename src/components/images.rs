@@ -65,7 +65,7 @@ pub fn Images() -> impl IntoView {
                     let kind = ds.dicts.types.get(ds.images.kind[i]).to_string();
                     let style = ds
                         .style_name(ds.images.style[i])
-                        .map(pamela_core::vocab::humanize);
+                        .map(pamela_core::query::humanize);
                     let group = ds.group_label(ds.image_group()[i]);
                     let meta = match style {
                         Some(s) => format!("{group} · {s} · {kind}"),

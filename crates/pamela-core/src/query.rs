@@ -311,7 +311,7 @@ impl Key {
                 if v as usize == ds.dicts.styles.len() {
                     "(no style)".into()
                 } else {
-                    crate::vocab::humanize(ds.dicts.styles.get(v as u16))
+                    humanize(ds.dicts.styles.get(v as u16))
                 }
             }
             Key::Image => ds.images.id[v as usize].to_string(),
@@ -370,6 +370,11 @@ impl Key {
             _ => all.filter(|&v| self.token(ds, v) == s).collect(),
         }
     }
+}
+
+/// A style name as people read it: `Art_Nouveau_Modern` is `Art Nouveau Modern`.
+pub fn humanize(s: &str) -> String {
+    s.replace('_', " ")
 }
 
 /// A filter compiled against one dataset: which dimensions fail, per participant, image, split

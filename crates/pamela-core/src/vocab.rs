@@ -26,7 +26,7 @@
 //! type (`landscape`) is the one deliberate shorthand, selecting that name under every type.
 
 use crate::dataset::Dataset;
-use crate::query::{Dim, Filter, Key};
+use crate::query::{humanize, Dim, Filter, Key};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -513,11 +513,6 @@ impl FilterSpec {
         }
         unknown
     }
-}
-
-/// `Art_Nouveau_Modern` as people read it: `Art Nouveau Modern`.
-pub fn humanize(s: &str) -> String {
-    s.replace('_', " ")
 }
 
 #[cfg(test)]
