@@ -299,8 +299,11 @@ pub fn App() -> impl IntoView {
     let summary_line = move || {
         let f = ctx.ui.filter.get();
         ctx.data.with(|d| {
-            let ds = d.as_ref().map(|d| &d.ds);
-            let parts: Vec<String> = f.parts().iter().map(|p| f.describe(p, ds)).collect();
+            let parts: Vec<String> = f
+                .described(d.as_ref().map(|d| &d.ds))
+                .into_iter()
+                .map(|(_, text)| text)
+                .collect();
             if parts.is_empty() {
                 "No filter: all ratings".to_string()
             } else {

@@ -9,16 +9,7 @@ pub fn Chips() -> impl IntoView {
     let ctx = use_ctx();
     let chips = move || {
         let f = ctx.ui.filter.get();
-        ctx.data.with(|d| {
-            let ds = d.as_ref().map(|d| &d.ds);
-            f.parts()
-                .into_iter()
-                .map(|p| {
-                    let text = f.describe(&p, ds);
-                    (p, text)
-                })
-                .collect::<Vec<_>>()
-        })
+        ctx.data.with(|d| f.described(d.as_ref().map(|d| &d.ds)))
     };
     let remove = move |p: Part| ctx.edit_filter(|f| f.remove(&p));
     view! {

@@ -407,6 +407,18 @@ impl FilterSpec {
         }
     }
 
+    /// Every restriction with its words ([`FilterSpec::parts`] described): what chips and
+    /// one-line summaries show.
+    pub fn described(&self, ds: Option<&Dataset>) -> Vec<(Part, String)> {
+        self.parts()
+            .into_iter()
+            .map(|p| {
+                let text = self.describe(&p, ds);
+                (p, text)
+            })
+            .collect()
+    }
+
     /// The values of one token: the token itself, or (for a token with commas that names
     /// nothing) its comma-separated parts.
     fn lookup(key: Key, ds: &Dataset, token: &str) -> Result<Vec<u32>, Unknown> {
@@ -593,6 +605,11 @@ mod tests {
         f.age = Some((20, 29));
         let parts = f.parts();
         assert_eq!(parts.len(), 3);
+        let words: Vec<String> = f.described(None).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            words,
+            ["age 20–29", "quality label: good", "quality label: great"]
+        );
         assert_eq!(f.describe(&parts[0], None), "age 20–29");
         assert_eq!(f.describe(&parts[1], None), "quality label: good");
         for p in &parts {
