@@ -4,7 +4,7 @@
 //! worker. The page must not compile the model crate (it would pull in tract-onnx), so the
 //! shared words sit here.
 
-use crate::dataset::{Dataset, NO_STYLE};
+use crate::dataset::Dataset;
 use serde::{Deserialize, Serialize};
 
 /// A profile as the visitor enters it.
@@ -40,11 +40,10 @@ pub struct ImageInfo {
 impl ImageInfo {
     /// Image `i` of a dataset.
     pub fn of(ds: &Dataset, i: usize) -> ImageInfo {
-        let style = ds.images.style[i];
         ImageInfo {
             kind: ds.dicts.types.get(ds.images.kind[i]).to_string(),
             group: ds.group_token(ds.image_group()[i]),
-            style: (style != NO_STYLE).then(|| ds.dicts.styles.get(style).to_string()),
+            style: ds.style_name(ds.images.style[i]).map(str::to_string),
             prompt: ds.images.prompt[i].clone(),
         }
     }

@@ -260,10 +260,7 @@ impl Key {
         Some(match self {
             Key::Type => im.kind[i] as u32,
             Key::Group => ds.image_group()[i] as u32,
-            Key::Style => match im.style[i] {
-                NO_STYLE => ds.dicts.styles.len() as u32,
-                s => s as u32,
-            },
+            Key::Style => style_value(ds, i) as u32,
             Key::Image => i as u32,
             _ => return None,
         })
@@ -372,6 +369,14 @@ impl Key {
     }
 }
 
+/// Image `i`'s style as a value of [`Key::Style`]: its style, or "no style", the last value.
+fn style_value(ds: &Dataset, i: usize) -> u16 {
+    match ds.images.style[i] {
+        NO_STYLE => ds.dicts.styles.len() as u16,
+        s => s,
+    }
+}
+
 /// A style name as people read it: `Art_Nouveau_Modern` is `Art Nouveau Modern`.
 pub fn humanize(s: &str) -> String {
     s.replace('_', " ")
@@ -442,7 +447,6 @@ impl Compiled {
             })
             .collect();
         let im = &ds.images;
-        let ns = ds.dicts.styles.len() as u16;
         let groups = ds.image_group();
         let ifail = (0..im.len())
             .map(|i| {
@@ -453,11 +457,7 @@ impl Compiled {
                 if !keeps(&groups_ok, groups[i]) {
                     m |= Dim::Group.bit();
                 }
-                let style = if im.style[i] == NO_STYLE {
-                    ns
-                } else {
-                    im.style[i]
-                };
+                let style = style_value(ds, i);
                 if !keeps(&styles, style) {
                     m |= Dim::Style.bit();
                 }
@@ -664,7 +664,6 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
         }
     }
     let im = &ds.images;
-    let ns = ds.dicts.styles.len() as u16;
     let groups = ds.image_group();
     for i in 0..ni {
         let m = c.ifail[i];
@@ -672,11 +671,7 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
         if n == 0 {
             continue;
         }
-        let style = if im.style[i] == NO_STYLE {
-            ns
-        } else {
-            im.style[i]
-        };
+        let style = style_value(ds, i);
         for (d, v) in [
             (Dim::Type, im.kind[i]),
             (Dim::Group, groups[i]),
@@ -798,10 +793,7 @@ impl KeyFn {
         match self.level {
             Level::Participant => self.col[ds.ratings.participant[r] as usize],
             Level::Image => self.col[ds.ratings.image[r] as usize],
-            Level::Rating => match self.key {
-                Key::Split => ds.ratings.split[r] as u32,
-                _ => ds.ratings.label[r] as u32,
-            },
+            Level::Rating => self.key.of_rating(ds, r),
         }
     }
 }
