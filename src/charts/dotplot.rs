@@ -1,6 +1,7 @@
 //! Dot-and-whisker rows (a mean or a difference with its 95% interval per category).
 
 use super::scale::Linear;
+use super::text;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowIn {
@@ -27,12 +28,28 @@ pub struct Layout {
     pub plot: (f64, f64, f64, f64),
     pub height: f64,
     pub row_h: f64,
+    /// The chart's width, and the width of the label column at its left (the labels'
+    /// widest, within 42% of the chart; longer labels are shortened to fit it).
+    pub width: f64,
+    pub label_w: f64,
 }
 
-/// Rows top to bottom; the x domain covers every interval (and the reference), padded.
-pub fn layout(rows: &[RowIn], reference: Option<f64>, width: f64, label_w: f64) -> Layout {
-    let row_h = 22.0;
-    let (top, bottom, right) = (6.0, 26.0, 60.0);
+/// Space at the right of the plot for each row's count or value.
+pub const RIGHT: f64 = 60.0;
+
+
+/// Rows top to bottom in a chart `width` pixels wide; the x domain covers every interval (and
+/// the reference), padded.
+pub fn layout(rows: &[RowIn], reference: Option<f64>, width: f64) -> Layout {
+    let row_h = 24.0;
+    let (top, bottom, right) = (8.0, 30.0, RIGHT);
+    let label_w = text::label_column(
+        rows.iter().map(|r| r.label.as_str()),
+        text::LABEL_PX,
+        width,
+        48.0,
+        0.42,
+    );
     let height = top + bottom + row_h * rows.len().max(1) as f64;
     let finite = |v: f64| v.is_finite().then_some(v);
     let mut lo = f64::INFINITY;
@@ -65,11 +82,17 @@ pub fn layout(rows: &[RowIn], reference: Option<f64>, width: f64, label_w: f64) 
         .collect();
     Layout {
         rows: out,
-        x_ticks: x.ticks(5).into_iter().map(|t| (x.map(t), t)).collect(),
+        x_ticks: x
+            .readable_ticks()
+            .into_iter()
+            .map(|t| (x.map(t), t))
+            .collect(),
         reference_x: reference.filter(|v| v.is_finite()).map(|v| x.map(v)),
         plot,
         height,
         row_h,
+        width,
+        label_w,
     }
 }
 
@@ -92,7 +115,6 @@ mod tests {
             &[row(3.0, 2.8, 3.2), row(3.5, 3.4, 3.6)],
             Some(3.1),
             500.0,
-            120.0,
         );
         assert_eq!(l.rows.len(), 2);
         for r in &l.rows {
@@ -106,10 +128,35 @@ mod tests {
 
     #[test]
     fn a_single_value_without_interval_still_lays_out() {
-        let l = layout(&[row(4.0, f64::NAN, f64::NAN)], None, 300.0, 100.0);
+        let l = layout(&[row(4.0, f64::NAN, f64::NAN)], None, 300.0);
         assert!(l.rows[0].x.is_finite());
         assert_eq!(l.rows[0].x_lo, l.rows[0].x);
-        let empty = layout(&[], Some(0.0), 300.0, 100.0);
+        let empty = layout(&[], Some(0.0), 300.0);
         assert!(empty.rows.is_empty() && empty.height > 0.0);
+    }
+
+    #[test]
+    fn the_label_column_and_the_ticks_follow_the_width() {
+        let rows: Vec<RowIn> = ["Photorealism", "a much longer visual group name than the others"]
+            .iter()
+            .map(|l| RowIn {
+                label: l.to_string(),
+                ..row(3.0, 2.9, 3.1)
+            })
+            .collect();
+        let phone = layout(&rows, None, 330.0);
+        let desk = layout(&rows, None, 1100.0);
+        // The long label takes at most 42% of a phone; on a desktop it fits whole.
+        assert!(phone.label_w <= 0.42 * 330.0 + 1.0, "{}", phone.label_w);
+        assert!(desk.label_w >= text::width(&rows[1].label, text::LABEL_PX));
+        // The plot keeps room for its dots, and ticks are spaced for their text.
+        assert!(phone.plot.2 - phone.plot.0 > 100.0);
+        assert!(phone.x_ticks.len() <= desk.x_ticks.len());
+        for l in [&phone, &desk] {
+            for w in l.x_ticks.windows(2) {
+                assert!(w[1].0 - w[0].0 >= 40.0, "ticks {:?}", l.x_ticks);
+            }
+            assert!(l.plot.2 <= l.width - RIGHT + 1e-9);
+        }
     }
 }

@@ -68,15 +68,6 @@ pub fn mean_ci(mean: f64, lo: f64, hi: f64, n: u64) -> String {
     )
 }
 
-/// Shortens a label to `max` characters with an ellipsis.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        s.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +125,5 @@ mod tests {
             mean_ci(3.21, 3.15, 3.27, 4210),
             "mean 3.21 (95% CI 3.15–3.27), n 4,210"
         );
-        assert_eq!(clip("flower painting", 8), "flower …");
     }
 }

@@ -36,8 +36,9 @@ pub struct Layout {
 /// `cells` is row-major, `rows` x `cols`. Colour saturates at the largest |diff| among cells
 /// with at least `min_n` ratings (at least 0.1).
 pub fn layout(cells: &[CellIn], rows: usize, cols: usize, min_n: u64, label_w: f64) -> Layout {
-    let size = 30.0;
-    let header_h = 110.0;
+    // Room for a 12-pixel "−.59" in a cell, and for column labels of about 16 characters.
+    let size = 40.0;
+    let header_h = 130.0;
     let scale_max = cells
         .iter()
         .filter(|c| c.n >= min_n.max(1) && c.diff.is_finite())

@@ -54,7 +54,7 @@ pub fn layout(
     width: f64,
     height: f64,
 ) -> Layout {
-    let (left, right, top, bottom) = (44.0, 8.0, 8.0, 28.0);
+    let (left, right, top, bottom) = (44.0, 8.0, 8.0, 36.0);
     let plot = (left, top, width - right, height - bottom);
     let total: u64 = counts.iter().sum();
     let share = |c: u64, t: u64| if t == 0 { 0.0 } else { c as f64 / t as f64 };

@@ -11,5 +11,6 @@ pub mod render;
 pub mod scale;
 pub mod scatter;
 pub mod svg;
+pub mod text;
 
 pub use scale::{Band, Linear};

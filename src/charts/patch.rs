@@ -300,7 +300,6 @@ mod tests {
                 }],
                 Some(3.0),
                 400.0,
-                100.0,
             );
             let r = vec![DotRow {
                 mark: Mark {
@@ -314,8 +313,6 @@ mod tests {
             }];
             let o = DotOpts {
                 id_prefix: "t",
-                width: 400.0,
-                label_w: 100.0,
                 tick: |t| format!("{t:.1}"),
                 reference_label: None,
                 axis_title: None,
@@ -425,7 +422,7 @@ mod tests {
                 }
             })
             .collect();
-        let l = layout(&ins, Some(3.0), 560.0, 170.0);
+        let l = layout(&ins, Some(3.0), 560.0);
         let rows: Vec<DotRow> = values
             .iter()
             .zip(labels)
@@ -445,8 +442,6 @@ mod tests {
             .collect();
         let o = DotOpts {
             id_prefix: "p",
-            width: 560.0,
-            label_w: 170.0,
             tick: |t| format!("{t:.2}"),
             reference_label: Some("all".into()),
             axis_title: None,

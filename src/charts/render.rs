@@ -6,7 +6,10 @@
 
 use super::color::{category, marker_path};
 use super::svg::{Markup, V};
-use super::{dotplot, format, heatmap, histogram, scatter, Linear};
+use super::{dotplot, format, heatmap, histogram, scatter, text, Linear};
+
+/// Column labels of the heatmap run up at 55 degrees: a label of length L rises L·sin 55°.
+const HEADER_SIN: f64 = 0.819;
 
 /// Accessibility and state of one mark.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -136,7 +139,7 @@ pub fn histogram(l: &histogram::Layout, marks: &[Mark], height: f64) -> Vec<Stri
         &[
             ("class", "axis-title".into()),
             ("x", ((l.plot.0 + l.plot.2) / 2.0).into()),
-            ("y", (height - 2.0).into()),
+            ("y", (height - 4.0).into()),
             ("text-anchor", "middle".into()),
         ],
         "score",
@@ -201,8 +204,6 @@ pub struct DotRow {
 
 pub struct DotOpts<'a> {
     pub id_prefix: &'a str,
-    pub width: f64,
-    pub label_w: f64,
     pub tick: fn(f64) -> String,
     /// Text beside the reference line.
     pub reference_label: Option<String>,
@@ -245,7 +246,7 @@ pub fn dot_rows(l: &dotplot::Layout, rows: &[DotRow], o: &DotOpts) -> Vec<String
             &[
                 ("class", "axis-title".into()),
                 ("x", ((l.plot.0 + l.plot.2) / 2.0).into()),
-                ("y", (l.height - 2.0).into()),
+                ("y", (l.height - 4.0).into()),
                 ("text-anchor", "middle".into()),
             ],
             t,
@@ -272,7 +273,7 @@ pub fn dot_rows(l: &dotplot::Layout, rows: &[DotRow], o: &DotOpts) -> Vec<String
                 ("class", "hit".into()),
                 ("x", "0".into()),
                 ("y", (-l.row_h / 2.0).into()),
-                ("width", o.width.into()),
+                ("width", l.width.into()),
                 ("height", l.row_h.into()),
             ],
         );
@@ -285,12 +286,12 @@ pub fn dot_rows(l: &dotplot::Layout, rows: &[DotRow], o: &DotOpts) -> Vec<String
             "text",
             &[
                 ("class", label_class.into()),
-                ("x", (o.label_w - 8.0).into()),
+                ("x", (l.label_w - 8.0).into()),
                 ("y", "0".into()),
                 ("text-anchor", "end".into()),
                 ("dominant-baseline", "middle".into()),
             ],
-            &format::clip(&r.label, 26),
+            &text::fit(&r.label, l.label_w - 12.0, text::LABEL_PX),
         );
         // Drawn hidden when there is no value: rows keep their elements (see `TICK_SLOTS`).
         let vis = if r.missing { "hidden" } else { "visible" };
@@ -370,7 +371,7 @@ pub fn heatmap(
         m.el(
             "text",
             &[("class", "col-label".into()), ("transform", V::S(&t))],
-            &format::clip(c, 18),
+            &text::fit(c, (l.header_h - 12.0) / HEADER_SIN, text::LABEL_PX),
         );
     }
     for (ri, r) in rows.iter().enumerate() {
@@ -384,7 +385,7 @@ pub fn heatmap(
                 ("text-anchor", "end".into()),
                 ("dominant-baseline", "middle".into()),
             ],
-            &format::clip(r, 24),
+            &text::fit(r, l.label_w - 12.0, text::LABEL_PX),
         );
     }
     m.layer();
@@ -496,10 +497,10 @@ pub fn scatter(
         &[
             ("class", "axis-title".into()),
             ("x", ((l.plot.0 + l.plot.2) / 2.0).into()),
-            ("y", (o.height - 2.0).into()),
+            ("y", (o.height - 4.0).into()),
             ("text-anchor", "middle".into()),
         ],
-        o.x_title,
+        &text::fit(o.x_title, l.plot.2 - l.plot.0, text::TICK_PX),
     );
     let t = format!(
         "translate(12,{:.0}) rotate(-90)",
@@ -612,10 +613,17 @@ pub fn strip(
 }
 
 /// Rows of two values each (the visitor's predicted mean and the crowd's mean): a filled dot,
-/// a hollow diamond, and a line between them; x from 1 to 5.
-pub fn paired(rows: &[(String, f64, f64)], width: f64, label_w: f64) -> (Vec<String>, f64) {
-    let row_h = 20.0;
-    let (top, bottom, right) = (6.0, 26.0, 70.0);
+/// a hollow diamond, and a line between them; x from 1 to 5, in a chart `width` pixels wide.
+pub fn paired(rows: &[(String, f64, f64)], width: f64) -> (Vec<String>, f64) {
+    let row_h = 24.0;
+    let (top, bottom, right) = (8.0, 30.0, dotplot::RIGHT);
+    let label_w = text::label_column(
+        rows.iter().map(|r| r.0.as_str()),
+        text::LABEL_PX,
+        width,
+        48.0,
+        0.42,
+    );
     let height = top + bottom + row_h * rows.len().max(1) as f64;
     let lo = rows
         .iter()
@@ -636,7 +644,7 @@ pub fn paired(rows: &[(String, f64, f64)], width: f64, label_w: f64) -> (Vec<Str
     let mut m = Markup::new();
     m.open("g", &[("class", "axis".into())]);
     let ticks: Vec<(f64, String)> = x
-        .ticks(5)
+        .readable_ticks()
         .into_iter()
         .map(|t| (x.map(t), format!("{t:.1}")))
         .collect();
@@ -667,7 +675,7 @@ pub fn paired(rows: &[(String, f64, f64)], width: f64, label_w: f64) -> (Vec<Str
                 ("text-anchor", "end".into()),
                 ("dominant-baseline", "middle".into()),
             ],
-            &format::clip(label, 26),
+            &text::fit(label, label_w - 12.0, text::LABEL_PX),
         );
         m.empty(
             "line",
@@ -909,14 +917,13 @@ mod tests {
     fn dot_rows_escape_labels_from_the_data() {
         let l = dotplot::layout(
             &[dotplot::RowIn {
-                label: "x".into(),
+                label: "<script>x</script>".into(),
                 value: 3.0,
                 lo: 2.9,
                 hi: 3.1,
             }],
             Some(3.0),
             400.0,
-            100.0,
         );
         let rows = vec![DotRow {
             key: 7,
@@ -927,8 +934,6 @@ mod tests {
         }];
         let o = DotOpts {
             id_prefix: "t",
-            width: 400.0,
-            label_w: 100.0,
             tick: |t| format!("{t:.1}"),
             reference_label: Some("all".into()),
             axis_title: None,
@@ -947,11 +952,11 @@ mod tests {
             ("<i>landscape</i>".to_string(), 4.0, 3.0),
             ("portrait".to_string(), 2.5, 3.5),
         ];
-        let (layers, height) = paired(&rows, 500.0, 100.0);
+        let (layers, height) = paired(&rows, 500.0);
         let s = layers.concat();
         assert_eq!(s.matches("class=\"pair\"").count(), 2);
         assert!(
-            height > paired(&rows[..1], 500.0, 100.0).1,
+            height > paired(&rows[..1], 500.0).1,
             "taller with more rows"
         );
         assert!(s.contains("&lt;i&gt;landscape") && !s.contains("<i>"));

@@ -45,6 +45,20 @@ impl Linear {
     pub fn ticks(&self, count: usize) -> Vec<f64> {
         nice_ticks(self.d0.min(self.d1), self.d0.max(self.d1), count)
     }
+
+    /// Round ticks for an axis drawn along the whole range: as many as leave room for their
+    /// labels ([`super::text::tick_count`]), but at least three where the domain allows, so a
+    /// narrow domain still gets a readable scale.
+    pub fn readable_ticks(&self) -> Vec<f64> {
+        let px = (self.r1 - self.r0).abs();
+        let mut count = super::text::tick_count(px);
+        let mut t = self.ticks(count);
+        while t.len() < 3 && count < 12 {
+            count += 1;
+            t = self.ticks(count);
+        }
+        t
+    }
 }
 
 /// Round tick values covering [lo, hi]: steps of 1, 2 or 5 times a power of ten.
@@ -122,6 +136,18 @@ mod tests {
         assert_eq!(s.map(2.0), 50.0);
         let n = Linear::new((f64::NAN, 1.0), (0.0, 10.0));
         assert!(n.map(0.5).is_finite());
+    }
+
+    #[test]
+    fn a_narrow_domain_still_gets_three_ticks_and_a_short_axis_few() {
+        let x = Linear::new((-0.35, 0.2), (0.0, 140.0));
+        let t = x.readable_ticks();
+        assert!(t.len() >= 3, "{t:?}");
+        for w in t.windows(2) {
+            assert!(x.map(w[1]) - x.map(w[0]) >= 30.0, "{t:?}");
+        }
+        let wide = Linear::new((-0.35, 0.2), (0.0, 900.0)).readable_ticks();
+        assert!(wide.len() > t.len() && wide.len() <= 13, "{wide:?}");
     }
 
     #[test]

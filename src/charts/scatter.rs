@@ -12,7 +12,7 @@ pub struct Layout {
 }
 
 pub fn layout(xy: &[(f64, f64)], width: f64, height: f64) -> Layout {
-    let plot = (48.0, 10.0, width - 12.0, height - 34.0);
+    let plot = (52.0, 10.0, width - 12.0, height - 38.0);
     let ext = |f: fn(&(f64, f64)) -> f64| {
         xy.iter()
             .map(f)
@@ -42,7 +42,7 @@ pub fn layout(xy: &[(f64, f64)], width: f64, height: f64) -> Layout {
             .iter()
             .map(|&(a, b)| (x.map(a), y.map(if b.is_finite() { b } else { 0.0 })))
             .collect(),
-        x_ticks: x.ticks(6).into_iter().map(|t| (x.map(t), t)).collect(),
+        x_ticks: x.readable_ticks().into_iter().map(|t| (x.map(t), t)).collect(),
         y_ticks: y.ticks(4).into_iter().map(|t| (y.map(t), t)).collect(),
         zero_x: x.map(0.0),
         plot,

@@ -145,11 +145,54 @@ pub fn grid_step(k: usize, key: &str, count: usize, cols: usize) -> Option<usize
     Some(next)
 }
 
+/// Below this, a measured width is a hidden or collapsed container: the chart keeps its last one.
+const MIN_WIDTH: f64 = 200.0;
+
+/// The width a chart starts with, before its container is measured.
+pub const START_WIDTH: f64 = 560.0;
+
+/// A chart width that [`ChartSvg`] keeps equal to its container's (see `measure`).
+pub fn chart_width() -> RwSignal<f64> {
+    RwSignal::new(START_WIDTH)
+}
+
+/// Keeps `w` equal to `el`'s width in whole pixels: now, and on every resize until the owner
+/// is cleaned up.
+fn follow_width(el: &Element, w: RwSignal<f64>) {
+    let set = move |px: f64| {
+        let px = px.floor();
+        if px >= MIN_WIDTH && w.get_untracked() != px {
+            w.set(px);
+        }
+    };
+    set(el.get_bounding_client_rect().width());
+    let cb = wasm_bindgen::closure::Closure::<dyn Fn(js_sys::Array)>::new(
+        move |entries: js_sys::Array| {
+            if let Ok(e) = entries.get(0).dyn_into::<web_sys::ResizeObserverEntry>() {
+                set(e.content_rect().width());
+            }
+        },
+    );
+    let Ok(observer) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) else {
+        return;
+    };
+    observer.observe(el);
+    // The observer and its callback live until the chart goes away.
+    let keep = send_wrapper::SendWrapper::new((observer, cb));
+    on_cleanup(move || keep.0.disconnect());
+}
+
 #[component]
 pub fn ChartSvg(
-    /// The svg's viewBox.
+    /// The chart's size in CSS pixels; one SVG unit is one pixel, so text keeps the size the
+    /// stylesheet gives it.
     #[prop(into)]
-    view_box: Signal<String>,
+    size: Signal<(f64, f64)>,
+    /// Where the width of the chart's container is written, now and whenever it changes (a
+    /// resize observer): the layout reads it. Without it, the chart keeps `size` (charts wider
+    /// than their card, which scroll).
+    #[prop(optional)]
+    measure: Option<RwSignal<f64>>,
     /// Its content, in layers redrawn separately (see [`crate::charts::svg::Markup::layer`]).
     markup: Memo<Vec<String>>,
     /// What the chart is, for screen readers.
@@ -166,9 +209,6 @@ pub fn ChartSvg(
     /// not 0, 1, 2, ... (marks that keep their element while their order changes).
     #[prop(optional)]
     walk: Option<Signal<Vec<usize>>>,
-    /// Fixed pixel size (for charts wider than the card, which scroll).
-    #[prop(optional)]
-    size: Option<Signal<(f64, f64)>>,
     #[prop(optional, into)] class: String,
 ) -> impl IntoView {
     let on_click = move |ev: web_sys::MouseEvent| {
@@ -233,10 +273,21 @@ pub fn ChartSvg(
             redraw_layers(&svg, last, new);
         }
     });
+    if let Some(w) = measure {
+        Effect::new(move |_| {
+            if let Some(svg) = node.get() {
+                follow_width(&svg, w);
+            }
+        });
+    }
+    let view_box = move || {
+        let (w, h) = size.get();
+        format!("0 0 {w:.0} {h:.0}")
+    };
     view! {
-        <svg class=class viewBox=move || view_box.get() role="group" aria-label=hint node_ref=node
-            width=move || size.map(|s| format!("{:.0}", s.get().0))
-            height=move || size.map(|s| format!("{:.0}", s.get().1))
+        <svg class=class viewBox=view_box role="group" aria-label=hint node_ref=node
+            width=move || format!("{:.0}", size.get().0)
+            height=move || format!("{:.0}", size.get().1)
             on:click=on_click on:keydown=on_key on:focusin=on_focus on:mouseover=on_over on:mouseleave=on_leave>
         </svg>
         {move || tip.get().map(|(text, x, y)| view! {

@@ -6,7 +6,7 @@ use crate::charts::dotplot::{self, RowIn};
 use crate::charts::format::{score, signed, thousands};
 use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
-use crate::components::chart_svg::ChartSvg;
+use crate::components::chart_svg::{chart_width, ChartSvg};
 use crate::components::filters::{FilterPanel, Target};
 use crate::components::key_select::KeySelect;
 use crate::state::{FilterSpec, COMPARE_BY};
@@ -14,8 +14,6 @@ use leptos::prelude::*;
 use pamela_core::query::{self, CohortRow, Compiled};
 use pamela_core::Dim;
 
-const W: f64 = 560.0;
-const LABEL_W: f64 = 170.0;
 
 /// Plain-words summary of a cohort definition.
 pub fn describe(spec: &FilterSpec) -> String {
@@ -68,6 +66,7 @@ fn preset(name: &str) -> (FilterSpec, FilterSpec) {
 pub fn Cohorts() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
+    let width = chart_width();
     let by = Memo::new(move |_| ctx.ui.compare_by.get());
     let specs = Memo::new(move |_| (ctx.ui.cohort_a.get(), ctx.ui.cohort_b.get()));
     let result = Memo::new(move |_| {
@@ -126,7 +125,7 @@ pub fn Cohorts() -> impl IntoView {
                         },
                     })
                     .collect();
-                dotplot::layout(&ins, Some(0.0), W, LABEL_W)
+                dotplot::layout(&ins, Some(0.0), width.get())
             })
         })
     });
@@ -197,8 +196,6 @@ pub fn Cohorts() -> impl IntoView {
             .collect();
         let o = DotOpts {
             id_prefix: "cohort",
-            width: W,
-            label_w: LABEL_W,
             tick: signed,
             reference_label: None,
             axis_title: Some("A − B (score points)"),
@@ -241,7 +238,7 @@ pub fn Cohorts() -> impl IntoView {
             </div>
             <p class="note muted">"Both cohorts are taken within the current selection; a cohort's own choices replace \
                 the selection's on the same dimension. Filled dots: the 95% interval excludes zero."</p>
-            <ChartSvg view_box=Signal::derive(move || format!("0 0 {W} {:.0}", height())) markup=markup detail=detail
+            <ChartSvg size=Signal::derive(move || (width.get(), height())) measure=width markup=markup detail=detail
                 activate=activate label="Difference of cohort means with 95% intervals"/>
         </Card>
     }

@@ -6,18 +6,18 @@ use crate::charts::format::{mean_ci, score, thousands};
 use crate::charts::histogram;
 use crate::charts::render::{self, Mark};
 use crate::components::card::{Card, TableData};
-use crate::components::chart_svg::ChartSvg;
+use crate::components::chart_svg::{chart_width, ChartSvg};
 use leptos::prelude::*;
 use pamela_core::query;
 use pamela_core::{Dim, Label};
 
-const W: f64 = 560.0;
-const H: f64 = 220.0;
+const H: f64 = 230.0;
 
 #[component]
 pub fn Distribution() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
+    let width = chart_width();
     let bins = Memo::new(move |_| ctx.ui.bins.get() as usize);
     let overall_on = Memo::new(move |_| ctx.ui.overall.get());
     let range = Memo::new(move |_| ctx.ui.filter.with(|f| f.score));
@@ -40,7 +40,7 @@ pub fn Distribution() -> impl IntoView {
     });
     let layout = Memo::new(move |_| {
         hist.get()
-            .map(|(c, r)| histogram::layout(&c, r.as_deref(), range.get(), W, H))
+            .map(|(c, r)| histogram::layout(&c, r.as_deref(), range.get(), width.get(), H))
     });
     let markup = Memo::new(move |_| {
         let Some(l) = layout.get() else {
@@ -195,7 +195,7 @@ pub fn Distribution() -> impl IntoView {
                 </label>
             </div>
             <p class="summary">{summary}</p>
-            <ChartSvg view_box=format!("0 0 {W} {H}") markup=markup detail=detail activate=activate
+            <ChartSvg size=Signal::derive(move || (width.get(), H)) measure=width markup=markup detail=detail activate=activate
                 label="Histogram of scores in the selection; a bar sets the score filter"/>
             <p class="legend">
                 <span class="key key-bar"></span>" selection (share per bin)"

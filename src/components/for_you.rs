@@ -8,14 +8,12 @@ use crate::app::{use_ctx, Level, Shared};
 use crate::charts::format::{score, signed, thousands};
 use crate::charts::render;
 use crate::components::card::{Card, TableData};
-use crate::components::chart_svg::ChartSvg;
+use crate::components::chart_svg::{chart_width, ChartSvg};
 use crate::predictor::{PredictorCtx, Status};
 use crate::summaries::{ForYouSummary, ImagePick, Paired};
 use leptos::prelude::*;
 
 const STORE_KEY: &str = "pamela.profile";
-const W: f64 = 560.0;
-const LABEL_W: f64 = 170.0;
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
@@ -115,6 +113,7 @@ pub fn ForYou() -> impl IntoView {
         ForYouSummary::of(&d.ds, &d.overall, &p.scores)
     });
     let chart = |pick: fn(&ForYouSummary) -> &Vec<Paired>| {
+        let width = chart_width();
         let layers = Memo::new(move |_| {
             summary.with(|s| {
                 s.as_ref().map(|s| {
@@ -122,18 +121,20 @@ pub fn ForYou() -> impl IntoView {
                         .iter()
                         .map(|p| (p.label.clone(), p.you, p.crowd))
                         .collect();
-                    render::paired(&rows, W, LABEL_W)
+                    render::paired(&rows, width.get())
                 })
             })
         });
         let markup = Memo::new(move |_| {
             layers.with(|l| l.as_ref().map(|l| l.0.clone()).unwrap_or_default())
         });
-        let height = move || layers.with(|l| l.as_ref().map_or(60.0, |l| l.1));
-        (markup, height)
+        let size = Signal::derive(move || {
+            (width.get(), layers.with(|l| l.as_ref().map_or(60.0, |l| l.1)))
+        });
+        (markup, size, width)
     };
-    let (group_markup, group_h) = chart(|s| &s.groups);
-    let (style_markup, style_h) = chart(|s| &s.styles);
+    let (group_markup, group_size, group_w) = chart(|s| &s.groups);
+    let (style_markup, style_size, style_w) = chart(|s| &s.styles);
     let table = Memo::new(move |_| TableData {
         header: [
             "visual group or style",
@@ -345,10 +346,10 @@ pub fn ForYou() -> impl IntoView {
             })}
             <Show when=move || summary.with(|s| s.is_some())>
                 <h3 class="sub">"Per visual group: you (dot) and everyone (diamond)"</h3>
-                <ChartSvg view_box=Signal::derive(move || format!("0 0 {W} {:.0}", group_h())) markup=group_markup detail=detail
+                <ChartSvg size=group_size measure=group_w markup=group_markup detail=detail
                     activate=Callback::new(|_| ()) label="Your predicted mean and everyone's mean per visual group"/>
                 <h3 class="sub">"Per style"</h3>
-                <ChartSvg view_box=Signal::derive(move || format!("0 0 {W} {:.0}", style_h())) markup=style_markup detail=detail
+                <ChartSvg size=style_size measure=style_w markup=style_markup detail=detail
                     activate=Callback::new(|_| ()) label="Your predicted mean and everyone's mean per style"/>
                 <div class="fy-lists">
                     <div><h3 class="sub">"Your top images"</h3><ol class="fy-list" id="fy-top">{image_list(|s| &s.top)}</ol></div>

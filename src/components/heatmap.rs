@@ -5,6 +5,7 @@
 use crate::app::use_ctx;
 use crate::charts::format::{score, signed, thousands};
 use crate::charts::heatmap::{self, CellIn};
+use crate::charts::text;
 use crate::charts::render::{self, Mark};
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
@@ -13,7 +14,6 @@ use crate::state::{HEAT_COLS, HEAT_ROWS};
 use crate::summaries::HeatGrid;
 use leptos::prelude::*;
 
-const LABEL_W: f64 = 170.0;
 
 /// The words for one cell: the tooltip, the screen reader's label and the detail line.
 fn describe(g: &HeatGrid, k: usize, min_n: u64) -> String {
@@ -50,7 +50,27 @@ pub fn Heatmap() -> impl IntoView {
         let d = ctx.data.get()?;
         Some(HeatGrid::of(&d.ds, &c, row_key.get(), col_key.get()))
     });
+    // Each row's label with its mean.
+    let row_labels = Memo::new(move |_| {
+        grid.with(|g| {
+            g.as_ref().map_or(Vec::new(), |g| {
+                g.rows
+                    .iter()
+                    .map(|(a, s)| {
+                        if s.n > 0 {
+                            format!("{} ({})", a.label, score(s.mean))
+                        } else {
+                            format!("{} (–)", a.label)
+                        }
+                    })
+                    .collect::<Vec<String>>()
+            })
+        })
+    });
     let layout = Memo::new(move |_| {
+        let label_w = row_labels.with(|r| {
+            text::label_column(r.iter().map(String::as_str), text::LABEL_PX, 480.0, 60.0, 0.42)
+        });
         grid.with(|g| {
             g.as_ref().map(|g| {
                 let ins: Vec<CellIn> = g
@@ -59,7 +79,7 @@ pub fn Heatmap() -> impl IntoView {
                     .zip(&g.diffs)
                     .map(|(s, &d)| CellIn { n: s.n, diff: d })
                     .collect();
-                heatmap::layout(&ins, g.rows.len(), g.cols.len(), min_n.get(), LABEL_W)
+                heatmap::layout(&ins, g.rows.len(), g.cols.len(), min_n.get(), label_w)
             })
         })
     });
@@ -85,17 +105,7 @@ pub fn Heatmap() -> impl IntoView {
                 _ => signed(d).replace("0.", "."),
             })
             .collect();
-        let rows: Vec<String> = g
-            .rows
-            .iter()
-            .map(|(a, s)| {
-                if s.n > 0 {
-                    format!("{} ({})", a.label, score(s.mean))
-                } else {
-                    format!("{} (–)", a.label)
-                }
-            })
-            .collect();
+        let rows = row_labels.get();
         let cols: Vec<String> = g.cols.iter().map(|a| a.label.clone()).collect();
         render::heatmap(&l, &cols, &rows, &marks, &texts, 0)
     });
@@ -177,8 +187,7 @@ pub fn Heatmap() -> impl IntoView {
             <p class="note muted">"Each cell: the cell's mean minus its row's mean (orange above, blue below). \
                 Hatched cells marked (n) have fewer ratings than the minimum and are not findings."</p>
             <div class="scroll-x">
-                <ChartSvg view_box=Signal::derive(move || { let (w, h) = size.get(); format!("0 0 {w:.0} {h:.0}") })
-                    size=size markup=markup detail=detail activate=activate roving=roving
+                <ChartSvg size=size markup=markup detail=detail activate=activate roving=roving
                     label="Heatmap of mean differences"/>
             </div>
         </Card>

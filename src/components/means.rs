@@ -6,13 +6,10 @@ use crate::charts::dotplot::{self, RowIn};
 use crate::charts::format::{mean_ci, score, thousands};
 use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
-use crate::components::chart_svg::ChartSvg;
+use crate::components::chart_svg::{chart_width, ChartSvg};
 use crate::state::MeanSort;
 use leptos::prelude::*;
 use pamela_core::{query, Key, Summary};
-
-const W: f64 = 560.0;
-const LABEL_W: f64 = 170.0;
 
 #[derive(Clone, PartialEq)]
 struct Row {
@@ -27,6 +24,7 @@ struct Row {
 pub fn Means(key: Key) -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
+    let width = chart_width();
     let sort = Memo::new(move |_| ctx.ui.sort.get());
     let dim = key.dim();
     let rows = Memo::new(move |_| {
@@ -75,7 +73,7 @@ pub fn Means(key: Key) -> impl IntoView {
                         hi: r.s.hi,
                     })
                     .collect();
-                dotplot::layout(&ins, Some(*overall), W, LABEL_W)
+                dotplot::layout(&ins, Some(*overall), width.get())
             })
         })
     });
@@ -108,8 +106,6 @@ pub fn Means(key: Key) -> impl IntoView {
             .collect();
         let o = DotOpts {
             id_prefix: id,
-            width: W,
-            label_w: LABEL_W,
             tick: |t| format!("{t:.2}"),
             reference_label: Some(format!("all {}", score(overall))),
             axis_title: None,
@@ -180,7 +176,7 @@ pub fn Means(key: Key) -> impl IntoView {
             {(key == Key::Style).then(|| view! {
                 <p class="note muted">"Styles exist on Art images only; “(no style)” is every Photorealism image."</p>
             })}
-            <ChartSvg view_box=Signal::derive(move || format!("0 0 {W} {:.0}", height())) markup=markup detail=detail
+            <ChartSvg size=Signal::derive(move || (width.get(), height())) measure=width markup=markup detail=detail
                 activate=activate label=format!("Mean and 95% interval per {}", key.title().to_lowercase())/>
             <p class="legend"><span class="key key-dot"></span>" mean, line: 95% interval, right: number of ratings; dashed: all selected ratings"</p>
         </Card>

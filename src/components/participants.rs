@@ -7,13 +7,16 @@ use crate::charts::format::{score, signed, thousands};
 use crate::charts::render::{self, Mark, Point, ScatterOpts};
 use crate::charts::scatter;
 use crate::components::card::{Card, TableData};
-use crate::components::chart_svg::ChartSvg;
+use crate::components::chart_svg::{chart_width, ChartSvg};
 use crate::components::legend::{palette_memo, value_of, MarkerKey};
 use leptos::prelude::*;
 use pamela_core::query;
 
-const W: f64 = 560.0;
-const H: f64 = 300.0;
+/// The chart's height for a width: a little less than square on phones, 2:1 and at most 420
+/// pixels on wide screens.
+fn height_for(width: f64) -> f64 {
+    (width * 0.55).clamp(260.0, 420.0).round()
+}
 
 #[derive(Clone, PartialEq)]
 struct Row {
@@ -30,6 +33,7 @@ struct Row {
 pub fn Participants() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
+    let width = chart_width();
     let color_by = Memo::new(move |_| ctx.ui.color_by.get());
     let palette = palette_memo(ctx, color_by);
     let rows = Memo::new(move |_| {
@@ -63,7 +67,7 @@ pub fn Participants() -> impl IntoView {
             .iter()
             .map(|q| (q.offset, if q.s.n > 1 { q.s.sd } else { f64::NAN }))
             .collect();
-        let l = scatter::layout(&xy, W, H);
+        let l = scatter::layout(&xy, width.get(), height_for(width.get()));
         let points: Vec<Point> = rows
             .iter()
             .map(|q| Point {
@@ -85,9 +89,8 @@ pub fn Participants() -> impl IntoView {
             .collect();
         let o = ScatterOpts {
             id_prefix: "part",
-            height: H,
-            x_title:
-                "mean offset: stricter ← → more generous than the other raters of the same images",
+            height: height_for(width.get()),
+            x_title: "mean offset (+ is more generous)",
             y_title: "spread (sd)",
             x_tick: signed,
         };
@@ -152,7 +155,7 @@ pub fn Participants() -> impl IntoView {
             <p class="note muted">"One mark per participant in the selection. Offset compares each person with the \
                 other raters of the same images, so it does not depend on which images they saw."</p>
             <MarkerKey palette=palette/>
-            <ChartSvg view_box=format!("0 0 {W} {H}") markup=markup detail=detail activate=activate roving=roving walk=walk
+            <ChartSvg size=Signal::derive(move || (width.get(), height_for(width.get()))) measure=width markup=markup detail=detail activate=activate roving=roving walk=walk
                 label="Participants by mean offset and spread"/>
         </Card>
     }

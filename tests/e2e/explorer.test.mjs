@@ -360,6 +360,86 @@ test('phone width: nothing overflows sideways, controls stay usable', async () =
   await clean(o);
 });
 
+// Every drawn text of every chart on the page, in rendered pixels: its font size times the
+// scale from SVG units to the screen, and whether its box lies inside its chart's box.
+async function chartText(page) {
+  return page.evaluate(() => {
+    const out = [];
+    for (const svg of document.querySelectorAll('svg.chart')) {
+      const card = svg.closest('section, .card, [id]');
+      const sb = svg.getBoundingClientRect();
+      if (sb.width === 0) continue;
+      for (const t of svg.querySelectorAll('text')) {
+        if (!t.textContent.trim() || getComputedStyle(t).visibility === 'hidden') continue;
+        const ctm = t.getScreenCTM();
+        const scale = Math.hypot(ctm.a, ctm.b);
+        const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+        const b = t.getBoundingClientRect();
+        const inside = b.left >= sb.left - 1 && b.right <= sb.right + 1;
+        out.push({ chart: card?.id || svg.getAttribute('aria-label'), text: t.textContent, px, inside });
+      }
+    }
+    return out;
+  });
+}
+
+test('chart text is at least 12 px and the same size on a phone, a laptop and a 2,560 px screen', async () => {
+  const sizes = {};
+  for (const width of [375, 1440, 2560]) {
+    const o = await open(browser.context, server.url, { viewport: { width, height: 900 } });
+    o.dialogs = [];
+    const { page } = o;
+    await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+    await page.waitForSelector('#participants svg .participant', { timeout: 30000 });
+    // Layout follows the measured width: after a resize observer round, nothing is pending.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const texts = await chartText(page);
+    const charts = new Set(texts.map((t) => t.chart));
+    for (const id of ['distribution', 'means-group', 'means-style', 'heatmap', 'cohorts', 'participants']) {
+      assert.ok(charts.has(id), `${width}px: ${id} has text (${[...charts]})`);
+    }
+    const small = texts.filter((t) => t.px < 12 - 0.01);
+    assert.deepEqual(small.slice(0, 5), [], `${width}px: ${small.length} texts under 12 px`);
+    const outside = texts.filter((t) => !t.inside);
+    assert.deepEqual(outside.slice(0, 5), [], `${width}px: ${outside.length} texts overflow their chart`);
+    sizes[width] = [...new Set(texts.map((t) => t.px.toFixed(1)))].sort();
+    // A shortened label keeps its full text for the tooltip and screen readers.
+    const cut = texts.filter((t) => t.text.endsWith('…'));
+    for (const c of cut.slice(0, 3)) {
+      const full = await page.evaluate((head) => [...document.querySelectorAll('svg.chart [aria-label]')]
+        .some((e) => e.getAttribute('aria-label').startsWith(head)), c.text.slice(0, -1));
+      assert.ok(full, `"${c.text}" has its full text in an accessible name`);
+    }
+    if (width === 375) assert.ok(cut.length > 0, 'some labels are shortened on a phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${width}px: page is ${overflow}px wider than the screen`);
+    await clean(o);
+  }
+  assert.deepEqual(sizes[375], sizes[1440], 'the same text sizes on a phone and a laptop');
+  assert.deepEqual(sizes[2560], sizes[1440], 'the same text sizes on a laptop and a wide screen');
+});
+
+test('a chart lays itself out again when its container changes width', async () => {
+  const o = await open(browser.context, server.url, { viewport: { width: 1440, height: 900 } });
+  o.dialogs = [];
+  const { page } = o;
+  await page.waitForSelector('#means-group svg .row', { timeout: 30000 });
+  const box = () => page.evaluate(() => {
+    const svg = document.querySelector('#means-group svg.chart');
+    return { vb: svg.viewBox.baseVal.width, px: svg.getBoundingClientRect().width };
+  });
+  const before = await box();
+  assert.ok(Math.abs(before.vb - before.px) <= 1, `one SVG unit is one pixel (${JSON.stringify(before)})`);
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.waitForFunction(() => {
+    const svg = document.querySelector('#means-group svg.chart');
+    return Math.abs(svg.viewBox.baseVal.width - svg.getBoundingClientRect().width) <= 1;
+  });
+  const after = await box();
+  assert.ok(after.px < before.px - 100, `the chart is narrower (${before.px} -> ${after.px})`);
+  await clean(o);
+});
+
 test('the filters stay in view: a sticky panel on wide screens, a summary line on phones', async () => {
   const wide = await open(browser.context, server.url, { viewport: { width: 1440, height: 900 } });
   wide.dialogs = [];
