@@ -7,7 +7,7 @@
 //! it draws from those.
 
 use crate::components::{
-    about::About, chips::Chips, cohorts::Cohorts, distribution::Distribution, filters::FilterPanel,
+    about::About, ages::AgeHistogram, chips::Chips, cohorts::Cohorts, distribution::Distribution, filters::FilterPanel,
     filters::Target, for_you::ForYou, heatmap::Heatmap, images::Images, load_panel::LoadPanel,
     means::Means, notices::Notices, participants::Participants, source_badge::SourceBadge,
 };
@@ -370,6 +370,7 @@ pub fn App() -> impl IntoView {
                     </section>
                     <div id="views" class="views">
                         <Distribution/>
+                        <AgeHistogram/>
                         <Means key=Key::Group/>
                         <Means key=Key::Style/>
                         <Heatmap/>

@@ -1,6 +1,7 @@
 //! Score histogram geometry: bars of the selection's share per bin, the whole dataset's shares
 //! as an outline, over scores 1..5.
 
+use super::brush::Axis;
 use super::scale::{nice_ticks, Linear};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +44,86 @@ pub fn edges(bins: usize) -> Vec<(u16, u16)> {
             (lo, hi)
         })
         .collect()
+}
+
+impl Layout {
+    /// The brushable axis: one step per bar, along the plot's width.
+    pub fn axis(&self) -> Axis {
+        Axis {
+            x0: self.plot.0,
+            x1: self.plot.2,
+            n: self.bars.len(),
+        }
+    }
+}
+
+/// The bins (first and last, inclusive) that a score range in thousandths covers.
+pub fn score_steps((lo, hi): (u16, u16), bins: usize) -> (usize, usize) {
+    let bins = bins.max(1);
+    let bin = |v: u16| ((v.clamp(1000, 5000) as usize - 1000) * bins / 4000).min(bins - 1);
+    (bin(lo), bin(hi.max(lo)))
+}
+
+/// The score range in thousandths of bins `first..=last`.
+pub fn score_range((first, last): (usize, usize), bins: usize) -> (u16, u16) {
+    let e = edges(bins);
+    let at = |k: usize| e[k.min(e.len() - 1)];
+    (at(first).0, at(last).1)
+}
+
+/// People per age (`people[k]` for age `first_age + k`) as one bar per year, with the ages in
+/// `range` (inclusive) drawn selected. `ratings[k]` is what each bar's people rated.
+pub fn age_layout(
+    people: &[u64],
+    ratings: &[u64],
+    first_age: u8,
+    range: Option<(u8, u8)>,
+    width: f64,
+    height: f64,
+) -> Layout {
+    let (left, right, top, bottom) = (44.0, 8.0, 8.0, 36.0);
+    let plot = (left, top, width - right, height - bottom);
+    let n = people.len().max(1);
+    let a0 = first_age as f64;
+    let x = Linear::new((a0, a0 + n as f64), (plot.0, plot.2));
+    let max = people.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let y_ticks: Vec<f64> = nice_ticks(0.0, max * 1.08, 4)
+        .into_iter()
+        .filter(|t| t.fract() == 0.0)
+        .collect();
+    let y = Linear::new((0.0, max * 1.08), (plot.3, plot.1));
+    let bars = people
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| {
+            let age = first_age as u16 + k as u16;
+            let (x0, x1) = (x.map(a0 + k as f64), x.map(a0 + k as f64 + 1.0));
+            Bar {
+                x: x0 + 0.5,
+                y: y.map(c as f64),
+                w: (x1 - x0 - 1.0).max(0.5),
+                h: plot.3 - y.map(c as f64),
+                lo: age,
+                hi: age,
+                count: ratings.get(k).copied().unwrap_or(0),
+                share: c as f64,
+                selected: range.is_none_or(|(a, b)| (a as u16..=b as u16).contains(&age)),
+            }
+        })
+        .collect();
+    let x_ticks = x
+        .readable_ticks()
+        .into_iter()
+        .filter(|t| t.fract() == 0.0 && *t <= a0 + n as f64 - 1.0)
+        .map(|t| (x.map(t + 0.5), format!("{t:.0}")))
+        .collect();
+    Layout {
+        bars,
+        reference: String::new(),
+        x_ticks,
+        y_ticks: y_ticks.into_iter().map(|t| (y.map(t), format!("{t:.0}"))).collect(),
+        plot,
+    }
 }
 
 /// `counts` and `reference` are per-bin counts; shares are drawn, so selections of any size
@@ -174,6 +255,37 @@ mod tests {
         );
         assert!(l.reference.starts_with('M') && l.reference.contains('H'));
         assert_eq!(l.x_ticks.len(), 5);
+    }
+
+    #[test]
+    fn score_ranges_and_bins_convert_both_ways() {
+        for bins in [4usize, 10, 16, 40] {
+            for first in 0..bins {
+                for last in first..bins {
+                    let r = score_range((first, last), bins);
+                    assert_eq!(score_steps(r, bins), (first, last), "bins {bins}");
+                }
+            }
+        }
+        // A range from a link that cuts a bin covers the bins it touches.
+        assert_eq!(score_steps((2100, 2900), 4), (1, 1));
+        assert_eq!(score_steps((1000, 5000), 8), (0, 7));
+    }
+
+    #[test]
+    fn ages_get_one_bar_per_year_with_the_range_selected() {
+        let l = age_layout(&[2, 0, 5, 1], &[700, 0, 1800, 350], 19, Some((20, 21)), 400.0, 200.0);
+        assert_eq!(l.bars.len(), 4);
+        assert_eq!(l.bars.iter().map(|b| b.lo).collect::<Vec<_>>(), [19, 20, 21, 22]);
+        assert_eq!(
+            l.bars.iter().map(|b| b.selected).collect::<Vec<_>>(),
+            [false, true, true, false]
+        );
+        assert!(l.bars[2].h > l.bars[0].h && l.bars[1].h == 0.0);
+        assert_eq!(l.bars[2].count, 1800);
+        let a = l.axis();
+        assert_eq!((a.x0, a.x1, a.n), (l.plot.0, l.plot.2, 4));
+        assert!(l.y_ticks.iter().all(|(_, t)| !t.contains('.')));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Chart geometry: pure functions from numbers to positions, tested natively. Components only
 //! turn these into SVG elements.
 
+pub mod brush;
 pub mod color;
 pub mod dotplot;
 pub mod format;

@@ -408,7 +408,9 @@ mod tests {
     fn charts(values: &[(f64, bool)], labels: &[String], counts: &[u64], on: usize) -> String {
         use crate::charts::dotplot::{layout, RowIn};
         use crate::charts::histogram;
-        use crate::charts::render::{dot_rows, histogram as bars, DotOpts, DotRow, Mark};
+        use crate::charts::render::{
+            dot_rows, histogram as bars, BrushMarks, DotOpts, DotRow, HistOpts, Mark, Slider,
+        };
         let ins: Vec<RowIn> = values
             .iter()
             .zip(labels)
@@ -457,7 +459,28 @@ mod tests {
             })
             .collect();
         let mut s = dot_rows(&l, &rows, &o).concat();
-        s += &bars(&h, &marks, 240.0).concat();
+        // A brush over the bars up to `on`, or none.
+        let slider = |x: f64| Slider {
+            name: "end".into(),
+            min: 1.0,
+            max: 5.0,
+            now: x / 100.0,
+            text: format!("<{x}>"),
+            x,
+        };
+        let span = h.bars.get(on).map(|b| (h.plot.0, b.x + b.w));
+        let brush = BrushMarks {
+            span,
+            low: slider(h.plot.0),
+            high: slider(span.map_or(h.plot.2, |s| s.1)),
+        };
+        let o = HistOpts {
+            id_prefix: "dist",
+            x_title: "score",
+            height: 240.0,
+            brush: Some(brush),
+        };
+        s += &bars(&h, &marks, &o).concat();
         s
     }
 

@@ -128,8 +128,97 @@ fn y_axis(m: &mut Markup, ticks: &[(f64, String)], plot: (f64, f64, f64, f64)) {
     }
 }
 
-/// Histogram bars (`marks[k]` for bar k) with y grid, axes and the reference outline.
-pub fn histogram(l: &histogram::Layout, marks: &[Mark], height: f64) -> Vec<String> {
+/// One end of a brushed range, as a slider for the keyboard and screen readers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slider {
+    /// What it sets ("lowest score").
+    pub name: String,
+    pub min: f64,
+    pub max: f64,
+    pub now: f64,
+    /// The value in words ("2.50").
+    pub text: String,
+    /// Its x in pixels.
+    pub x: f64,
+}
+
+/// The brush of a histogram: the brushed span (pixels) if a range is set, and its two ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrushMarks {
+    pub span: Option<(f64, f64)>,
+    pub low: Slider,
+    pub high: Slider,
+}
+
+/// The brush layer: a band over the brushed span (always present, hidden without a range, so
+/// that a redraw stays a patch and a focused end keeps its element) and the two ends, each a
+/// focusable `role="slider"` with `data-end` ("low" or "high").
+fn brush(m: &mut Markup, id_prefix: &str, plot: (f64, f64, f64, f64), b: &BrushMarks) {
+    let (x0, x1) = b.span.unwrap_or((plot.0, plot.0));
+    m.empty(
+        "rect",
+        &[
+            ("class", "brush-span".into()),
+            ("visibility", if b.span.is_some() { "visible" } else { "hidden" }.into()),
+            ("x", x0.into()),
+            ("y", plot.1.into()),
+            ("width", (x1 - x0).max(0.0).into()),
+            ("height", (plot.3 - plot.1).into()),
+        ],
+    );
+    for (end, s) in [("low", &b.low), ("high", &b.high)] {
+        let id = format!("{id_prefix}-{end}");
+        m.open(
+            "g",
+            &[
+                ("id", V::S(&id)),
+                ("class", "brush-end".into()),
+                ("data-end", V::S(end)),
+                ("tabindex", "0".into()),
+                ("role", "slider".into()),
+                ("aria-label", V::S(&s.name)),
+                ("aria-valuemin", s.min.into()),
+                ("aria-valuemax", s.max.into()),
+                ("aria-valuenow", s.now.into()),
+                ("aria-valuetext", V::S(&s.text)),
+            ],
+        );
+        m.empty(
+            "rect",
+            &[
+                ("class", "brush-hit".into()),
+                ("x", (s.x - 6.0).into()),
+                ("y", plot.1.into()),
+                ("width", "12".into()),
+                ("height", (plot.3 - plot.1).into()),
+            ],
+        );
+        m.empty(
+            "line",
+            &[
+                ("class", "brush-line".into()),
+                ("x1", s.x.into()),
+                ("x2", s.x.into()),
+                ("y1", plot.1.into()),
+                ("y2", plot.3.into()),
+            ],
+        );
+        m.close("g");
+    }
+}
+
+/// What a histogram is of: its x axis title and the prefix of its marks' ids.
+pub struct HistOpts<'a> {
+    pub id_prefix: &'a str,
+    pub x_title: &'a str,
+    pub height: f64,
+    pub brush: Option<BrushMarks>,
+}
+
+/// Histogram bars (`marks[k]` for bar k) with y grid, axes, the reference outline and, when
+/// given, a brush.
+pub fn histogram(l: &histogram::Layout, marks: &[Mark], o: &HistOpts) -> Vec<String> {
+    let height = o.height;
     let mut m = Markup::new();
     m.open("g", &[("class", "axis".into())]);
     y_axis(&mut m, &l.y_ticks, l.plot);
@@ -142,13 +231,13 @@ pub fn histogram(l: &histogram::Layout, marks: &[Mark], height: f64) -> Vec<Stri
             ("y", (height - 4.0).into()),
             ("text-anchor", "middle".into()),
         ],
-        "score",
+        o.x_title,
     );
     m.close("g");
     m.layer();
     m.open("g", &[("class", "bars".into())]);
     for (k, (b, mk)) in l.bars.iter().zip(marks).enumerate() {
-        let id = format!("dist-bar-{k}");
+        let id = format!("{}-bar-{k}", o.id_prefix);
         let class = if b.selected {
             "bar mark"
         } else {
@@ -180,6 +269,10 @@ pub fn histogram(l: &histogram::Layout, marks: &[Mark], height: f64) -> Vec<Stri
             ("y2", l.plot.3.into()),
         ],
     );
+    if let Some(b) = &o.brush {
+        m.layer();
+        brush(&mut m, o.id_prefix, l.plot, b);
+    }
     m.finish_layers()
 }
 
@@ -845,7 +938,7 @@ mod tests {
     fn histogram_has_one_focusable_bar_per_bin_with_labels() {
         let l = histogram::layout(&[1, 2, 3], None, None, 300.0, 150.0);
         let marks: Vec<Mark> = (0..3).map(|k| mark(&format!("bin {k}"))).collect();
-        let s = histogram(&l, &marks, 150.0).concat();
+        let s = histogram(&l, &marks, &hist_opts()).concat();
         assert_eq!(s.matches("<rect ").count(), 3);
         assert_eq!(s.matches("tabindex=\"0\"").count(), 3);
         assert!(
@@ -911,6 +1004,45 @@ mod tests {
             ]
         );
         assert_eq!(removed, [(3, "visibility")]);
+    }
+
+    fn hist_opts() -> HistOpts<'static> {
+        HistOpts {
+            id_prefix: "dist",
+            x_title: "score",
+            height: 150.0,
+            brush: None,
+        }
+    }
+
+    #[test]
+    fn a_brush_draws_its_span_and_two_sliders_that_name_their_values() {
+        let l = histogram::layout(&[1, 2, 3, 4], None, Some((2000, 3999)), 300.0, 150.0);
+        let marks = vec![Mark::default(); 4];
+        let slider = |name: &str, x: f64, now: f64| Slider {
+            name: name.into(),
+            min: 1.0,
+            max: 5.0,
+            now,
+            text: format!("{now:.2}"),
+            x,
+        };
+        let with = |span| HistOpts {
+            brush: Some(BrushMarks {
+                span,
+                low: slider("lowest score", 100.0, 2.0),
+                high: slider("highest score", 200.0, 4.0),
+            }),
+            ..hist_opts()
+        };
+        let s = histogram(&l, &marks, &with(Some((100.0, 200.0)))).concat();
+        assert_eq!(s.matches("role=\"slider\"").count(), 2);
+        assert!(s.contains("aria-label=\"lowest score\"") && s.contains("aria-valuetext=\"4.00\""));
+        assert!(s.contains("data-end=\"low\"") && s.contains("data-end=\"high\""));
+        // Without a range the band is there but hidden: the same elements, so a patch.
+        let none = histogram(&l, &marks, &with(None)).concat();
+        assert!(none.contains("class=\"brush-span\" visibility=\"hidden\""));
+        assert!(crate::charts::patch::diff(&s, &none).is_some());
     }
 
     #[test]
@@ -996,7 +1128,7 @@ mod tests {
         let b = histogram::layout(&[1, 1, 1, 1], None, None, 300.0, 150.0);
         assert_ne!(a.y_ticks.len(), b.y_ticks.len());
         let marks: Vec<Mark> = (0..4).map(|k| mark(&format!("{k}"))).collect();
-        let (ma, mb) = (histogram(&a, &marks, 150.0), histogram(&b, &marks, 150.0));
+        let (ma, mb) = (histogram(&a, &marks, &hist_opts()), histogram(&b, &marks, &hist_opts()));
         assert!(
             crate::charts::patch::diff(&ma.concat(), &mb.concat()).is_some(),
             "a patch, not a redraw"

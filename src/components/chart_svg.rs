@@ -1,8 +1,12 @@
 //! An `<svg>` whose marks come as one markup string (see [`crate::charts::svg`]) and whose
 //! events are handled once, on the `<svg>`, for every mark: click or Enter activates mark `k`
 //! (its `data-k`), focus and hover show its description, and, for grids and clouds of marks, the
-//! arrow keys move a single tab stop between them (a "roving tabindex").
+//! arrow keys move a single tab stop between them (a "roving tabindex"). A chart given a
+//! [`Brush`] also turns pointer drags (mouse, pen or touch) along its x axis into a range, and
+//! keys on its two brush ends (`data-end`, see [`crate::charts::render::BrushMarks`]) into
+//! moves of one end (see [`crate::charts::brush`]).
 
+use crate::charts::brush::{End, DRAG_PX};
 use crate::charts::patch::{diff, Patch};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -145,6 +149,30 @@ pub fn grid_step(k: usize, key: &str, count: usize, cols: usize) -> Option<usize
     Some(next)
 }
 
+/// What a brushable chart does with a drag and with a key on a brush end.
+#[derive(Clone, Copy)]
+pub struct Brush {
+    /// A drag from one x to another (pixels from the chart's left edge), on every move.
+    pub drag: Callback<(f64, f64)>,
+    /// A key pressed on one end's slider: whether it was used.
+    pub key: Callback<(End, String), bool>,
+}
+
+/// A press that may become a drag: its pointer, where it went down, whether it moved enough.
+#[derive(Clone, Copy)]
+struct Press {
+    pointer: i32,
+    from: f64,
+    dragging: bool,
+}
+
+/// `ev`'s x in pixels from the left edge of the `<svg>` it happened on.
+fn local_x(ev: &web_sys::PointerEvent) -> Option<(Element, f64)> {
+    let svg: Element = ev.current_target()?.dyn_into().ok()?;
+    let left = svg.get_bounding_client_rect().left();
+    Some((svg, ev.client_x() as f64 - left))
+}
+
 /// Below this, a measured width is a hidden or collapsed container: the chart keeps its last one.
 const MIN_WIDTH: f64 = 200.0;
 
@@ -209,15 +237,73 @@ pub fn ChartSvg(
     /// not 0, 1, 2, ... (marks that keep their element while their order changes).
     #[prop(optional)]
     walk: Option<Signal<Vec<usize>>>,
+    /// Pointer drags and keys that set a range along the x axis.
+    #[prop(optional)]
+    brush: Option<Brush>,
     #[prop(optional, into)] class: String,
 ) -> impl IntoView {
+    let press = StoredValue::new(None::<Press>);
+    // A drag ends with a click on whatever it ended over: that click is not a bar's.
+    let swallow_click = StoredValue::new(false);
+    let on_down = move |ev: web_sys::PointerEvent| {
+        if brush.is_none() || (ev.pointer_type() == "mouse" && ev.button() != 0) {
+            return;
+        }
+        if let Some((svg, x)) = local_x(&ev) {
+            let _ = svg.set_pointer_capture(ev.pointer_id());
+            press.set_value(Some(Press { pointer: ev.pointer_id(), from: x, dragging: false }));
+        }
+    };
+    let on_move = move |ev: web_sys::PointerEvent| {
+        let (Some(b), Some(mut p)) = (brush, press.get_value()) else { return };
+        if p.pointer != ev.pointer_id() {
+            return;
+        }
+        let Some((_, x)) = local_x(&ev) else { return };
+        if !p.dragging && (x - p.from).abs() < DRAG_PX {
+            return;
+        }
+        p.dragging = true;
+        press.set_value(Some(p));
+        ev.prevent_default();
+        b.drag.run((p.from, x));
+    };
+    let on_up = move |ev: web_sys::PointerEvent| {
+        if let Some(p) = press.get_value() {
+            if p.pointer == ev.pointer_id() {
+                swallow_click.set_value(p.dragging);
+                press.set_value(None);
+            }
+        }
+    };
     let on_click = move |ev: web_sys::MouseEvent| {
+        if swallow_click.get_value() {
+            swallow_click.set_value(false);
+            return;
+        }
         if let Some((el, k)) = mark_of(&ev) {
             detail.set(title_of(&el));
             activate.run(k);
         }
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
+        if let Some(b) = brush {
+            let end = ev
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .and_then(|t| t.closest("[data-end]").ok().flatten());
+            if let Some(end) = end {
+                let which = match end.get_attribute("data-end").as_deref() {
+                    Some("low") => End::Low,
+                    _ => End::High,
+                };
+                if b.key.run((which, ev.key())) {
+                    ev.prevent_default();
+                    crate::dom::refocus(&end.id());
+                }
+                return;
+            }
+        }
         let Some((el, k)) = mark_of(&ev) else { return };
         let key = ev.key();
         if key == "Enter" || key == " " {
@@ -260,10 +346,10 @@ pub fn ChartSvg(
     } else {
         format!("{label}; Tab through the marks, Enter filters")
     };
-    let class = if class.is_empty() {
-        "chart".to_string()
-    } else {
-        format!("chart {class}")
+    let class = match (class.is_empty(), brush.is_some()) {
+        (true, false) => "chart".to_string(),
+        (true, true) => "chart brushable".to_string(),
+        (false, b) => format!("chart {class}{}", if b { " brushable" } else { "" }),
     };
     let node = NodeRef::<leptos::svg::Svg>::new();
     let last = StoredValue::new(Vec::<String>::new());
@@ -288,6 +374,7 @@ pub fn ChartSvg(
         <svg class=class viewBox=view_box role="group" aria-label=hint node_ref=node
             width=move || format!("{:.0}", size.get().0)
             height=move || format!("{:.0}", size.get().1)
+            on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
             on:click=on_click on:keydown=on_key on:focusin=on_focus on:mouseover=on_over on:mouseleave=on_leave>
         </svg>
         {move || tip.get().map(|(text, x, y)| view! {

@@ -3,10 +3,11 @@
 
 use crate::app::use_ctx;
 use crate::charts::format::{mean_ci, score, thousands};
+use crate::charts::brush::End;
 use crate::charts::histogram;
-use crate::charts::render::{self, Mark};
+use crate::charts::render::{self, BrushMarks, HistOpts, Mark, Slider};
 use crate::components::card::{Card, TableData};
-use crate::components::chart_svg::{chart_width, ChartSvg};
+use crate::components::chart_svg::{chart_width, Brush, ChartSvg};
 use leptos::prelude::*;
 use pamela_core::query;
 use pamela_core::{Dim, Label};
@@ -67,8 +68,74 @@ pub fn Distribution() -> impl IntoView {
                 clickable: true,
             })
             .collect();
-        render::histogram(&l, &marks, H)
+        let bins = l.bars.len();
+        let steps = range.get().map(|r| histogram::score_steps(r, bins));
+        let axis = l.axis();
+        let (lo, hi) = histogram::score_range(steps.unwrap_or((0, bins.saturating_sub(1))), bins);
+        let (x_lo, x_hi) = axis.span(steps.unwrap_or((0, bins.saturating_sub(1))));
+        let slider = |name: &str, v: u16, x: f64| Slider {
+            name: name.into(),
+            min: 1.0,
+            max: 5.0,
+            now: v as f64 / 1000.0,
+            text: score(v as f64 / 1000.0),
+            x,
+        };
+        let o = HistOpts {
+            id_prefix: "dist",
+            x_title: "score",
+            height: H,
+            brush: Some(BrushMarks {
+                span: steps.map(|s| axis.span(s)),
+                low: slider("lowest score", lo, x_lo),
+                high: slider("highest score", hi, x_hi),
+            }),
+        };
+        render::histogram(&l, &marks, &o)
     });
+    // A range of bins as the score filter (the whole axis: no filter), said in the live line.
+    let set_steps = move |steps: (usize, usize)| {
+        let Some(bins) = layout.with_untracked(|l| l.as_ref().map(|l| l.bars.len())) else {
+            return;
+        };
+        let all = layout.with_untracked(|l| l.as_ref().is_some_and(|l| l.axis().is_all(steps)));
+        let want = (!all).then(|| histogram::score_range(steps, bins));
+        if ctx.ui.filter.with_untracked(|f| f.score) != want {
+            ctx.edit_filter(|f| f.score = want);
+        }
+        detail.set(match want {
+            Some((lo, hi)) => format!(
+                "score range {}–{}",
+                score(lo as f64 / 1000.0),
+                score(hi as f64 / 1000.0)
+            ),
+            None => "every score".to_string(),
+        });
+    };
+    let brush = Brush {
+        drag: Callback::new(move |(from, to): (f64, f64)| {
+            if let Some(s) = layout.with_untracked(|l| l.as_ref().map(|l| l.axis().drag(from, to))) {
+                set_steps(s);
+            }
+        }),
+        key: Callback::new(move |(end, key): (End, String)| {
+            let next = layout.with_untracked(|l| {
+                let l = l.as_ref()?;
+                let bins = l.bars.len();
+                let now = range
+                    .get_untracked()
+                    .map_or((0, bins.saturating_sub(1)), |r| histogram::score_steps(r, bins));
+                l.axis().key(now, end, &key)
+            });
+            match next {
+                Some(s) => {
+                    set_steps(s);
+                    true
+                }
+                None => false,
+            }
+        }),
+    };
     let table = Memo::new(move |_| {
         let Some(l) = layout.get() else {
             return TableData::default();
@@ -196,7 +263,7 @@ pub fn Distribution() -> impl IntoView {
             </div>
             <p class="summary">{summary}</p>
             <ChartSvg size=Signal::derive(move || (width.get(), H)) measure=width markup=markup detail=detail activate=activate
-                label="Histogram of scores in the selection; a bar sets the score filter"/>
+                brush=brush label="Histogram of scores in the selection; a bar sets the score filter, a drag across the bars a score range"/>
             <p class="legend">
                 <span class="key key-bar"></span>" selection (share per bin)"
                 {move || overall_on.get().then(|| view! { <span class="key key-ref"></span>" all ratings" })}

@@ -3,6 +3,7 @@
 //! a table and a CSV.
 
 pub mod about;
+pub mod ages;
 pub mod card;
 pub mod chart_svg;
 pub mod chips;

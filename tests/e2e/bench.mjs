@@ -6,11 +6,13 @@
 //    starts right after the browser drew a frame; the app's updates all run as microtasks of the
 //    click, so the time until the next task is the time until every view's DOM is updated (a
 //    frame can only slip in if the update outlasts the frame interval). Then, for reference,
-//    the same plus style and layout of the new DOM.
+//    the same plus style and layout of the new DOM;
+//    then brushing: a drag across the score and the age histograms, one pointer move per frame,
+//    each move timed the same way.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { serve, launch, open, dist, filterChanges, pct } from './harness.mjs';
+import { serve, launch, open, dist, filterChanges, brushMoves, pct } from './harness.mjs';
 
 const server = await serve({ base: '/' });
 const firsts = [];
@@ -38,6 +40,10 @@ const { page } = await open(b.context, server.url);
 await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
 const times = await filterChanges(page, 200);
 console.log(`filter change to every view updated in the DOM (${times.dom.length} changes, ${times.changed} changed the count): p50 ${pct(times.dom, 0.5).toFixed(1)} ms, p95 ${pct(times.dom, 0.95).toFixed(1)} ms; with style and layout: p50 ${pct(times.layout, 0.5).toFixed(1)} ms, p95 ${pct(times.layout, 0.95).toFixed(1)} ms`);
+for (const [name, sel] of [['score histogram', '#distribution svg.chart'], ['age histogram', '#ages svg.chart']]) {
+  const moves = await brushMoves(page, sel, 200);
+  console.log(`brushing the ${name}: pointer move to every view updated in the DOM (${moves.dom.length} moves, ${moves.distinct} distinct selections): p50 ${pct(moves.dom, 0.5).toFixed(1)} ms, p95 ${pct(moves.dom, 0.95).toFixed(1)} ms (target p50 under 16 ms)`);
+}
 await b.close();
 
 // 4. The predictor: worker wasm size, model load and optimize time in the worker, scoring every

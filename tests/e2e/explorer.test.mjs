@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, open, foreign, repo } from './harness.mjs';
+import { serve, launch, open, foreign, repo, brushMoves } from './harness.mjs';
 
 let server;
 let browser;
@@ -437,6 +437,82 @@ test('a chart lays itself out again when its container changes width', async () 
   });
   const after = await box();
   assert.ok(after.px < before.px - 100, `the chart is narrower (${before.px} -> ${after.px})`);
+  await clean(o);
+});
+
+test('dragging across the score histogram sets a range that every view follows while dragging', async () => {
+  const o = await ready();
+  const { page } = o;
+  const svg = page.locator('#distribution svg.chart');
+  const bars = await page.locator('#distribution svg .bar').count();
+  const box = await svg.boundingBox();
+  const y = box.y + box.height / 2;
+  const means = () => page.textContent('#means-group svg .row .row-n');
+  const before = { n: await selected(page), means: await means() };
+  await page.mouse.move(box.x + box.width * 0.3, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 4 });
+  // Mid-drag: the other views already follow, the histogram still shows every bar.
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="selected-count"] strong').textContent.replace(/[^0-9]/g, '')) < n, before.n);
+  const mid = await selected(page);
+  assert.notEqual(await means(), before.means, 'the means follow during the drag');
+  assert.equal(await page.locator('#distribution svg .bar').count(), bars, 'every bar is still drawn');
+  assert.ok(await page.locator('#distribution svg .bar.unselected').count() > 0, 'bars outside the range are dimmed, not removed');
+  await page.mouse.move(box.x + box.width * 0.8, y, { steps: 4 });
+  await page.mouse.up();
+  // The URL follows (its write waits for the drag to pause): the range spans the whole drag.
+  await page.waitForFunction(() => {
+    const s = new URLSearchParams(location.search).get('score');
+    const [lo, hi] = (s || '0-0').split('-').map(Number);
+    return hi - lo > 1;
+  });
+  const wider = await selected(page);
+  assert.ok(wider > mid && wider < before.n, `a wider drag keeps more (${mid} -> ${wider} of ${before.n})`);
+  assert.equal(await page.locator('#distribution .brush-span').getAttribute('visibility'), 'visible');
+  // The release ends over a bar: that is not a click on the bar.
+  const score = new URL(page.url()).searchParams.get('score');
+  assert.match(score, /^[0-9.]+-[0-9.]+$/);
+  const [lo, hi] = score.split('-').map(Number);
+  assert.ok(hi - lo > 1, `the range spans the drag (${score})`);
+  // Reload: the range comes back from the URL.
+  await page.reload();
+  await page.waitForSelector('#distribution svg .bar');
+  await waitSelected(page, wider);
+  await clean(o);
+});
+
+test('touch and pen drags brush the age histogram; the keyboard moves either end', async () => {
+  const o = await ready();
+  const { page } = o;
+  await page.waitForSelector('#ages svg .bar');
+  const all = await selected(page);
+  for (const pointerType of ['touch', 'pen']) {
+    await brushMoves(page, '#ages svg.chart', 12, pointerType);
+    await page.waitForFunction(() => /[?&]age=/.test(location.search));
+    const n = await selected(page);
+    assert.ok(n > 0 && n < all, `${pointerType}: the age range keeps ${n} of ${all}`);
+    await page.click('.clear-all');
+    await waitSelected(page, all);
+  }
+  // Keyboard: from no range, the upper end steps down one year per arrow press.
+  await page.goto(server.url);
+  await page.waitForSelector('#ages svg .bar');
+  await page.focus('#ages-high');
+  const oldest = Number(await page.getAttribute('#ages-high', 'aria-valuenow'));
+  for (let k = 0; k < 5; k++) await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() => /[?&]age=/.test(location.search));
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'ages-high', 'focus stays on the slider');
+  assert.equal(Number(await page.getAttribute('#ages-high', 'aria-valuenow')), oldest - 5);
+  const youngest = Number(await page.getAttribute('#ages-low', 'aria-valuenow'));
+  assert.equal(new URL(page.url()).searchParams.get('age'), `${youngest}-${oldest - 5}`);
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => !/[?&]age=/.test(location.search));
+  await waitSelected(page, all);
+  // The score histogram's ends too.
+  await page.focus('#dist-low');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => /[?&]score=/.test(location.search));
+  assert.ok(await selected(page) < all);
   await clean(o);
 });
 

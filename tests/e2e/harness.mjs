@@ -143,3 +143,39 @@ export async function filterChanges(page, n) {
     return { dom, layout, changed };
   }, n);
 }
+
+// Times a drag across a brushable chart: a pointer goes down near the left of `selector`'s
+// plot and moves right and back in `n` steps, one per frame; each move is timed until every
+// view's DOM is updated (as in `filterChanges`). `pointerType` is 'mouse', 'pen' or 'touch'.
+export async function brushMoves(page, selector, n, pointerType = 'mouse') {
+  return page.evaluate(async ({ selector, n, pointerType }) => {
+    const svg = document.querySelector(selector);
+    const r = svg.getBoundingClientRect();
+    const y = r.top + r.height / 2;
+    const tick = () => new Promise((res) => { const ch = new MessageChannel(); ch.port1.onmessage = () => res(); ch.port2.postMessage(0); });
+    const afterFrame = () => new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
+    const count = () => document.querySelector('[data-testid="selected-count"] strong').textContent;
+    const at = (type, x) => svg.dispatchEvent(new PointerEvent(type, {
+      bubbles: true, cancelable: true, pointerId: 7, pointerType, isPrimary: true, button: 0, buttons: type === 'pointerup' ? 0 : 1,
+      clientX: x, clientY: y,
+    }));
+    const x0 = r.left + 60;
+    const span = r.width - 80;
+    at('pointerdown', x0);
+    const dom = [];
+    const counts = new Set();
+    for (let k = 1; k <= n; k++) {
+      await afterFrame();
+      // Out and back along the axis, so ranges grow and shrink.
+      const f = (k % 40) / 40;
+      const x = x0 + span * (f < 0.5 ? 2 * f : 2 - 2 * f) + 6;
+      const t0 = performance.now();
+      at('pointermove', x);
+      await tick();
+      dom.push(performance.now() - t0);
+      counts.add(count());
+    }
+    at('pointerup', x0 + 6);
+    return { dom, distinct: counts.size };
+  }, { selector, n, pointerType });
+}

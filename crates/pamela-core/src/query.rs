@@ -538,6 +538,8 @@ pub struct Facets {
     pub counts: [Vec<u64>; 8],
     /// Ratings per age (0 ..= 150) under every filter but the age range.
     pub age: Vec<u64>,
+    /// People with at least one such rating, per age (0 ..= 150).
+    pub age_people: Vec<u64>,
 }
 
 impl Facets {
@@ -643,6 +645,7 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
         counts[d as usize] = vec![0; d.key().domain(ds)];
     }
     let mut age = vec![0u64; 151];
+    let mut age_people = vec![0u64; 151];
     let pa = &ds.participants;
     for p in 0..np {
         let pm = c.pfail[p];
@@ -661,6 +664,7 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
         }
         if pm & !BIT_AGE == 0 {
             age[pa.age[p] as usize] += n;
+            age_people[pa.age[p] as usize] += 1;
         }
     }
     let im = &ds.images;
@@ -703,7 +707,11 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
         labels,
         per_image,
         per_participant,
-        facets: Facets { counts, age },
+        facets: Facets {
+            counts,
+            age,
+            age_people,
+        },
     }
 }
 

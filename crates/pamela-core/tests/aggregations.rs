@@ -233,6 +233,18 @@ fn check_everything(ds: &Dataset, f: &Filter) {
         }
     }
     assert_eq!(ov.facets.age, age);
+    // People per age under the same filters: those with at least one such rating.
+    let mut people = std::collections::BTreeSet::new();
+    for r in 0..n {
+        if passes(ds, f, r, None, true) {
+            people.insert(ds.ratings.participant[r] as usize);
+        }
+    }
+    let mut age_people = vec![0u64; 151];
+    for p in people {
+        age_people[ds.participants.age[p] as usize] += 1;
+    }
+    assert_eq!(ov.facets.age_people, age_people);
     let mut score_facet = vec![0u64; 4001];
     for r in 0..n {
         if passes_but(ds, f, r, None, false, true) {
