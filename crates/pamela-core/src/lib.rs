@@ -15,6 +15,9 @@
 //! * [`profile`]: what a predictor takes (a person's profile, an image's metadata), shared by the
 //!   model, its worker and the page.
 //! * [`stats`]: exact accumulators, t intervals, Welch differences.
+//! * [`agreement`]: how personal taste is: variance components (image, person, taste + noise)
+//!   with jackknife intervals, the reliability of an image's mean, agreement per subject, and
+//!   how well the crowd predicts one person.
 //! * [`bundle`]: the compact versioned binary the app ships and loads.
 //! * [`rng`]: the small seeded generator behind the synthetic sample and the model's training.
 //!
@@ -52,6 +55,7 @@
 //! the unused code, but only after every build had compiled it). Nor do the model (whose
 //! predictor runs in its own worker) and the synthetic generator (`pamela-synth`) enable one.
 
+pub mod agreement;
 pub mod bundle;
 pub mod dataset;
 pub mod error;
