@@ -10,6 +10,7 @@ use crate::components::{
     about::About, ages::AgeHistogram, chips::Chips, cohorts::Cohorts, distribution::Distribution, filters::FilterPanel,
     filters::Target, for_you::ForYou, heatmap::Heatmap, images::Images, load_panel::LoadPanel,
     means::Means, notices::Notices, participants::Participants, source_badge::SourceBadge,
+    taste::Taste,
 };
 use crate::data::Loaded;
 use crate::state::{FilterSpec, UiState};
@@ -377,6 +378,7 @@ pub fn App() -> impl IntoView {
                         <Cohorts/>
                         <Images/>
                         <Participants/>
+                        <Taste/>
                         <ForYou/>
                     </div>
                 </Show>

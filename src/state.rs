@@ -71,6 +71,8 @@ pub struct UiState {
     pub min_n: u32,
     /// Cohort comparison per this image attribute.
     pub compare_by: Key,
+    /// "How personal is taste?": agreement per this image attribute.
+    pub taste_by: Key,
     pub images: ImageOrder,
     /// Rater dots coloured by this participant attribute.
     pub color_by: Key,
@@ -96,6 +98,7 @@ impl Default for UiState {
             heat_col: Key::Group,
             min_n: 30,
             compare_by: Key::Group,
+            taste_by: Key::Group,
             images: ImageOrder::Disputed,
             color_by: Key::Gender,
             thumbs: None,
@@ -107,6 +110,7 @@ impl Default for UiState {
 pub const HEAT_ROWS: [Key; 3] = [Key::AgeBin, Key::Gender, Key::Nationality];
 pub const HEAT_COLS: [Key; 2] = [Key::Group, Key::Style];
 pub const COMPARE_BY: [Key; 3] = [Key::Group, Key::Style, Key::Type];
+pub const TASTE_BY: [Key; 3] = pamela_core::agreement::AGREEMENT_KEYS;
 pub const COLOR_BY: [Key; 3] = [Key::Gender, Key::AgeBin, Key::Nationality];
 
 /// Percent-encodes everything but unreserved characters and `/` (kept readable in groups).
@@ -203,6 +207,11 @@ impl UiState {
             "cmp",
             key_param(self.compare_by).into(),
             self.compare_by == d.compare_by,
+        );
+        opt(
+            "agree",
+            key_param(self.taste_by).into(),
+            self.taste_by == d.taste_by,
         );
         opt(
             "imgs",
@@ -324,6 +333,10 @@ impl UiState {
                     Some(key) => s.compare_by = key,
                     None => bad(&k, raw, "expected group, style or type"),
                 },
+                "agree" => match Key::from_name(raw).filter(|k| TASTE_BY.contains(k)) {
+                    Some(key) => s.taste_by = key,
+                    None => bad(&k, raw, "expected type, group or style"),
+                },
                 "imgs" => match parse_order(raw) {
                     Some(o) => s.images = o,
                     None => bad(&k, raw, "expected top, bottom or disputed"),
@@ -403,6 +416,7 @@ mod tests {
         s.heat_col = Key::Style;
         s.min_n = 50;
         s.compare_by = Key::Style;
+        s.taste_by = Key::Type;
         s.images = ImageOrder::Top;
         s.color_by = Key::AgeBin;
         s.thumbs = Some(true);

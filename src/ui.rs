@@ -53,6 +53,7 @@ fields! {
     heat_col: Key,
     min_n: u32,
     compare_by: Key,
+    taste_by: Key,
     images: ImageOrder,
     color_by: Key,
     thumbs: Option<bool>,

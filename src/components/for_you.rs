@@ -326,6 +326,8 @@ pub fn ForYou() -> impl IntoView {
                 </label>
                 <button type="submit" id="fy-predict">"Predict for me"</button>
             </form>
+            <p class="note muted">"Why a personal predictor: the crowd's mean predicts one person only in part. "
+                <a href="#taste">"How personal is taste?"</a>" shows by how much, for the current selection."</p>
             <p id="for-you-privacy" class="note muted">"Your profile and ratings stay in this page: nothing is sent anywhere. "
                 {move || if remembered.get() { "It is remembered on this device." } else { "Nothing is stored unless you ask." }}
                 " "

@@ -20,3 +20,4 @@ pub mod means;
 pub mod notices;
 pub mod participants;
 pub mod source_badge;
+pub mod taste;

@@ -516,6 +516,38 @@ test('touch and pen drags brush the age histogram; the keyboard moves either end
   await clean(o);
 });
 
+test('how personal is taste: variance shares with intervals, agreement per subject that filters, the crowd figure', async () => {
+  const o = await ready();
+  const { page } = o;
+  await page.waitForSelector('#taste svg .row');
+  await page.waitForFunction(() => document.querySelector('[data-testid="taste-stale"]').classList.contains('hidden'));
+  const facts = await page.textContent('#taste .taste-facts');
+  assert.match(facts, /69,904 ratings · 199 people · 5,077 images/);
+  assert.match(facts, /reliability of one rating/);
+  assert.match(facts, /takes \d+ raters per image/);
+  assert.match(facts, /crowd predicts one person's ratings with a correlation of 0\.\d\d on average, 95% CI 0\.\d\d–0\.\d\d \(\d+ people/);
+  const split = await page.locator('#taste svg[aria-label^="Shares"] .row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+  assert.equal(split.length, 3);
+  assert.ok(split.every((l) => /95% CI \d+–\d+%/.test(l)), split.join(' | '));
+  // Shares of one variance add up to 100%.
+  const shares = split.map((l) => Number(l.match(/: (\d+)%/)[1]));
+  assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 100) <= 2, shares.join('+'));
+  const rows = page.locator('#taste svg[aria-label^="Agreement"] .row');
+  assert.equal(await rows.count(), 21, 'one row per visual group');
+  const values = await rows.evaluateAll((els) => els.map((e) => Number((e.getAttribute('aria-label').match(/explain (\d+)%/) || [0, -1])[1])));
+  for (let k = 1; k < values.length; k++) assert.ok(values[k] <= values[k - 1] + 1, `sorted by agreement: ${values}`);
+  // A row filters to its group; the card follows once the filters settle.
+  const label = await rows.first().getAttribute('aria-label');
+  await rows.first().click();
+  await page.waitForFunction(() => /[?&]group=/.test(location.search));
+  await page.waitForFunction((l) => !document.querySelector('#taste .taste-facts').textContent.includes('69,904 ratings'), label);
+  assert.ok(await selected(page) < TOTAL);
+  await page.selectOption('#taste select', 'style');
+  await page.waitForFunction(() => /[?&]agree=style/.test(location.search));
+  assert.ok(await page.locator('#taste svg[aria-label^="Agreement"] .row').count() >= 1);
+  await clean(o);
+});
+
 test('the filters stay in view: a sticky panel on wide screens, a summary line on phones', async () => {
   const wide = await open(browser.context, server.url, { viewport: { width: 1440, height: 900 } });
   wide.dialogs = [];

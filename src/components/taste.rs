@@ -1,0 +1,343 @@
+//! "How personal is taste?": the selection's score variance split into what people agree on
+//! (images), how they use the scale (people) and the rest (taste and noise), how reliable an
+//! image's mean is, which subjects people agree or split on, and how well the crowd predicts
+//! one person (see `pamela_core::agreement` for the methods).
+//!
+//! The figures take a few passes over the ratings and a least-squares fit, more than one frame
+//! of work at every step of a drag: they are computed once the filters have been still for
+//! [`SETTLE_MS`], and the card says so while they are out of date.
+
+use crate::app::{use_ctx, Shared};
+use crate::charts::dotplot::{self, RowIn};
+use crate::charts::format::thousands;
+use crate::charts::render::{self, DotOpts, DotRow, Mark};
+use crate::components::card::{Card, TableData};
+use crate::components::chart_svg::{chart_width, ChartSvg};
+use crate::components::key_select::KeySelect;
+use crate::state::TASTE_BY;
+use leptos::prelude::*;
+use pamela_core::agreement::{self, Agreement, Estimate};
+
+/// How long the filters must stay unchanged before the figures are computed again.
+const SETTLE_MS: i32 = 30;
+
+/// A share as a percentage with its interval, in words.
+pub fn share_text(e: &Estimate) -> String {
+    match e.ci {
+        Some((lo, hi)) => format!(
+            "{:.0}% (95% CI {:.0}–{:.0}%)",
+            e.value * 100.0,
+            lo * 100.0,
+            hi * 100.0
+        ),
+        None => format!("{:.0}% (too few people or images for an interval)", e.value * 100.0),
+    }
+}
+
+fn row_in(label: &str, e: &Estimate) -> RowIn {
+    let (lo, hi) = e.ci.unwrap_or((f64::NAN, f64::NAN));
+    RowIn {
+        label: label.to_string(),
+        value: e.value,
+        lo,
+        hi,
+    }
+}
+
+fn percent(t: f64) -> String {
+    format!("{:.0}%", t * 100.0)
+}
+
+#[component]
+pub fn Taste() -> impl IntoView {
+    let ctx = use_ctx();
+    let detail = RwSignal::new(String::new());
+    let by = Memo::new(move |_| ctx.ui.taste_by.get());
+    let result: RwSignal<Option<Shared<Agreement>>> = RwSignal::new(None);
+    let stale = RwSignal::new(true);
+    let generation = StoredValue::new(0u64);
+    // How long the last computation took (read by the browser benchmark).
+    let took = RwSignal::new(0.0f64);
+    Effect::new(move |_| {
+        let (Some(c), Some(d)) = (ctx.compiled.get(), ctx.data.get()) else {
+            return;
+        };
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        stale.set(true);
+        crate::dom::after(SETTLE_MS, move || {
+            if generation.try_get_value() != Some(mine) {
+                return; // a newer change is on its way, or the card is gone
+            }
+            let t0 = crate::perf::now();
+            let a = agreement::agreement(&d.ds, &c);
+            took.try_set(crate::perf::now() - t0);
+            result.try_set(Some(Shared::new(a)));
+            stale.try_set(false);
+        });
+    });
+    let split_w = chart_width();
+    let split = Memo::new(move |_| {
+        result.with(|r| {
+            let c = r.as_ref()?.0.components?;
+            let rows = [
+                ("images: people agree", c.image_share),
+                ("people: scale use", c.person_share),
+                ("taste and noise", c.residual_share),
+            ];
+            let ins: Vec<RowIn> = rows.iter().map(|(l, e)| row_in(l, e)).collect();
+            let l = dotplot::layout(&ins, None, split_w.get());
+            let dots: Vec<DotRow> = rows
+                .iter()
+                .enumerate()
+                .map(|(k, (label, e))| DotRow {
+                    key: k as u32,
+                    mark: Mark {
+                        label: format!("{label}: {} of the variance", share_text(e)),
+                        on: false,
+                        clickable: false,
+                    },
+                    label: label.to_string(),
+                    right: percent(e.value),
+                    missing: !e.value.is_finite(),
+                    ..Default::default()
+                })
+                .collect();
+            let o = DotOpts {
+                id_prefix: "taste-split",
+                tick: percent,
+                reference_label: None,
+                axis_title: Some("share of the score variance"),
+                reference_class: "zero-line",
+            };
+            Some((render::dot_rows(&l, &dots, &o), l.height))
+        })
+    });
+    let by_w = chart_width();
+    // The chosen key's values with their image share (agreement), as the core sorted them.
+    let by_rows = Memo::new(move |_| {
+        let d = ctx.data.get()?;
+        let key = by.get();
+        result.with(|r| {
+            let a = r.as_ref()?;
+            let ka = a.0.by.iter().find(|k| k.key == key)?;
+            Some(
+                ka.rows
+                    .iter()
+                    .map(|row| {
+                        (
+                            key.token(&d.ds, row.value),
+                            key.label(&d.ds, row.value),
+                            *row,
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+    });
+    let by_chart = Memo::new(move |_| {
+        by_rows.with(|rows| {
+            let rows = rows.as_ref()?;
+            let selected = ctx.ui.filter.with(|f| {
+                by.get()
+                    .dim()
+                    .and_then(|d| f.values(d).map(|v| v.to_vec()))
+                    .unwrap_or_default()
+            });
+            let ins: Vec<RowIn> = rows
+                .iter()
+                .map(|(_, label, r)| match &r.components {
+                    Some(c) => row_in(label, &c.image_share),
+                    None => RowIn {
+                        label: label.clone(),
+                        value: f64::NAN,
+                        lo: f64::NAN,
+                        hi: f64::NAN,
+                    },
+                })
+                .collect();
+            let l = dotplot::layout(&ins, None, by_w.get());
+            let dots: Vec<DotRow> = rows
+                .iter()
+                .map(|(token, label, r)| {
+                    let n = format!(
+                        "{} ratings · {} people · {} images",
+                        thousands(r.counts.n_ratings),
+                        thousands(r.counts.n_people as u64),
+                        thousands(r.counts.n_images as u64)
+                    );
+                    DotRow {
+                        key: r.value,
+                        mark: Mark {
+                            label: match &r.components {
+                                Some(c) => format!(
+                                    "{label}: images explain {} of the variance; {n}",
+                                    share_text(&c.image_share)
+                                ),
+                                None => format!("{label}: too few people or images to tell; {n}"),
+                            },
+                            on: selected.contains(token),
+                            clickable: true,
+                        },
+                        label: label.clone(),
+                        right: r
+                            .components
+                            .map_or("–".to_string(), |c| percent(c.image_share.value)),
+                        missing: r.components.is_none(),
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            let o = DotOpts {
+                id_prefix: "taste-by",
+                tick: percent,
+                reference_label: None,
+                axis_title: Some("share of the variance that is the image's"),
+                reference_class: "zero-line",
+            };
+            Some((render::dot_rows(&l, &dots, &o), l.height))
+        })
+    });
+    let activate = Callback::new(move |k: usize| {
+        let token = by_rows.with_untracked(|r| r.as_ref().and_then(|r| r.get(k).map(|x| x.0.clone())));
+        if let (Some(d), Some(t)) = (by.get_untracked().dim(), token) {
+            ctx.click_filter(d, &t);
+        }
+    });
+    let sentences = move || {
+        result.with(|r| {
+            let Some(a) = r.as_ref() else {
+                return vec!["Computing…".to_string()];
+            };
+            let a = &a.0;
+            let mut out = vec![format!(
+                "{} ratings · {} people · {} images in the selection.",
+                thousands(a.counts.n_ratings),
+                thousands(a.counts.n_people as u64),
+                thousands(a.counts.n_images as u64)
+            )];
+            match (&a.components, &a.reliability) {
+                (Some(c), Some(rel)) => {
+                    out.push(format!(
+                        "Two ratings of the same image agree with a correlation of {:.2}: that is the reliability of one rating (the image share above).",
+                        c.image_share.value
+                    ));
+                    let at = &rel.at_raters_per_image;
+                    out.push(format!(
+                        "An image's mean over its {:.1} raters (the average here) has a reliability of {:.2}{}.",
+                        rel.raters_per_image,
+                        at.value,
+                        at.ci.map_or(String::new(), |(lo, hi)| format!(" (95% CI {lo:.2}–{hi:.2})"))
+                    ));
+                    out.push(match (rel.raters_needed, rel.raters_needed_ci) {
+                        (Some(k), Some((lo, hi))) => format!(
+                            "A reliability of {:.1} takes {} raters per image (95% CI {lo} to {}).",
+                            rel.target,
+                            k,
+                            hi.map_or("no finite number".to_string(), |h| h.to_string())
+                        ),
+                        (Some(k), None) => format!("A reliability of {:.1} takes {k} raters per image.", rel.target),
+                        (None, _) => format!("No number of raters reaches a reliability of {:.1}: the images explain nothing here.", rel.target),
+                    });
+                }
+                _ => out.push("Too few people or images in the selection to split the variance.".to_string()),
+            }
+            let cf = &a.crowd;
+            out.push(match &cf.mean_r {
+                Some(e) => format!(
+                    "The crowd predicts one person's ratings with a correlation of {:.2} on average{} ({} people; each person's ratings against the mean of the other raters of the same images{}).",
+                    e.value,
+                    e.ci.map_or(String::new(), |(lo, hi)| format!(", 95% CI {lo:.2}–{hi:.2}")),
+                    cf.n_people,
+                    if cf.n_skipped_few + cf.n_skipped_constant > 0 {
+                        format!("; {} left out with fewer than {} such images or constant scores", cf.n_skipped_few + cf.n_skipped_constant, cf.min_images)
+                    } else {
+                        String::new()
+                    }
+                ),
+                None => "Too few people with shared images to say how well the crowd predicts one person.".to_string(),
+            });
+            out
+        })
+    };
+    let table = Memo::new(move |_| {
+        let mut rows = Vec::new();
+        result.with(|r| {
+            if let Some(c) = r.as_ref().and_then(|a| a.0.components) {
+                for (name, e, share) in [
+                    ("image", c.image, c.image_share),
+                    ("person", c.person, c.person_share),
+                    ("taste and noise", c.residual, c.residual_share),
+                ] {
+                    let (lo, hi) = share.ci.map_or((String::new(), String::new()), |(a, b)| {
+                        (format!("{a:.4}"), format!("{b:.4}"))
+                    });
+                    rows.push(vec![
+                        name.to_string(),
+                        format!("{:.4}", e.value),
+                        format!("{:.4}", share.value),
+                        lo,
+                        hi,
+                        String::new(),
+                        String::new(),
+                    ]);
+                }
+            }
+        });
+        by_rows.with(|b| {
+            for (_, label, r) in b.iter().flatten() {
+                let (v, share, lo, hi) = match &r.components {
+                    Some(c) => (
+                        format!("{:.4}", c.image.value),
+                        format!("{:.4}", c.image_share.value),
+                        c.image_share.ci.map_or(String::new(), |x| format!("{:.4}", x.0)),
+                        c.image_share.ci.map_or(String::new(), |x| format!("{:.4}", x.1)),
+                    ),
+                    None => Default::default(),
+                };
+                rows.push(vec![
+                    format!("image, within {label}"),
+                    v,
+                    share,
+                    lo,
+                    hi,
+                    r.counts.n_ratings.to_string(),
+                    r.counts.n_people.to_string(),
+                ]);
+            }
+        });
+        TableData {
+            header: ["component", "variance", "share", "share 95% CI low", "share 95% CI high", "ratings", "people"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        }
+    });
+    let split_markup = Memo::new(move |_| split.with(|s| s.as_ref().map(|s| s.0.clone()).unwrap_or_default()));
+    let split_h = Signal::derive(move || split.with(|s| s.as_ref().map_or(60.0, |s| s.1)));
+    let by_markup = Memo::new(move |_| by_chart.with(|s| s.as_ref().map(|s| s.0.clone()).unwrap_or_default()));
+    let by_h = Signal::derive(move || by_chart.with(|s| s.as_ref().map_or(60.0, |s| s.1)));
+    view! {
+        <Card id="taste" title="How personal is taste?" table=table detail=detail>
+            <p class="note muted">"A score is split into what the image earns (people agree), how the person uses the \
+                scale (some rate everything higher), and the rest: their own taste for that image plus noise. \
+                Intervals count people and images (a two-way jackknife)."</p>
+            <p class="note muted" class:hidden=move || !stale.get() data-testid="taste-stale">"Updating after the filters settle…"</p>
+            <ul class="taste-facts" aria-live="polite" data-ms=move || format!("{:.1}", took.get())>
+                {move || sentences().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+            </ul>
+            <ChartSvg size=Signal::derive(move || (split_w.get(), split_h.get())) measure=split_w markup=split_markup
+                detail=detail activate=Callback::new(|_| ())
+                label="Shares of the score variance with 95% intervals"/>
+            <h3 class="sub">"Where people agree and where they split"</h3>
+            <div class="controls">
+                <label>"Per " <KeySelect keys=&TASTE_BY current=by set=|u, k| u.taste_by = k/></label>
+            </div>
+            <p class="note muted">"The image's share within each subject: high where people agree on which images \
+                are good, low where they split. Sorted by agreement; a row filters to it."</p>
+            <ChartSvg size=Signal::derive(move || (by_w.get(), by_h.get())) measure=by_w markup=by_markup
+                detail=detail activate=activate
+                label="Agreement per subject: image share of the variance with 95% intervals"/>
+        </Card>
+    }
+}
