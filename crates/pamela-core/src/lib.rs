@@ -14,7 +14,9 @@
 //!   URL, the CLI and the page.
 //! * [`profile`]: what a predictor takes (a person's profile, an image's metadata), shared by the
 //!   model, its worker and the page.
-//! * [`stats`]: exact accumulators, t intervals, Welch differences.
+//! * [`stats`]: exact accumulators, intervals that count people (cluster-robust, CR2) beside
+//!   the independent-ratings ones, Holm and Benjamini-Hochberg.
+//! * [`cohort`]: two cohorts compared, raw and on the same images, people as clusters.
 //! * [`bundle`]: the compact versioned binary the app ships and loads.
 //! * [`rng`]: the small seeded generator behind the synthetic sample and the model's training.
 //!
@@ -53,6 +55,7 @@
 //! predictor runs in its own worker) and the synthetic generator (`pamela-synth`) enable one.
 
 pub mod bundle;
+pub mod cohort;
 pub mod dataset;
 pub mod error;
 pub mod export;
@@ -70,7 +73,7 @@ pub use error::{ErrorKind, LoadError, Location, Warning, WarningKind};
 pub use loader::Loader;
 pub use query::{Compiled, Dim, Filter, Key};
 pub use schema::{Label, Record, Split};
-pub use stats::{Acc, Difference, Summary};
+pub use stats::{Acc, Clustered, Difference, NoInterval, Summary};
 pub use vocab::FilterSpec;
 
 /// Reads either a bundle or one or more JSON files given as (name, bytes), the way the browser
