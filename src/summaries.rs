@@ -135,7 +135,7 @@ impl ForYouSummary {
                 .map(|v| Paired {
                     label: key.label(ds, v as u32),
                     you: sum[v] / cnt[v] as f64,
-                    crowd: observed[v].sum as f64 / observed[v].n as f64 / 1000.0,
+                    crowd: observed[v].mean,
                 })
                 .collect();
             rows.sort_by(|a, b| (b.you - b.crowd).total_cmp(&(a.you - a.crowd)));

@@ -84,7 +84,6 @@ pub fn Cohorts() -> impl IntoView {
         );
         let domain = key.domain(&d.ds) as u32;
         // The overall row, then every value (empty ones too: a stable chart redraws as a patch).
-        let empty = pamela_core::Acc::default().summary();
         let mut labelled: Vec<(String, String, CohortRow)> =
             Vec::with_capacity(domain as usize + 1);
         if let Some(all) = rows.iter().find(|r| r.value == domain) {
@@ -95,12 +94,7 @@ pub fn Cohorts() -> impl IntoView {
                 .iter()
                 .find(|r| r.value == v)
                 .copied()
-                .unwrap_or(CohortRow {
-                    value: v,
-                    a: empty,
-                    b: empty,
-                    diff: None,
-                });
+                .unwrap_or(CohortRow::empty(v));
             labelled.push((key.token(&d.ds, v), key.label(&d.ds, v), r));
         }
         Some(labelled)

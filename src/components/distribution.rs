@@ -174,7 +174,7 @@ pub fn Distribution() -> impl IntoView {
     let summary = move || {
         ctx.overview.with(|o| {
             o.as_ref().map(|o| {
-                let s = o.total.summary();
+                let s = o.summary();
                 let median = pamela_core::stats::median_from_counts(&o.score_counts);
                 format!(
                     "{}; sd {}; median {}",

@@ -54,7 +54,7 @@ pub fn Means(key: Key) -> impl IntoView {
             MeanSort::Name => rows.sort_by_key(|a| a.label.to_lowercase()),
             MeanSort::Count => rows.sort_by_key(|r| std::cmp::Reverse(r.s.n)),
         }
-        Some((rows, ov.total.summary().mean))
+        Some((rows, ov.summary().mean))
     });
     let id: &'static str = if key == Key::Style {
         "means-style"

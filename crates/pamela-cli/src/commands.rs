@@ -3,9 +3,10 @@
 use crate::input::{self, Input};
 use crate::{thousands, CliError, Result};
 use pamela_core::query::{self, Compiled, Filter, Key};
+use pamela_core::stats::{Correction, Difference};
 use pamela_core::summary::CardStats;
 use pamela_core::vocab::{self, FilterSpec};
-use pamela_core::{bundle, Dataset, Split};
+use pamela_core::{bundle, Dataset, Split, Summary};
 use pamela_synth as synth;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -181,12 +182,116 @@ pub fn resolve_filter(ds: &Dataset, spec: &FilterSpec) -> Result<Filter> {
         .map_err(|u| CliError(format!("{} {}", flag(u.param), u.explain())))
 }
 
-/// `pamela query`: filter, group by up to two keys, print a table or CSV.
+/// A key named on the command line (`--by`, `--per`); an unknown name lists the valid ones.
+pub fn parse_key(flag: &str, name: &str) -> Result<Key> {
+    Key::from_name(name.trim()).ok_or_else(|| {
+        let names: Vec<&str> = Key::ALL.iter().map(|k| k.name()).collect();
+        CliError(format!(
+            "{flag} {name}: unknown key; valid keys: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+fn io(e: std::io::Error) -> CliError {
+    CliError(format!("cannot write the output: {e}"))
+}
+
+/// A score to 3 decimals; empty when not a number.
+fn fmt3(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.3}")
+    } else {
+        String::new()
+    }
+}
+
+/// A number for JSON: `null` when not finite.
+fn num(x: f64) -> serde_json::Value {
+    if x.is_finite() {
+        serde_json::json!(x)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+/// A mean as JSON: counts of ratings and people, the clustered and independent intervals, and
+/// why the clustered one is missing when it is.
+pub fn summary_json(s: &Summary) -> serde_json::Value {
+    serde_json::json!({
+        "n_ratings": s.n,
+        "n_people": s.people,
+        "mean": num(s.mean),
+        "sd": num(s.sd),
+        "ci": [num(s.lo), num(s.hi)],
+        "ci_independent": [num(s.lo_ind), num(s.hi_ind)],
+        "no_interval": s.no_interval().map(|w| w.to_string()),
+    })
+}
+
+fn difference_json(d: &Option<Difference>) -> serde_json::Value {
+    match d {
+        None => serde_json::Value::Null,
+        Some(d) => serde_json::json!({
+            "estimate": num(d.diff),
+            "ci": [num(d.lo), num(d.hi)],
+            "df": num(d.df),
+            "p": num(d.p),
+            "n_people": [d.people_a, d.people_b],
+            "no_interval": d.no_interval().map(|w| w.to_string()),
+        }),
+    }
+}
+
+/// An aligned text table: the first `left` columns left-aligned, the rest right-aligned.
+fn aligned(header: &[String], body: &[Vec<String>], left: usize) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|k| {
+            body.iter()
+                .map(|r| r[k].chars().count())
+                .chain([header[k].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| -> String {
+        let cells: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                if k < left {
+                    format!("{c:<w$}", w = widths[k])
+                } else {
+                    format!("{c:>w$}", w = widths[k])
+                }
+            })
+            .collect();
+        cells.join("  ").trim_end().to_string() + "\n"
+    };
+    std::iter::once(line(header))
+        .chain(body.iter().map(|r| line(r)))
+        .collect()
+}
+
+/// What the default interval is, in one line for the foot of a table.
+const CLUSTERED_NOTE: &str = "95% intervals count people: participants as clusters \
+    (cluster-robust CR2, t with people - 1 df; none with fewer than 5 people); \
+    ci95_ind_* treat ratings as independent";
+
+/// How `pamela query` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// `pamela query`: filter, group by up to two keys, print a table, CSV or JSON.
 pub fn query(
     paths: &[PathBuf],
     filter: &FilterSpec,
     by: &[String],
-    csv: bool,
+    format: Format,
     out: &mut dyn Write,
 ) -> Result<()> {
     let input = input::read(paths)?;
@@ -194,32 +299,19 @@ pub fn query(
     let f = resolve_filter(ds, filter)?;
     let keys: Vec<Key> = by
         .iter()
-        .map(|k| {
-            Key::from_name(k).ok_or_else(|| {
-                let names: Vec<&str> = Key::ALL.iter().map(|k| k.name()).collect();
-                CliError(format!(
-                    "--by {k}: unknown key; valid keys: {}",
-                    names.join(", ")
-                ))
-            })
-        })
+        .map(|k| parse_key("--by", k))
         .collect::<Result<_>>()?;
     let c = Compiled::new(ds, &f);
-    let mut rows: Vec<(Vec<String>, pamela_core::Summary)> = Vec::new();
+    // (values as (token, label) per key, summary)
+    let mut rows: Vec<(Vec<(String, String)>, Summary)> = Vec::new();
+    let named = |k: Key, v: usize| (k.token(ds, v as u32), k.label(ds, v as u32));
     match keys.as_slice() {
-        [] => {
-            let t = query::cross(ds, &c, Key::Split, None);
-            let mut all = pamela_core::Acc::default();
-            for a in &t.cells {
-                all.merge(a);
-            }
-            rows.push((vec![], all.summary()));
-        }
+        [] => rows.push((vec![], query::overview(ds, &c).summary())),
         [k] => {
             let t = query::cross(ds, &c, *k, None);
             for v in 0..t.rows {
                 if t.cells[v].n > 0 {
-                    rows.push((vec![k.label(ds, v as u32)], t.cells[v].summary()));
+                    rows.push((vec![named(*k, v)], t.cell(v, 0).summary()));
                 }
             }
         }
@@ -227,79 +319,260 @@ pub fn query(
             let t = query::cross(ds, &c, *a, Some(*b));
             for r in 0..t.rows {
                 for col in 0..t.cols {
-                    let acc = t.cell(r, col);
-                    if acc.n > 0 {
-                        rows.push((
-                            vec![a.label(ds, r as u32), b.label(ds, col as u32)],
-                            acc.summary(),
-                        ));
+                    if t.acc(r, col).n > 0 {
+                        rows.push((vec![named(*a, r), named(*b, col)], t.cell(r, col).summary()));
                     }
                 }
             }
         }
         _ => return Err(CliError("--by takes at most two keys".into())),
     }
-    let io = |e: std::io::Error| CliError(format!("cannot write the output: {e}"));
+    if format == Format::Json {
+        let rows: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(values, s)| {
+                let mut row = summary_json(s);
+                let key: serde_json::Map<String, serde_json::Value> = keys
+                    .iter()
+                    .zip(values)
+                    .map(|(k, (token, _))| (k.name().to_string(), serde_json::json!(token)))
+                    .collect();
+                row["key"] = serde_json::Value::Object(key);
+                row
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "source": ds.source.headline(),
+            "interval": CLUSTERED_NOTE,
+            "rows": rows,
+        });
+        let text = serde_json::to_string_pretty(&doc)
+            .map_err(|e| CliError(format!("cannot encode: {e}")))?;
+        return writeln!(out, "{text}").map_err(io);
+    }
     let mut header: Vec<String> = keys.iter().map(|k| k.name().to_string()).collect();
-    header.extend(["n", "mean", "sd", "ci95_lo", "ci95_hi"].map(String::from));
-    let fmt = |x: f64| {
-        if x.is_finite() {
-            format!("{x:.3}")
-        } else {
-            String::new()
-        }
-    };
+    header.extend(
+        [
+            "n",
+            "people",
+            "mean",
+            "sd",
+            "ci95_lo",
+            "ci95_hi",
+            "ci95_ind_lo",
+            "ci95_ind_hi",
+        ]
+        .map(String::from),
+    );
     let body: Vec<Vec<String>> = rows
         .iter()
-        .map(|(labels, s)| {
-            let mut r = labels.clone();
+        .map(|(values, s)| {
+            let mut r: Vec<String> = values.iter().map(|(_, label)| label.clone()).collect();
             r.extend([
                 s.n.to_string(),
-                fmt(s.mean),
-                fmt(s.sd),
-                fmt(s.lo),
-                fmt(s.hi),
+                s.people.to_string(),
+                fmt3(s.mean),
+                fmt3(s.sd),
+                fmt3(s.lo),
+                fmt3(s.hi),
+                fmt3(s.lo_ind),
+                fmt3(s.hi_ind),
             ]);
             r
         })
         .collect();
-    if csv {
-        out.write_all(pamela_core::export::csv(&header, &body).as_bytes())
-            .map_err(io)?;
-    } else {
-        let widths: Vec<usize> = (0..header.len())
-            .map(|k| {
-                body.iter()
-                    .map(|r| r[k].chars().count())
-                    .chain([header[k].len()])
-                    .max()
-                    .unwrap_or(0)
+    if format == Format::Csv {
+        return out
+            .write_all(pamela_core::export::csv(&header, &body).as_bytes())
+            .map_err(io);
+    }
+    let (n, people) = match keys.as_slice() {
+        [] => (rows[0].1.n, rows[0].1.people),
+        _ => {
+            let ov = query::overview(ds, &c);
+            (ov.total.n, ov.summary().people)
+        }
+    };
+    write!(out, "{}", aligned(&header, &body, keys.len())).map_err(io)?;
+    writeln!(
+        out,
+        "({}; {} ratings · {} people selected; {CLUSTERED_NOTE})",
+        ds.source.headline(),
+        thousands(n),
+        thousands(people),
+    )
+    .map_err(io)
+}
+
+/// Reads a cohort written like `gender=female,type=Art` (the vocabulary's compact form).
+pub fn cohort_filter(ds: &Dataset, flag: &str, raw: &str) -> Result<Filter> {
+    let spec =
+        FilterSpec::parse_compact(raw).map_err(|why| CliError(format!("{flag} {raw}: {why}")))?;
+    spec.resolve_strict(ds)
+        .map_err(|u| CliError(format!("{flag} {raw}: {} {}", u.param, u.explain())))
+}
+
+/// `pamela compare`: cohorts A and B on top of the selection, overall and per value of a key:
+/// raw and image-adjusted differences with intervals that count people, and the rows marked
+/// after Holm's correction.
+pub fn compare(
+    paths: &[PathBuf],
+    base: &FilterSpec,
+    a: &str,
+    b: &str,
+    per: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let input = input::read(paths)?;
+    let ds = &input.dataset;
+    let main = resolve_filter(ds, base)?;
+    let fa = main.overlay(&cohort_filter(ds, "--a", a)?);
+    let fb = main.overlay(&cohort_filter(ds, "--b", b)?);
+    // Without --per the split is the key: any key gives the overall row first.
+    let key = per.map(|k| parse_key("--per", k)).transpose()?;
+    let rows = query::compare(
+        ds,
+        &Compiled::new(ds, &fa),
+        &Compiled::new(ds, &fb),
+        key.unwrap_or(Key::Split),
+    );
+    let rows: Vec<&pamela_core::cohort::CohortRow> = match key {
+        Some(_) => rows.iter().collect(),
+        None => rows.iter().take(1).collect(),
+    };
+    let dom = key.map_or(0, |k| k.domain(ds) as u32);
+    let label = |r: &pamela_core::cohort::CohortRow| match key {
+        Some(k) if r.value < dom => (k.token(ds, r.value), k.label(ds, r.value)),
+        _ => ("all".to_string(), "All selected".to_string()),
+    };
+    let tested = rows.first().map_or(0, |r| r.tested);
+    let correction = Correction::DEFAULT.name();
+    if json {
+        let body: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                let (token, _) = label(r);
+                let mut diff = difference_json(&r.diff);
+                let mut adj = difference_json(&r.adjusted);
+                let overall = key.is_none_or(|_| r.value == dom);
+                if !overall {
+                    if let Some(d) = diff.as_object_mut() {
+                        d.insert("p_adjusted".into(), num(r.p_adjusted));
+                        d.insert("marked".into(), serde_json::json!(r.marked));
+                    }
+                    if let Some(d) = adj.as_object_mut() {
+                        d.insert("p_adjusted".into(), num(r.p_adjusted_adjusted));
+                        d.insert("marked".into(), serde_json::json!(r.marked_adjusted));
+                    }
+                }
+                if let Some(d) = adj.as_object_mut() {
+                    d.insert("shared_images".into(), serde_json::json!(r.shared_images));
+                }
+                let key_json = match key {
+                    Some(k) if !overall => serde_json::json!({ k.name(): token }),
+                    _ => serde_json::json!({}),
+                };
+                serde_json::json!({
+                    "key": key_json,
+                    "overall": overall,
+                    "a": summary_json(&r.a),
+                    "b": summary_json(&r.b),
+                    "difference": diff,
+                    "difference_independent": difference_json(&r.diff_ind),
+                    "image_adjusted": adj,
+                })
             })
             .collect();
-        let line = |cells: &[String]| -> String {
-            cells
-                .iter()
-                .enumerate()
-                .map(|(k, c)| {
-                    if k < keys.len() {
-                        format!("{c:<w$}", w = widths[k])
-                    } else {
-                        format!("{c:>w$}", w = widths[k])
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("  ")
-        };
-        writeln!(out, "{}", line(&header)).map_err(io)?;
-        for r in &body {
-            writeln!(out, "{}", line(r)).map_err(io)?;
-        }
-        writeln!(
-            out,
-            "({}; 95% intervals treat ratings as independent)",
-            ds.source.headline()
-        )
-        .map_err(io)?;
+        let doc = serde_json::json!({
+            "source": ds.source.headline(),
+            "a": a,
+            "b": b,
+            "per": key.map(|k| k.name()),
+            "interval": CLUSTERED_NOTE,
+            "correction": correction,
+            "alpha": pamela_core::cohort::ALPHA,
+            "tested": tested,
+            "rows": body,
+        });
+        let text = serde_json::to_string_pretty(&doc)
+            .map_err(|e| CliError(format!("cannot encode: {e}")))?;
+        return writeln!(out, "{text}").map_err(io);
     }
-    Ok(())
+    let mut header: Vec<String> = vec![key.map_or("", |k| k.name()).to_string()];
+    header.extend(
+        [
+            "A mean",
+            "A n",
+            "A people",
+            "B mean",
+            "B n",
+            "B people",
+            "A-B",
+            "ci95_lo",
+            "ci95_hi",
+            "p_holm",
+            "marked",
+            "adj A-B",
+            "adj_lo",
+            "adj_hi",
+            "shared img",
+            "ind_lo",
+            "ind_hi",
+        ]
+        .map(String::from),
+    );
+    let pick = |d: &Option<Difference>, f: fn(&Difference) -> f64| d.as_ref().map_or(f64::NAN, f);
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let overall = key.is_none_or(|_| r.value == dom);
+            let mark = if overall {
+                ""
+            } else if r.marked {
+                "yes"
+            } else if r.diff.is_some_and(|d| d.lo.is_finite()) {
+                "no"
+            } else {
+                "-"
+            };
+            vec![
+                label(r).1,
+                fmt3(r.a.mean),
+                r.a.n.to_string(),
+                r.a.people.to_string(),
+                fmt3(r.b.mean),
+                r.b.n.to_string(),
+                r.b.people.to_string(),
+                fmt3(pick(&r.diff, |d| d.diff)),
+                fmt3(pick(&r.diff, |d| d.lo)),
+                fmt3(pick(&r.diff, |d| d.hi)),
+                if overall {
+                    String::new()
+                } else {
+                    fmt3(r.p_adjusted)
+                },
+                mark.to_string(),
+                fmt3(pick(&r.adjusted, |d| d.diff)),
+                fmt3(pick(&r.adjusted, |d| d.lo)),
+                fmt3(pick(&r.adjusted, |d| d.hi)),
+                r.shared_images.to_string(),
+                fmt3(pick(&r.diff_ind, |d| d.lo)),
+                fmt3(pick(&r.diff_ind, |d| d.hi)),
+            ]
+        })
+        .collect();
+    writeln!(out, "A: {a}    B: {b}").map_err(io)?;
+    write!(out, "{}", aligned(&header, &body, 1)).map_err(io)?;
+    writeln!(
+        out,
+        "({}; {CLUSTERED_NOTE}. adj A-B compares A and B on the images both rated, so it is free \
+         of which images each cohort happened to see; it differs from A-B when they saw images \
+         of different appeal. marked: A-B's interval excludes zero after {correction}'s \
+         correction for the {tested} rows tested (alpha {}); the overall row is not in that \
+         family.)",
+        ds.source.headline(),
+        pamela_core::cohort::ALPHA
+    )
+    .map_err(io)
 }

@@ -68,8 +68,34 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         by: Vec<String>,
         /// CSV instead of an aligned table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "json")]
         csv: bool,
+        /// JSON: {"rows": [{"key": {KEY: VALUE}, "n_ratings", "n_people", "mean", "ci",
+        /// "ci_independent", ...}]}; key values as written in filters.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare two cohorts, overall and per value of a key: raw and image-adjusted differences
+    /// with 95% intervals that count people, rows marked after Holm's correction.
+    Compare {
+        /// A bundle, a folder or split files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        // The selection both cohorts are taken from (filter flags as for `query`).
+        #[command(flatten)]
+        filter: FilterFlags,
+        /// Cohort A, written like gender=female,type=Art (or "all").
+        #[arg(long)]
+        a: String,
+        /// Cohort B, written like gender=male.
+        #[arg(long)]
+        b: String,
+        /// Also one row per value of KEY (a key as for `query --by`).
+        #[arg(long)]
+        per: Option<String>,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Train the personalized predictor on pamela_train (selected on the validation splits,
     /// reported on the test splits) and write it as ONNX plus metadata.
@@ -191,7 +217,33 @@ fn run(cli: Cli) -> Result<(), CliError> {
             filter,
             by,
             csv,
-        } => commands::query(&paths, &filter.into_spec()?, &by, csv, &mut stdout),
+            json,
+        } => {
+            let format = if json {
+                commands::Format::Json
+            } else if csv {
+                commands::Format::Csv
+            } else {
+                commands::Format::Table
+            };
+            commands::query(&paths, &filter.into_spec()?, &by, format, &mut stdout)
+        }
+        Command::Compare {
+            paths,
+            filter,
+            a,
+            b,
+            per,
+            json,
+        } => commands::compare(
+            &paths,
+            &filter.into_spec()?,
+            &a,
+            &b,
+            per.as_deref(),
+            json,
+            &mut stdout,
+        ),
         Command::Train {
             paths,
             out,

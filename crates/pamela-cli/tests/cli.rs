@@ -32,7 +32,7 @@ fn temp_dir(name: &str) -> PathBuf {
 #[test]
 fn every_subcommand_has_help() {
     for sub in [
-        "synth", "ingest", "stats", "query", "train", "eval", "bench",
+        "synth", "ingest", "stats", "query", "compare", "train", "eval", "bench",
     ] {
         let out = pamela(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help");
@@ -134,7 +134,10 @@ fn query_filters_and_groups_like_the_core() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let csv = text(&out.stdout);
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("age_bin,n,mean,sd,ci95_lo,ci95_hi"));
+    assert_eq!(
+        lines.next(),
+        Some("age_bin,n,people,mean,sd,ci95_lo,ci95_hi,ci95_ind_lo,ci95_ind_hi")
+    );
     let total: u64 = lines
         .map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap())
         .sum();
@@ -162,6 +165,156 @@ fn query_without_by_prints_one_overall_row() {
     assert!(
         t.contains("synthetic"),
         "the table says the data is synthetic: {t}"
+    );
+}
+
+#[test]
+fn query_json_gives_counts_of_ratings_and_people_and_both_intervals() {
+    let out = pamela(&[
+        "query",
+        &committed_bundle(),
+        "--type",
+        "Art",
+        "--by",
+        "gender",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = json(&out);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let mut people = 0;
+    for r in rows {
+        let g = r["key"]["gender"].as_str().unwrap();
+        assert!(["female", "male", "prefer not to say"].contains(&g), "{g}");
+        let (n, p) = (
+            r["n_ratings"].as_u64().unwrap(),
+            r["n_people"].as_u64().unwrap(),
+        );
+        assert!(p > 0 && p < n, "{r}");
+        people += p;
+        let ci = |k: &str| (r[k][0].as_f64(), r[k][1].as_f64());
+        let mean = r["mean"].as_f64().unwrap();
+        let (ilo, ihi) = ci("ci_independent");
+        let (ilo, ihi) = (ilo.unwrap(), ihi.unwrap());
+        assert!(ilo < mean && mean < ihi);
+        match ci("ci") {
+            // Clustered: wider than the independent one.
+            (Some(lo), Some(hi)) => {
+                assert!(p >= 5 && lo < ilo && hi > ihi, "{r}");
+                assert!(r["no_interval"].is_null());
+            }
+            // Too few people: null bounds and the reason.
+            _ => {
+                assert!(p < 5, "{r}");
+                assert!(r["no_interval"].as_str().unwrap().contains("at least 5"));
+            }
+        }
+    }
+    assert_eq!(
+        people, 199,
+        "every participant rated Art and has one gender"
+    );
+}
+
+#[test]
+fn query_table_says_ratings_people_and_which_interval() {
+    let out = pamela(&["query", &committed_bundle(), "--by", "group"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("69,904 ratings · 199 people"), "{t}");
+    assert!(t.contains("participants as clusters"), "{t}");
+    assert!(t.lines().next().unwrap().contains("people"), "{t}");
+}
+
+#[test]
+fn compare_women_and_men_per_group_with_both_differences_and_the_correction() {
+    let out = pamela(&[
+        "compare",
+        &committed_bundle(),
+        "--a",
+        "gender=female",
+        "--b",
+        "gender=male",
+        "--per",
+        "group",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["correction"], "Holm");
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["overall"], true);
+    assert_eq!(rows.len(), 22, "overall plus 21 groups");
+    assert_eq!(v["tested"], 21);
+    for r in rows {
+        let d = &r["difference"];
+        let (lo, hi) = (d["ci"][0].as_f64().unwrap(), d["ci"][1].as_f64().unwrap());
+        let i = &r["difference_independent"];
+        let (ilo, ihi) = (i["ci"][0].as_f64().unwrap(), i["ci"][1].as_f64().unwrap());
+        assert!(hi - lo > ihi - ilo, "clustered wider: {r}");
+        let adj = &r["image_adjusted"];
+        assert!(adj["shared_images"].as_u64().unwrap() > 0, "{r}");
+        assert!(adj["estimate"].as_f64().is_some(), "{r}");
+        if r["overall"] == false {
+            let marked = d["marked"].as_bool().unwrap();
+            assert_eq!(marked, d["p_adjusted"].as_f64().unwrap() <= 0.05, "{r}");
+        }
+    }
+    // The text form names the interval and the correction.
+    let out = pamela(&[
+        "compare",
+        &committed_bundle(),
+        "--a",
+        "gender=female,type=Art",
+        "--b",
+        "gender=male,type=Art",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("participants as clusters") && t.contains("Holm"),
+        "{t}"
+    );
+    assert!(t.contains("All selected"), "{t}");
+}
+
+#[test]
+fn compare_refuses_unknown_cohort_values_with_the_valid_ones() {
+    fails_with(
+        &[
+            "compare",
+            &committed_bundle(),
+            "--a",
+            "gender=robot",
+            "--b",
+            "gender=male",
+        ],
+        "valid values: female, male, prefer not to say",
+    );
+    fails_with(
+        &[
+            "compare",
+            &committed_bundle(),
+            "--a",
+            "colour=red",
+            "--b",
+            "gender=male",
+        ],
+        "not a filter",
+    );
+    fails_with(
+        &[
+            "compare",
+            &committed_bundle(),
+            "--a",
+            "all",
+            "--b",
+            "all",
+            "--per",
+            "colour",
+        ],
+        "unknown key",
     );
 }
 

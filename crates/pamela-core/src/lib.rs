@@ -14,7 +14,9 @@
 //!   URL, the CLI and the page.
 //! * [`profile`]: what a predictor takes (a person's profile, an image's metadata), shared by the
 //!   model, its worker and the page.
-//! * [`stats`]: exact accumulators, t intervals, Welch differences.
+//! * [`stats`]: exact accumulators, intervals that count people (cluster-robust, CR2) beside
+//!   the independent-ratings ones, Holm and Benjamini-Hochberg.
+//! * [`cohort`]: two cohorts compared, raw and on the same images, people as clusters.
 //! * [`agreement`]: how personal taste is: variance components (image, person, taste + noise)
 //!   with jackknife intervals, the reliability of an image's mean, agreement per subject, and
 //!   how well the crowd predicts one person.
@@ -57,6 +59,7 @@
 
 pub mod agreement;
 pub mod bundle;
+pub mod cohort;
 pub mod dataset;
 pub mod error;
 pub mod export;
@@ -74,7 +77,7 @@ pub use error::{ErrorKind, LoadError, Location, Warning, WarningKind};
 pub use loader::Loader;
 pub use query::{Compiled, Dim, Filter, Key};
 pub use schema::{Label, Record, Split};
-pub use stats::{Acc, Difference, Summary};
+pub use stats::{Acc, Clustered, Difference, NoInterval, Summary};
 pub use vocab::FilterSpec;
 
 /// Reads either a bundle or one or more JSON files given as (name, bytes), the way the browser

@@ -12,11 +12,25 @@
 //!
 //! Views that cross a participant attribute with an image attribute ([`cross`]) and the
 //! per-participant offsets ([`participant_offsets`]) take one more pass each.
+//!
+//! Every mean comes with an interval that counts people ([`crate::stats`] explains why and
+//! how). That needs, per cell, each person's count and sum, squared only once the person is
+//! complete. The overview's pass keeps them per (person, visual group) and (person, style) in
+//! small dense arrays (a run is one person, so its additions stay within 48 neighbouring
+//! entries), which lets [`regroup`] finish means by group, style and type without another
+//! pass; people-level keys need only the per-person accumulators. [`cross`] walks the live runs
+//! person by person (a person's runs are one per split, sorted together first), keeps the
+//! person's sums for the cells they touched, and writes one (cell, count, sum) entry per cell
+//! when the person is done; the CR2 terms are summed from those entries at the end, when each
+//! cell's N and mean are known. The entries are at most one per rating, so memory follows the
+//! data, not cells × people.
 
 use crate::dataset::{Dataset, NO_STYLE};
 use crate::schema::{Label, Split};
-use crate::stats::{Acc, Difference, Summary};
+use crate::stats::{cr2_term, Acc, Clustered, Summary};
 use serde::{Deserialize, Serialize};
+
+pub use crate::cohort::{compare, CohortRow};
 
 /// The dimensions a filter can restrict by a set of values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -149,7 +163,7 @@ pub enum Key {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
+pub(crate) enum Level {
     Participant,
     Image,
     Rating,
@@ -212,7 +226,7 @@ impl Key {
         }
     }
 
-    fn level(self) -> Level {
+    pub(crate) fn level(self) -> Level {
         match self {
             Key::AgeBin | Key::Gender | Key::Nationality | Key::Age | Key::Participant => {
                 Level::Participant
@@ -503,7 +517,7 @@ impl Compiled {
 
     /// Whether a rating of this image, label and score passes the image and rating dimensions.
     #[inline]
-    fn passes_within_run(&self, image: u32, label: u8, score: u16) -> bool {
+    pub(crate) fn passes_within_run(&self, image: u32, label: u8, score: u16) -> bool {
         self.ifail[image as usize] | self.rating_mask(label, score) == 0
     }
 
@@ -516,6 +530,12 @@ impl Compiled {
             | self.sfail[ra.split[r] as usize]
             | self.rating_mask(ra.label[r], ra.score[r]))
             == 0
+    }
+
+    /// Whether a run of participant `p` in split `s` can hold selected ratings.
+    #[inline]
+    pub(crate) fn run_live(&self, p: u32, s: u8) -> bool {
+        self.pfail[p as usize] | self.sfail[s as usize] == 0
     }
 
     /// Runs of one (split, participant) that can hold selected ratings.
@@ -561,6 +581,24 @@ pub struct Overview {
     pub per_image: Vec<Acc>,
     pub per_participant: Vec<Acc>,
     pub facets: Facets,
+    /// Per (participant, visual group): `[p * groups + g]`; and per (participant, style value).
+    per_person_group: Vec<PersonSum>,
+    per_person_style: Vec<PersonSum>,
+}
+
+/// One person's count and sum (thousandths) within a cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PersonSum {
+    n: u32,
+    sum: u64,
+}
+
+impl Overview {
+    /// The selection's mean with both intervals (people as clusters by default).
+    pub fn summary(&self) -> Summary {
+        let people = self.per_participant.iter().map(|a| (a.n, a.sum));
+        Clustered::of_people(&self.total, people).summary()
+    }
 }
 
 /// The single pass described in the module docs.
@@ -575,6 +613,11 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
     let mut img_cnt = vec![0u64; ni]; // passes participant + rating dims
     let mut split_facet = [0u64; 5];
     let mut label_facet = [0u64; 5];
+    let (ng, nst) = (ds.groups().len(), Key::Style.domain(ds));
+    let mut per_person_group = vec![PersonSum::default(); np * ng];
+    let mut per_person_style = vec![PersonSum::default(); np * nst];
+    let image_style: Vec<u16> = (0..ni).map(|i| style_value(ds, i)).collect();
+    let image_group = ds.image_group();
 
     for run in ds.runs() {
         let (lo, hi) = (run.start as usize, run.end as usize);
@@ -591,6 +634,8 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
         if pm == 0 && sm == 0 {
             let mut acc = Acc::default();
             let mut pass_il = 0u64;
+            let pg = &mut per_person_group[p * ng..(p + 1) * ng];
+            let ps = &mut per_person_style[p * nst..(p + 1) * nst];
             for k in 0..images.len() {
                 let i = images[k] as usize;
                 let l = labs[k] as usize;
@@ -612,6 +657,12 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
                             acc.push(x);
                             per_image[i].push(x);
                             labels[l] += 1;
+                            let g = &mut pg[image_group[i] as usize];
+                            g.n += 1;
+                            g.sum += x as u64;
+                            let st = &mut ps[image_style[i] as usize];
+                            st.n += 1;
+                            st.sum += x as u64;
                         }
                     }
                 }
@@ -712,6 +763,8 @@ pub fn overview(ds: &Dataset, c: &Compiled) -> Overview {
             age,
             age_people,
         },
+        per_person_group,
+        per_person_style,
     }
 }
 
@@ -728,58 +781,156 @@ pub fn histogram(score_counts: &[u64], bins: usize) -> Vec<u64> {
 }
 
 /// Group the per-image or per-participant accumulators of an [`Overview`] by a key of that
-/// level (no pass over the ratings). One accumulator per value of the key; `None` for the
-/// rating-level keys (split, label), which need [`cross`].
-pub fn regroup(ds: &Dataset, ov: &Overview, key: Key) -> Option<Vec<Acc>> {
-    let source = match key.level() {
-        Level::Participant => &ov.per_participant,
-        Level::Image => &ov.per_image,
-        Level::Rating => return None,
+/// level (no pass over the ratings): one finished cell per value of the key, with the people it
+/// rests on. `None` for the rating-level keys (split, label), which need [`cross`].
+///
+/// By image, each image's raters are taken as distinct people (a person who rated an image twice,
+/// which the loader warns about, would count twice there).
+pub fn regroup(ds: &Dataset, ov: &Overview, key: Key) -> Option<Vec<Clustered>> {
+    let dom = key.domain(ds);
+    let np = ov.per_participant.len();
+    let finish = |accs: &[Acc], cells: &[PersonSum], width: usize, of: &dyn Fn(usize) -> usize| {
+        // `cells[p * width + c]`, and `of(c)` the key value of column c.
+        let mut meat = vec![0f64; dom];
+        let mut people = vec![0u64; dom];
+        let mut person = vec![PersonSum::default(); dom];
+        for p in 0..np {
+            let row = &cells[p * width..(p + 1) * width];
+            for (c, x) in row.iter().enumerate() {
+                if x.n > 0 {
+                    let v = &mut person[of(c)];
+                    v.n += x.n;
+                    v.sum += x.sum;
+                }
+            }
+            for (v, x) in person.iter_mut().enumerate() {
+                if x.n > 0 {
+                    let a = &accs[v];
+                    let mean = a.sum as f64 / a.n as f64;
+                    meat[v] += cr2_term(x.n as f64, x.sum as f64, a.n as f64, mean);
+                    people[v] += 1;
+                    *x = PersonSum::default();
+                }
+            }
+        }
+        (0..dom)
+            .map(|v| finished(&accs[v], people[v], meat[v]))
+            .collect::<Vec<_>>()
     };
-    let mut out = vec![Acc::default(); key.domain(ds)];
     let col = key.column(ds);
-    for (x, a) in source.iter().enumerate() {
-        out[col[x] as usize].merge(a);
+    match key.level() {
+        Level::Rating => None,
+        Level::Participant => {
+            let mut accs = vec![Acc::default(); dom];
+            for (p, a) in ov.per_participant.iter().enumerate() {
+                accs[col[p] as usize].merge(a);
+            }
+            // Person p's whole selection sits in the value col[p].
+            let mut meat = vec![0f64; dom];
+            let mut people = vec![0u64; dom];
+            for (p, a) in ov.per_participant.iter().enumerate() {
+                if a.n > 0 {
+                    let v = col[p] as usize;
+                    let t = &accs[v];
+                    let mean = t.sum as f64 / t.n as f64;
+                    meat[v] += cr2_term(a.n as f64, a.sum as f64, t.n as f64, mean);
+                    people[v] += 1;
+                }
+            }
+            Some(
+                (0..dom)
+                    .map(|v| finished(&accs[v], people[v], meat[v]))
+                    .collect(),
+            )
+        }
+        Level::Image => {
+            let mut accs = vec![Acc::default(); dom];
+            for (i, a) in ov.per_image.iter().enumerate() {
+                accs[col[i] as usize].merge(a);
+            }
+            match key {
+                Key::Image => Some(ov.per_image.iter().map(Acc::as_distinct_people).collect()),
+                Key::Style => Some(finish(&accs, &ov.per_person_style, dom, &|c| c)),
+                Key::Group => Some(finish(&accs, &ov.per_person_group, dom, &|c| c)),
+                _ => {
+                    // Type: each visual group is of one type.
+                    let groups = ds.groups();
+                    let width = groups.len();
+                    Some(finish(&accs, &ov.per_person_group, width, &|g| {
+                        groups[g].kind as usize
+                    }))
+                }
+            }
+        }
     }
-    Some(out)
+}
+
+/// A cell from its exact accumulator, its people and its meat in thousandths².
+fn finished(acc: &Acc, people: u64, meat_milli: f64) -> Clustered {
+    Clustered {
+        n: acc.n,
+        people,
+        mean: acc.mean(),
+        ss: acc.sum_sq_dev(),
+        meat: meat_milli / 1e6,
+    }
 }
 
 /// Two-key group-by over the selection: `cells[row * cols + col]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Table2 {
     pub rows: usize,
     pub cols: usize,
+    /// Exact accumulators of each cell's (raw) scores.
     pub cells: Vec<Acc>,
+    /// Each cell finished with its people, on the scores asked for (raw or image-centred, see
+    /// [`Scores`]): what its summary and intervals come from.
+    pub clustered: Vec<Clustered>,
+    /// The same for each row (all columns together; a person counted once per row).
+    pub row_clustered: Vec<Clustered>,
+    /// The scores the clustered figures are on.
+    pub scores: Scores,
 }
 
 impl Table2 {
-    pub fn cell(&self, r: usize, c: usize) -> &Acc {
+    /// Cell (r, c) finished: `.summary()` gives its mean and intervals.
+    pub fn cell(&self, r: usize, c: usize) -> &Clustered {
+        &self.clustered[r * self.cols + c]
+    }
+
+    /// Cell (r, c)'s exact accumulator of raw scores.
+    pub fn acc(&self, r: usize, c: usize) -> &Acc {
         &self.cells[r * self.cols + c]
     }
 
-    /// Accumulators of each row (all columns merged).
-    pub fn row_totals(&self) -> Vec<Acc> {
-        (0..self.rows)
-            .map(|r| {
-                let mut a = Acc::default();
-                for c in 0..self.cols {
-                    a.merge(self.cell(r, c));
-                }
-                a
-            })
-            .collect()
+    /// Each row finished (all columns together).
+    pub fn row_totals(&self) -> Vec<Clustered> {
+        self.row_clustered.clone()
     }
 }
 
+/// Which scores a [`cross`] summarizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scores {
+    /// The scores as given.
+    Raw,
+    /// Each score minus its image's mean over the selection (the filter of the cross): a cell
+    /// then says how its ratings sit relative to everyone in the selection who rated the same
+    /// images, free of which images the cell happens to hold. Centring on the selection (not on
+    /// all ratings) keeps the heatmap about the people the filters chose; an image with a single
+    /// selected rating centres it to zero. The intervals treat the image means as fixed.
+    ImageCentred,
+}
+
 /// A per-rating key lookup, resolved once per query.
-struct KeyFn {
+pub(crate) struct KeyFn {
     level: Level,
     col: Vec<u32>,
     key: Key,
 }
 
 impl KeyFn {
-    fn new(ds: &Dataset, key: Key) -> KeyFn {
+    pub(crate) fn new(ds: &Dataset, key: Key) -> KeyFn {
         KeyFn {
             level: key.level(),
             col: key.column(ds),
@@ -787,84 +938,213 @@ impl KeyFn {
         }
     }
 
-    /// The value shared by a whole run of one (split, participant), if the key allows.
-    fn per_run(&self, p: u32, split: u8) -> Option<u32> {
-        match (self.level, self.key) {
-            (Level::Participant, _) => Some(self.col[p as usize]),
-            (_, Key::Split) => Some(split as u32),
-            _ => None,
-        }
-    }
-
+    /// The value of a rating of image `i` with label `label`, within a run of participant `p`
+    /// and split `split`.
     #[inline]
-    fn at(&self, ds: &Dataset, r: usize) -> u32 {
+    pub(crate) fn in_run(&self, p: u32, split: u8, i: u32, label: u8) -> u32 {
         match self.level {
-            Level::Participant => self.col[ds.ratings.participant[r] as usize],
-            Level::Image => self.col[ds.ratings.image[r] as usize],
-            Level::Rating => self.key.of_rating(ds, r),
+            Level::Participant => self.col[p as usize],
+            Level::Image => self.col[i as usize],
+            Level::Rating => match self.key {
+                Key::Split => split as u32,
+                _ => label as u32,
+            },
         }
     }
 }
 
-/// Group the selection by one or two keys of any level.
+/// The live runs of any of these filters, a participant's runs together (participant order,
+/// then rating order): the order in which a person's sums are complete when their last run ends.
+pub(crate) fn runs_by_person(ds: &Dataset, cs: &[&Compiled]) -> Vec<std::ops::Range<usize>> {
+    let ra = &ds.ratings;
+    let mut runs: Vec<std::ops::Range<usize>> = ds
+        .runs()
+        .iter()
+        .filter_map(|run| {
+            let r = run.start as usize;
+            let (p, s) = (ra.participant[r] as usize, ra.split[r] as usize);
+            cs.iter()
+                .any(|c| c.run_live(p as u32, s as u8))
+                .then_some(r..run.end as usize)
+        })
+        .collect();
+    runs.sort_by_key(|r| (ra.participant[r.start], r.start));
+    runs
+}
+
+/// Per-cell sums gathered person by person, finished into [`Clustered`] cells (module docs).
+pub(crate) struct PeopleCells {
+    pub acc: Vec<Acc>,
+    /// Sum and sum of squares of the summarized values (thousandths), when not the raw scores.
+    vsum: Vec<f64>,
+    vsq: Vec<f64>,
+    raw: bool,
+    local_n: Vec<u32>,
+    local_s: Vec<f64>,
+    touched: Vec<u32>,
+    entries: Vec<(u32, u32, f64)>,
+}
+
+impl PeopleCells {
+    pub fn new(cells: usize, raw: bool) -> PeopleCells {
+        PeopleCells {
+            acc: vec![Acc::default(); cells],
+            vsum: if raw { Vec::new() } else { vec![0.0; cells] },
+            vsq: if raw { Vec::new() } else { vec![0.0; cells] },
+            raw,
+            local_n: vec![0; cells],
+            local_s: vec![0.0; cells],
+            touched: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    /// One rating of the current person: raw score `x`, summarized value `v` (thousandths).
+    #[inline]
+    pub fn add(&mut self, cell: usize, x: u16, v: f64) {
+        self.acc[cell].push(x);
+        if !self.raw {
+            self.vsum[cell] += v;
+            self.vsq[cell] += v * v;
+        }
+        if self.local_n[cell] == 0 {
+            self.touched.push(cell as u32);
+        }
+        self.local_n[cell] += 1;
+        self.local_s[cell] += v;
+    }
+
+    /// The current person is complete.
+    pub fn end_person(&mut self) {
+        for &c in &self.touched {
+            let c = c as usize;
+            self.entries
+                .push((c as u32, self.local_n[c], self.local_s[c]));
+            self.local_n[c] = 0;
+            self.local_s[c] = 0.0;
+        }
+        self.touched.clear();
+    }
+
+    pub fn finish(mut self) -> (Vec<Acc>, Vec<Clustered>) {
+        self.end_person();
+        let cells = self.acc.len();
+        let (n, mean): (Vec<f64>, Vec<f64>) = (0..cells)
+            .map(|c| {
+                let n = self.acc[c].n as f64;
+                let s = if self.raw {
+                    self.acc[c].sum as f64
+                } else {
+                    self.vsum[c]
+                };
+                (n, if n > 0.0 { s / n } else { 0.0 })
+            })
+            .unzip();
+        let mut meat = vec![0f64; cells];
+        let mut people = vec![0u64; cells];
+        for &(c, n_g, s_g) in &self.entries {
+            let c = c as usize;
+            meat[c] += cr2_term(n_g as f64, s_g, n[c], mean[c]);
+            people[c] += 1;
+        }
+        let out = (0..cells)
+            .map(|c| {
+                if self.raw {
+                    finished(&self.acc[c], people[c], meat[c])
+                } else {
+                    let ss = (self.vsq[c] - self.vsum[c] * mean[c]).max(0.0);
+                    Clustered {
+                        n: self.acc[c].n,
+                        people: people[c],
+                        mean: if n[c] > 0.0 {
+                            mean[c] / 1000.0
+                        } else {
+                            f64::NAN
+                        },
+                        ss: ss / 1e6,
+                        meat: meat[c] / 1e6,
+                    }
+                }
+            })
+            .collect();
+        (self.acc, out)
+    }
+}
+
+/// Group the selection by one or two keys of any level, on the raw scores.
 pub fn cross(ds: &Dataset, c: &Compiled, row: Key, col: Option<Key>) -> Table2 {
+    cross_with(ds, c, row, col, Scores::Raw)
+}
+
+/// [`cross`] on the scores asked for; one pass over the selection (two when image-centred: the
+/// image means first).
+pub fn cross_with(
+    ds: &Dataset,
+    c: &Compiled,
+    row: Key,
+    col: Option<Key>,
+    scores: Scores,
+) -> Table2 {
     let rf = KeyFn::new(ds, row);
     let cf = col.map(|k| KeyFn::new(ds, k));
     let rows = row.domain(ds);
     let cols = col.map_or(1, |k| k.domain(ds));
-    let mut cells = vec![Acc::default(); rows * cols];
     let ra = &ds.ratings;
-    for run in c.live_runs(ds) {
-        let (p, s) = (ra.participant[run.start], ra.split[run.start]);
-        let row_v = rf.per_run(p, s);
-        let col_v = cf.as_ref().map_or(Some(0), |f| f.per_run(p, s));
-        let images = &ra.image[run.clone()];
-        let labels = &ra.label[run.clone()];
-        let scores = &ra.score[run.clone()];
-        let image_col = cf.as_ref().filter(|f| f.level == Level::Image);
-        let image_row = (rf.level == Level::Image).then_some(&rf);
-        match (row_v, col_v, image_col) {
-            // An image attribute by a person attribute (or by nothing).
-            (None, Some(y), _) if image_row.is_some() => {
-                let f = &rf;
-                for k in 0..images.len() {
-                    let i = images[k] as usize;
-                    if c.passes_within_run(images[k], labels[k], scores[k]) {
-                        cells[f.col[i] as usize * cols + y as usize].push(scores[k]);
-                    }
-                }
-            }
-            // The common views: a person attribute (or nothing) by an image attribute.
-            (Some(x), None, Some(f)) => {
-                let base = x as usize * cols;
-                for k in 0..images.len() {
-                    let i = images[k] as usize;
-                    if c.passes_within_run(images[k], labels[k], scores[k]) {
-                        cells[base + f.col[i] as usize].push(scores[k]);
-                    }
-                }
-            }
-            (Some(x), Some(y), _) => {
-                let cell = &mut cells[x as usize * cols + y as usize];
-                for k in 0..images.len() {
-                    if c.passes_within_run(images[k], labels[k], scores[k]) {
-                        cell.push(scores[k]);
-                    }
-                }
-            }
-            _ => {
+    let centre: Vec<f64> = match scores {
+        Scores::Raw => Vec::new(),
+        Scores::ImageCentred => {
+            let mut per_image = vec![(0u64, 0u64); ds.images.len()];
+            for run in c.live_runs(ds) {
                 for r in run {
-                    if !c.passes_within_run(ra.image[r], ra.label[r], ra.score[r]) {
-                        continue;
+                    if c.passes_within_run(ra.image[r], ra.label[r], ra.score[r]) {
+                        let x = &mut per_image[ra.image[r] as usize];
+                        x.0 += 1;
+                        x.1 += ra.score[r] as u64;
                     }
-                    let x = rf.at(ds, r) as usize;
-                    let y = cf.as_ref().map_or(0, |f| f.at(ds, r) as usize);
-                    cells[x * cols + y].push(ra.score[r]);
                 }
             }
+            per_image
+                .iter()
+                .map(|&(n, s)| if n > 0 { s as f64 / n as f64 } else { 0.0 })
+                .collect()
+        }
+    };
+    let mut pc = PeopleCells::new(rows * cols + rows, scores == Scores::Raw);
+    let totals = rows * cols;
+    let mut last: Option<u32> = None;
+    for run in runs_by_person(ds, &[c]) {
+        let (p, s) = (ra.participant[run.start], ra.split[run.start]);
+        if last != Some(p) {
+            pc.end_person();
+            last = Some(p);
+        }
+        for r in run {
+            let (i, l, x) = (ra.image[r], ra.label[r], ra.score[r]);
+            if !c.passes_within_run(i, l, x) {
+                continue;
+            }
+            let rv = rf.in_run(p, s, i, l) as usize;
+            let cv = cf.as_ref().map_or(0, |f| f.in_run(p, s, i, l) as usize);
+            let v = if centre.is_empty() {
+                x as f64
+            } else {
+                x as f64 - centre[i as usize]
+            };
+            pc.add(rv * cols + cv, x, v);
+            pc.add(totals + rv, x, v);
         }
     }
-    Table2 { rows, cols, cells }
+    let (mut acc, mut clustered) = pc.finish();
+    let row_clustered = clustered.split_off(totals);
+    acc.truncate(totals);
+    Table2 {
+        rows,
+        cols,
+        cells: acc,
+        clustered,
+        row_clustered,
+        scores,
+    }
 }
 
 /// One image's ratings in the selection.
@@ -920,7 +1200,7 @@ pub fn rank_images(ov: &Overview, order: ImageOrder, k: usize, min_n: u64) -> Ve
     v.into_iter()
         .map(|(_, i)| ImageStat {
             image: i,
-            summary: ov.per_image[i as usize].summary(),
+            summary: ov.per_image[i as usize].as_distinct_people().summary(),
         })
         .collect()
 }
@@ -971,53 +1251,8 @@ pub fn participant_offsets(ds: &Dataset, c: &Compiled, ov: &Overview) -> Vec<Par
         .filter(|(_, a)| a.n > 0)
         .map(|(p, a)| ParticipantStat {
             participant: p as u32,
-            summary: a.summary(),
+            summary: a.as_one_person().summary(),
             offset: (a.sum as f64 - expected[p]) / a.n as f64 / 1000.0,
         })
         .collect()
-}
-
-/// One row of a cohort comparison.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CohortRow {
-    pub value: u32,
-    pub a: Summary,
-    pub b: Summary,
-    pub diff: Option<Difference>,
-}
-
-/// Cohorts A and B (any two filters) compared per value of `key`, plus overall (`value` =
-/// domain size marks the overall row, listed first).
-pub fn compare(ds: &Dataset, a: &Compiled, b: &Compiled, key: Key) -> Vec<CohortRow> {
-    let ta = cross(ds, a, key, None);
-    let tb = cross(ds, b, key, None);
-    let mut all_a = Acc::default();
-    let mut all_b = Acc::default();
-    let mut rows = Vec::new();
-    for v in 0..ta.rows {
-        let (sa, sb) = (ta.cells[v], tb.cells[v]);
-        all_a.merge(&sa);
-        all_b.merge(&sb);
-        if sa.n == 0 && sb.n == 0 {
-            continue;
-        }
-        let (sa, sb) = (sa.summary(), sb.summary());
-        rows.push(CohortRow {
-            value: v as u32,
-            a: sa,
-            b: sb,
-            diff: Difference::welch(&sa, &sb),
-        });
-    }
-    let (sa, sb) = (all_a.summary(), all_b.summary());
-    rows.insert(
-        0,
-        CohortRow {
-            value: ta.rows as u32,
-            a: sa,
-            b: sb,
-            diff: Difference::welch(&sa, &sb),
-        },
-    );
-    rows
 }

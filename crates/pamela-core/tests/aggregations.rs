@@ -3,9 +3,10 @@
 use pamela_core::dataset::{Dict, Dicts, Images, Participants, Ratings, NO_STYLE};
 use pamela_core::query::{self, Compiled, Dim, Filter, ImageOrder, Key};
 use pamela_core::rng::Rng;
-use pamela_core::stats::{Acc, Difference};
+use pamela_core::stats::{Acc, Clustered, Difference};
 use pamela_core::{Dataset, Source, SourceKind};
 use proptest::prelude::*;
+use std::collections::BTreeMap;
 
 fn dict(prefix: &str, n: usize) -> Dict {
     Dict::from_sorted((0..n).map(|k| format!("{prefix}{k:02}")).collect()).unwrap()
@@ -167,6 +168,46 @@ fn naive_acc(ds: &Dataset, rs: impl Iterator<Item = usize>) -> Acc {
     a
 }
 
+/// Naive: the ratings as a cell with people as clusters (each person's sums gathered in a map).
+fn naive_clustered(ds: &Dataset, rs: impl Iterator<Item = usize>) -> Clustered {
+    let mut acc = Acc::default();
+    let mut people: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    for r in rs {
+        let x = ds.ratings.score[r];
+        acc.push(x);
+        let e = people.entry(ds.ratings.participant[r]).or_default();
+        e.0 += 1;
+        e.1 += x as u64;
+    }
+    Clustered::of_people(&acc, people.into_values())
+}
+
+fn assert_same_cell(got: &Clustered, want: &Clustered, what: &str) {
+    assert_eq!((got.n, got.people), (want.n, want.people), "{what}");
+    if want.n == 0 {
+        return;
+    }
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * (1.0 + x.abs().max(y.abs()));
+    assert!(
+        close(got.mean, want.mean),
+        "{what}: mean {} vs {}",
+        got.mean,
+        want.mean
+    );
+    assert!(
+        close(got.ss, want.ss),
+        "{what}: ss {} vs {}",
+        got.ss,
+        want.ss
+    );
+    assert!(
+        close(got.meat, want.meat),
+        "{what}: meat {} vs {}",
+        got.meat,
+        want.meat
+    );
+}
+
 fn check_everything(ds: &Dataset, f: &Filter) {
     let n = ds.ratings.len();
     let c = Compiled::new(ds, f);
@@ -281,8 +322,22 @@ fn check_everything(ds: &Dataset, f: &Filter) {
             want[key_value(a, r)].push(ds.ratings.score[r]);
         }
         assert_eq!(t.cells, want, "{a:?}");
+        let naive: Vec<Clustered> = (0..a.domain(ds))
+            .map(|v| naive_clustered(ds, sel.iter().copied().filter(|&r| key_value(a, r) == v)))
+            .collect();
+        for (v, want) in naive.iter().enumerate() {
+            assert_same_cell(t.cell(v, 0), want, &format!("cross {a:?} = {v}"));
+            assert_same_cell(&t.row_totals()[v], want, &format!("row {a:?} = {v}"));
+        }
         if let Some(re) = query::regroup(ds, &ov, a) {
-            assert_eq!(re, want, "regroup {a:?}");
+            for v in 0..a.domain(ds) {
+                if a == Key::Image {
+                    // By image, raters are taken as distinct (a repeat rating counts twice).
+                    assert_eq!((re[v].n, re[v].people), (want[v].n, want[v].n));
+                    continue;
+                }
+                assert_same_cell(&re[v], &naive[v], &format!("regroup {a:?} = {v}"));
+            }
         }
         for &b in &keys {
             let t = query::cross(ds, &c, a, Some(b));
@@ -292,6 +347,15 @@ fn check_everything(ds: &Dataset, f: &Filter) {
                 want[key_value(a, r) * cols + key_value(b, r)].push(ds.ratings.score[r]);
             }
             assert_eq!(t.cells, want, "{a:?} x {b:?}");
+            for (v, w) in [(0usize, 0usize), (a.domain(ds) - 1, cols - 1)] {
+                let naive = naive_clustered(
+                    ds,
+                    sel.iter()
+                        .copied()
+                        .filter(|&r| key_value(a, r) == v && key_value(b, r) == w),
+                );
+                assert_same_cell(t.cell(v, w), &naive, &format!("{a:?}={v} x {b:?}={w}"));
+            }
         }
     }
     // Image rankings.
@@ -303,7 +367,7 @@ fn check_everything(ds: &Dataset, f: &Filter) {
         let mut all: Vec<(f64, u32)> = (0..ds.images.len())
             .filter(|&i| ov.per_image[i].n >= min_n)
             .map(|i| {
-                let s = ov.per_image[i].summary();
+                let s = ov.per_image[i].as_distinct_people().summary();
                 let k = match order {
                     ImageOrder::Top => -s.mean,
                     ImageOrder::Bottom => s.mean,
@@ -369,10 +433,14 @@ proptest! {
         prop_assert_eq!(rows[0].a.n, total(&a, None).n);
         prop_assert_eq!(rows[0].b.n, total(&b, None).n);
         for row in &rows[1..] {
-            let (sa, sb) = (total(&a, Some(row.value as u16)).summary(), total(&b, Some(row.value as u16)).summary());
+            let (sa, sb) = (total(&a, Some(row.value as u16)).as_distinct_people().summary(), total(&b, Some(row.value as u16)).as_distinct_people().summary());
             prop_assert_eq!(row.a.n, sa.n);
             prop_assert_eq!(row.b.n, sb.n);
-            prop_assert_eq!(row.diff.map(|d| d.diff), Difference::welch(&sa, &sb).map(|d| d.diff));
+            prop_assert_eq!(row.diff_ind.map(|d| d.diff), Difference::welch(&sa, &sb).map(|d| d.diff));
+            prop_assert_eq!(row.diff_ind.map(|d| d.hi), Difference::welch(&sa, &sb).map(|d| d.hi));
+            if let Some(d) = row.diff {
+                prop_assert!((d.diff - (sa.mean - sb.mean)).abs() < 1e-12);
+            }
         }
     }
 }
@@ -388,8 +456,8 @@ fn the_95_percent_interval_covers_the_mean_95_percent_of_the_time() {
             for _ in 0..n {
                 a.push((3000.0 + 500.0 * g.normal()).round().clamp(1000.0, 5000.0) as u16);
             }
-            let s = a.summary();
-            if s.lo <= 3.0 && 3.0 <= s.hi {
+            let s = a.as_distinct_people().summary();
+            if s.lo_ind <= 3.0 && 3.0 <= s.hi_ind {
                 covered += 1;
             }
         }
@@ -413,7 +481,11 @@ fn the_welch_interval_covers_the_difference_95_percent_of_the_time() {
         for _ in 0..30 {
             b.push((3000.0 + 700.0 * g.normal()).round().clamp(1000.0, 5000.0) as u16);
         }
-        let d = Difference::welch(&a.summary(), &b.summary()).unwrap();
+        let d = Difference::welch(
+            &a.as_distinct_people().summary(),
+            &b.as_distinct_people().summary(),
+        )
+        .unwrap();
         if d.lo <= 0.5 && 0.5 <= d.hi {
             covered += 1;
         }

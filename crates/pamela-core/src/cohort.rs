@@ -1,0 +1,535 @@
+//! Two cohorts compared: raw and image-adjusted differences, people as clusters, and the
+//! correction for comparing many rows at once.
+//!
+//! A cohort is any filter (`gender=female`, `type=Art`, ...), so the same person can be in both
+//! cohorts, and even the same rating (cohorts `gender=female` and `type=Art` share women's Art
+//! ratings). [`compare`] gives, overall and per value of a key, each cohort's mean, the raw
+//! difference A − B and an image-adjusted difference, each with a 95% interval that counts
+//! people ([`crate::stats`] explains the clustered variance of a mean, whose notation is used
+//! here).
+//!
+//! # The raw difference
+//!
+//! D = ȳ_A − ȳ_B. Stack the two cohorts' ratings (a rating in both appears twice) and regress
+//! the score on two indicators, "in A" and "in B": the coefficients are the two means and D is
+//! their contrast. Person g is one cluster whatever side their ratings are on. The model fits
+//! each side's mean separately, so the hat matrix is block-diagonal by side and person g's
+//! block is diag((1/N_A)11', (1/N_B)11'): by the closed form of the mean, the CR2-adjusted
+//! contribution of person g to D is
+//!
+//! ```text
+//! ψ_g = e_Ag / (N_A·√(1 − n_Ag/N_A)) − e_Bg / (N_B·√(1 − n_Bg/N_B)),   V = Σ_g ψ_g²
+//! ```
+//!
+//! with e_Ag = S_Ag − ȳ_A·n_Ag (zero for a person with no A ratings). People in both cohorts
+//! enter with both terms inside one square, so their covariance counts (positively correlated
+//! sides, the usual case, narrow the interval, as pairing should). When no person is in both,
+//! V is exactly the sum of the two cohorts' clustered variances.
+//!
+//! Degrees of freedom: min(G_A, G_B) − 1. For disjoint cohorts that is Welch's lower bound (the
+//! Welch-Satterthwaite value lies between it and G_A + G_B − 2), so the interval errs wide only
+//! when the smaller cohort has few people, exactly where caution is due; when both sides are the
+//! same people (A = Art, B = Photorealism) the variance is a sum over G paired terms and G − 1
+//! is the paired-t value. A Satterthwaite formula for the overlapping case would need the
+//! split of V into per-side parts that overlap does not give. Fewer than [`MIN_PEOPLE`] people
+//! on either side: no interval.
+//!
+//! # The image-adjusted difference
+//!
+//! Cohorts rate different images. If A happened to rate well-liked images, ȳ_A − ȳ_B mixes
+//! taste with luck of the draw. The image-adjusted difference compares A and B on the same
+//! images: only images rated by both cohorts (within the row), and within each image. It is the
+//! image fixed-effects estimate, the regression of the score on an "in A" indicator and one
+//! indicator per image over the stacked ratings of the shared images:
+//!
+//! ```text
+//! δ = Σ_i w_i (m_Ai − m_Bi) / Σ_i w_i,    w_i = n_Ai·n_Bi / (n_Ai + n_Bi)
+//! ```
+//!
+//! m_Ai the mean of A's ratings of image i. That is the mean over shared images of (A's image
+//! mean − B's image mean), each image weighted by how precisely its difference is known (the
+//! inverse of σ²/n_Ai + σ²/n_Bi); the unweighted mean of the same differences would let an image
+//! with one A and one B rating count as much as one with seven of each, and its cluster-robust
+//! variance breaks down exactly there (a cell of one rating has a residual of zero). Any image's
+//! own effect cancels in m_Ai − m_Bi, so δ is free of which images each cohort saw. It differs
+//! from the raw difference when the cohorts' images differ in how well-liked they are.
+//!
+//! Its interval counts people too (an image-level paired test would count images, and each
+//! image's raters are mostly the same few hundred people). By Frisch-Waugh-Lovell, with
+//! d̃ = d − n_Ai/n_i the indicator centred within image i (d = 1 for an A rating) and the
+//! residuals e = (x − m_i) − δ·d̃ (m_i the image's stacked mean), the hat matrix is the image
+//! projection plus d̃d̃'/s, s = Σd̃² = Σ w_i. For person g (who rates an image once) the block
+//! is H_gg = D_g + u u'/s, with D_g = diag(1/n_i) over their ratings and u = d̃ on them. CR2
+//! needs an A_g with A_g (I − H_gg) A_g' = I (that is what makes it unbiased under independent
+//! equal-variance errors); with M = I − D_g and v = M^(−1/2) u,
+//! A_g = (I − vv'/s)^(−1/2) M^(−1/2) is one, and (I − vv'/s)^(−1/2) is I plus a multiple of
+//! vv'/|v|², so person g's contribution needs four sums over their ratings, O(n_g):
+//!
+//! ```text
+//! ψ_g = [ Σ u e/√m + c·(Σ u e/m)/(Σ u²/m) · Σ u²/√m ] / s,   c = 1/√(1 − Σ(u²/m)/s) − 1
+//! ```
+//!
+//! (m = 1 − 1/n_i per rating), and V = Σ_g ψ_g², with min(G_A, G_B) − 1 degrees of freedom
+//! counted over the people who rated shared images. The approximation: a person who rated an
+//! image twice, or a rating in both cohorts, adds within-person off-diagonal image leverage that
+//! the diagonal D_g leaves out.
+//!
+//! # Many rows
+//!
+//! A comparison by visual group tests 21 differences; at 95% each, about one is "significant"
+//! by chance. The rows' marks ([`CohortRow::marked`]) use Holm's correction over the per-value
+//! rows with an interval ([`Correction::DEFAULT`] says why Holm), at α = 0.05; the overall row
+//! is one question of its own and is not in the family. [`CohortRow::tested`] says how many
+//! rows were in it.
+
+use crate::dataset::Dataset;
+use crate::query::{runs_by_person, Compiled, Key, KeyFn, Level};
+use crate::stats::{Acc, Clustered, Correction, Difference, Summary, MIN_PEOPLE};
+
+/// Level of the tests behind a mark.
+pub const ALPHA: f64 = 0.05;
+
+/// Most (value, image) cells the image-adjusted comparison by a people-level key will hold
+/// (a key with this many values by images has no adjusted difference per value).
+pub const MAX_ADJUSTED_CELLS: usize = 8 << 20;
+
+/// One row of a cohort comparison.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CohortRow {
+    pub value: u32,
+    pub a: Summary,
+    pub b: Summary,
+    /// A − B, people as clusters (the default). `None` when a side has no ratings.
+    pub diff: Option<Difference>,
+    /// A − B treating ratings as independent (Welch). `None` when a side has fewer than 2.
+    pub diff_ind: Option<Difference>,
+    /// A − B on the images both rated (module docs), people as clusters. `None` without a shared
+    /// image.
+    pub adjusted: Option<Difference>,
+    /// Images rated by both cohorts in this row: what `adjusted` rests on.
+    pub shared_images: u64,
+    /// Holm-adjusted p-value of `diff` within the rows' family (NaN outside it).
+    pub p_adjusted: f64,
+    /// Whether `diff` is marked as a difference after the correction (at [`ALPHA`]).
+    pub marked: bool,
+    /// The same for `adjusted` (its own family).
+    pub p_adjusted_adjusted: f64,
+    pub marked_adjusted: bool,
+    /// How many rows' tests the marking corrected for (same in every row).
+    pub tested: u32,
+}
+
+impl CohortRow {
+    /// A value neither cohort has ratings of.
+    pub fn empty(value: u32) -> CohortRow {
+        CohortRow {
+            value,
+            a: Summary::empty(),
+            b: Summary::empty(),
+            diff: None,
+            diff_ind: None,
+            adjusted: None,
+            shared_images: 0,
+            p_adjusted: f64::NAN,
+            marked: false,
+            p_adjusted_adjusted: f64::NAN,
+            marked_adjusted: false,
+            tested: 0,
+        }
+    }
+}
+
+/// Cohorts A and B (any two filters) compared per value of `key`, plus overall (`value` =
+/// domain size marks the overall row, listed first). Values neither cohort rated are left out.
+/// Marks use [`Correction::DEFAULT`].
+pub fn compare(ds: &Dataset, a: &Compiled, b: &Compiled, key: Key) -> Vec<CohortRow> {
+    compare_with(ds, a, b, key, Correction::DEFAULT)
+}
+
+/// Per-side sums of a cell space for the image-adjusted difference.
+struct Cells {
+    na: Vec<u32>,
+    sa: Vec<u64>,
+    nb: Vec<u32>,
+    sb: Vec<u64>,
+}
+
+impl Cells {
+    fn new(n: usize) -> Cells {
+        Cells {
+            na: vec![0; n],
+            sa: vec![0; n],
+            nb: vec![0; n],
+            sb: vec![0; n],
+        }
+    }
+}
+
+/// A shared cell's constants: stacked mean (thousandths), n_B/n, n_A/n, 1/√m, 1/m.
+#[derive(Clone, Copy)]
+struct Prep {
+    mean: f64,
+    ua: f64,
+    ub: f64,
+    isq: f64,
+    im: f64,
+}
+
+/// One row's fixed-effects estimate: Σ w, δ (thousandths), shared images.
+#[derive(Clone, Copy, Default)]
+struct Fe {
+    s: f64,
+    delta: f64,
+    shared: u64,
+}
+
+/// One person's sums for one row.
+#[derive(Clone, Copy, Default)]
+struct Local {
+    na: u64,
+    sa: u64,
+    nb: u64,
+    sb: u64,
+    /// Adjusted: Σ u e/√m, Σ u²/m, Σ u e/m, Σ u²/√m; whether they rated shared images in A, B.
+    p1: f64,
+    v2: f64,
+    vw: f64,
+    u2m: f64,
+    sha: bool,
+    shb: bool,
+}
+
+/// Per-row totals over people.
+#[derive(Clone, Copy, Default)]
+struct Row {
+    acc_a: Acc,
+    acc_b: Acc,
+    meat_a: f64,
+    meat_b: f64,
+    people_a: u64,
+    people_b: u64,
+    var: f64,
+    var_adj: f64,
+    adj_a: u64,
+    adj_b: u64,
+    adj_ok: bool,
+}
+
+/// [`compare`] with a chosen correction for the rows' marks.
+pub fn compare_with(
+    ds: &Dataset,
+    a: &Compiled,
+    b: &Compiled,
+    key: Key,
+    correction: Correction,
+) -> Vec<CohortRow> {
+    let dom = key.domain(ds);
+    let ni = ds.images.len();
+    let kf = KeyFn::new(ds, key);
+    let image_level = key.level() == Level::Image;
+    // Cells of the per-value adjusted difference: the image (an image-level key's value is the
+    // image's), or (value, image).
+    let per_value_cells = if image_level {
+        ni
+    } else {
+        dom.saturating_mul(ni)
+    };
+    let adjust_values = per_value_cells <= MAX_ADJUSTED_CELLS;
+    let cell_of = |v: usize, i: usize| if image_level { i } else { v * ni + i };
+    let ra = &ds.ratings;
+    let runs = runs_by_person(ds, &[a, b]);
+    let overall = dom; // the overall row's index
+
+    // Pass 1: each side's accumulators per row and sums per cell.
+    let mut rows = vec![Row::default(); dom + 1];
+    let mut cv = Cells::new(if adjust_values && !image_level {
+        per_value_cells
+    } else {
+        0
+    });
+    let mut ci = Cells::new(ni);
+    for run in &runs {
+        let (p, s) = (ra.participant[run.start], ra.split[run.start]);
+        let (live_a, live_b) = (a.run_live(p, s), b.run_live(p, s));
+        for r in run.clone() {
+            let (i, l, x) = (ra.image[r], ra.label[r], ra.score[r]);
+            let in_a = live_a && a.passes_within_run(i, l, x);
+            let in_b = live_b && b.passes_within_run(i, l, x);
+            if !(in_a || in_b) {
+                continue;
+            }
+            let v = kf.in_run(p, s, i, l) as usize;
+            let (iu, xu) = (i as usize, x as u64);
+            if in_a {
+                rows[v].acc_a.push(x);
+                rows[overall].acc_a.push(x);
+                ci.na[iu] += 1;
+                ci.sa[iu] += xu;
+                if !cv.na.is_empty() {
+                    let c = cell_of(v, iu);
+                    cv.na[c] += 1;
+                    cv.sa[c] += xu;
+                }
+            }
+            if in_b {
+                rows[v].acc_b.push(x);
+                rows[overall].acc_b.push(x);
+                ci.nb[iu] += 1;
+                ci.sb[iu] += xu;
+                if !cv.nb.is_empty() {
+                    let c = cell_of(v, iu);
+                    cv.nb[c] += 1;
+                    cv.sb[c] += xu;
+                }
+            }
+        }
+    }
+
+    // The fixed-effects estimates: per row over its cells, overall over images.
+    let prep = |c: &Cells, k: usize| -> Option<Prep> {
+        let (na, nb) = (c.na[k] as f64, c.nb[k] as f64);
+        if na == 0.0 || nb == 0.0 {
+            return None;
+        }
+        let n = na + nb;
+        let m = 1.0 - 1.0 / n;
+        Some(Prep {
+            mean: (c.sa[k] + c.sb[k]) as f64 / n,
+            ua: nb / n,
+            ub: -na / n,
+            isq: 1.0 / m.sqrt(),
+            im: 1.0 / m,
+        })
+    };
+    let prep_i: Vec<Option<Prep>> = (0..ni).map(|k| prep(&ci, k)).collect();
+    let prep_v: Vec<Option<Prep>> = (0..cv.na.len()).map(|k| prep(&cv, k)).collect();
+    let mut fe = vec![Fe::default(); dom + 1];
+    let add_fe = |f: &mut Fe, c: &Cells, k: usize| {
+        let (na, nb) = (c.na[k] as f64, c.nb[k] as f64);
+        let w = na * nb / (na + nb);
+        f.s += w;
+        f.delta += w * (c.sa[k] as f64 / na - c.sb[k] as f64 / nb);
+        f.shared += 1;
+    };
+    for k in 0..ni {
+        if prep_i[k].is_some() {
+            add_fe(&mut fe[overall], &ci, k);
+            if image_level {
+                add_fe(&mut fe[kf.in_run(0, 0, k as u32, 0) as usize], &ci, k);
+            }
+        }
+    }
+    if !image_level {
+        for (k, p) in prep_v.iter().enumerate() {
+            if p.is_some() {
+                add_fe(&mut fe[k / ni], &cv, k);
+            }
+        }
+    }
+    for f in &mut fe {
+        if f.s > 0.0 {
+            f.delta /= f.s;
+        }
+    }
+
+    // Pass 2: person by person, each row's CR2 terms.
+    let mut local = vec![Local::default(); dom + 1];
+    let mut touched: Vec<usize> = Vec::new();
+    for k in 0..=dom {
+        rows[k].adj_ok = fe[k].shared > 0;
+    }
+    let flush = |local: &mut Vec<Local>, touched: &mut Vec<usize>, rows: &mut Vec<Row>| {
+        for &k in touched.iter() {
+            let x = std::mem::take(&mut local[k]);
+            let row = &mut rows[k];
+            let mut psi = 0.0;
+            for (n_g, s_g, acc, meat, people, sign) in [
+                (
+                    x.na,
+                    x.sa,
+                    row.acc_a,
+                    &mut row.meat_a,
+                    &mut row.people_a,
+                    1.0,
+                ),
+                (
+                    x.nb,
+                    x.sb,
+                    row.acc_b,
+                    &mut row.meat_b,
+                    &mut row.people_b,
+                    -1.0,
+                ),
+            ] {
+                if n_g == 0 {
+                    continue;
+                }
+                let (n, ng) = (acc.n as f64, n_g as f64);
+                let e = s_g as f64 - acc.sum as f64 / n * ng;
+                let h = ng / n;
+                *people += 1;
+                if h < 1.0 {
+                    *meat += e * e / (1.0 - h);
+                    psi += sign * e / (n * (1.0 - h).sqrt());
+                }
+            }
+            row.var += psi * psi;
+            if x.sha || x.shb {
+                let s = fe[k].s;
+                let rest = 1.0 - x.v2 / s;
+                if rest <= 1e-12 {
+                    row.adj_ok = false;
+                } else {
+                    let c = 1.0 / rest.sqrt() - 1.0;
+                    let lean = if x.v2 > 0.0 { x.vw / x.v2 * x.u2m } else { 0.0 };
+                    let psi = (x.p1 + c * lean) / s;
+                    row.var_adj += psi * psi;
+                }
+                row.adj_a += u64::from(x.sha);
+                row.adj_b += u64::from(x.shb);
+            }
+        }
+        touched.clear();
+    };
+    let mut last: Option<u32> = None;
+    for run in &runs {
+        let (p, s) = (ra.participant[run.start], ra.split[run.start]);
+        if last != Some(p) {
+            flush(&mut local, &mut touched, &mut rows);
+            last = Some(p);
+        }
+        let (live_a, live_b) = (a.run_live(p, s), b.run_live(p, s));
+        for r in run.clone() {
+            let (i, l, x) = (ra.image[r], ra.label[r], ra.score[r]);
+            let in_a = live_a && a.passes_within_run(i, l, x);
+            let in_b = live_b && b.passes_within_run(i, l, x);
+            if !(in_a || in_b) {
+                continue;
+            }
+            let v = kf.in_run(p, s, i, l) as usize;
+            let iu = i as usize;
+            let pv = if image_level {
+                prep_i[iu]
+            } else {
+                prep_v.get(cell_of(v, iu)).copied().flatten()
+            };
+            for (k, pr) in [(v, pv), (overall, prep_i[iu])] {
+                let loc = &mut local[k];
+                if loc.na == 0 && loc.nb == 0 {
+                    touched.push(k);
+                }
+                let delta = fe[k].delta;
+                for (side, u) in [(in_a, pr.map(|q| q.ua)), (in_b, pr.map(|q| q.ub))] {
+                    if !side {
+                        continue;
+                    }
+                    if let (Some(q), Some(u)) = (pr, u) {
+                        let e = x as f64 - q.mean - delta * u;
+                        loc.p1 += u * e * q.isq;
+                        loc.v2 += u * u * q.im;
+                        loc.vw += u * e * q.im;
+                        loc.u2m += u * u * q.isq;
+                        if u > 0.0 {
+                            loc.sha = true;
+                        } else {
+                            loc.shb = true;
+                        }
+                    }
+                }
+                if in_a {
+                    loc.na += 1;
+                    loc.sa += x as u64;
+                }
+                if in_b {
+                    loc.nb += 1;
+                    loc.sb += x as u64;
+                }
+            }
+        }
+    }
+    flush(&mut local, &mut touched, &mut rows);
+
+    // Rows: summaries, differences, then the family's marks.
+    let summary = |acc: &Acc, people: u64, meat: f64| {
+        Clustered {
+            n: acc.n,
+            people,
+            mean: acc.mean(),
+            ss: acc.sum_sq_dev(),
+            meat: meat / 1e6,
+        }
+        .summary()
+    };
+    let mut out: Vec<CohortRow> = Vec::new();
+    for k in std::iter::once(overall).chain(0..dom) {
+        let row = &rows[k];
+        if k != overall && row.acc_a.n == 0 && row.acc_b.n == 0 {
+            continue;
+        }
+        let sa = summary(&row.acc_a, row.people_a, row.meat_a);
+        let sb = summary(&row.acc_b, row.people_b, row.meat_b);
+        let enough = |ga: u64, gb: u64| ga.min(gb) >= MIN_PEOPLE;
+        let diff = (row.acc_a.n > 0 && row.acc_b.n > 0).then(|| {
+            let (ga, gb) = (row.people_a, row.people_b);
+            let var = if enough(ga, gb) {
+                row.var / 1e6
+            } else {
+                f64::NAN
+            };
+            Difference::with_variance(
+                sa.mean - sb.mean,
+                var,
+                (ga.min(gb) as f64 - 1.0).max(0.0),
+                (sa.n, sb.n),
+                (ga, gb),
+            )
+        });
+        let has_adj = (k == overall || adjust_values) && fe[k].shared > 0;
+        let adjusted = has_adj.then(|| {
+            let (ga, gb) = (row.adj_a, row.adj_b);
+            let var = if enough(ga, gb) && row.adj_ok {
+                row.var_adj / 1e6
+            } else {
+                f64::NAN
+            };
+            Difference::with_variance(
+                fe[k].delta / 1000.0,
+                var,
+                (ga.min(gb) as f64 - 1.0).max(0.0),
+                (sa.n, sb.n),
+                (ga, gb),
+            )
+        });
+        out.push(CohortRow {
+            value: k as u32,
+            a: sa,
+            b: sb,
+            diff,
+            diff_ind: Difference::welch(&sa, &sb),
+            adjusted,
+            shared_images: if has_adj { fe[k].shared } else { 0 },
+            ..CohortRow::empty(k as u32)
+        });
+    }
+    // The overall row is always first (it is pushed whatever the counts).
+    mark(&mut out[1..], correction);
+    let tested = out.get(1).map_or(0, |r| r.tested);
+    out[0].tested = tested;
+    out
+}
+
+/// Marks the rows (the overall row excluded by the caller) after the correction.
+fn mark(rows: &mut [CohortRow], correction: Correction) {
+    let p = |d: Option<Difference>| d.map_or(f64::NAN, |d| d.p);
+    let raw: Vec<f64> = rows.iter().map(|r| p(r.diff)).collect();
+    let adj: Vec<f64> = rows.iter().map(|r| p(r.adjusted)).collect();
+    let (qa, qb) = (correction.adjust(&raw), correction.adjust(&adj));
+    let tested = crate::stats::tests_counted(&raw) as u32;
+    for (k, r) in rows.iter_mut().enumerate() {
+        r.p_adjusted = qa[k];
+        r.marked = qa[k] <= ALPHA;
+        r.p_adjusted_adjusted = qb[k];
+        r.marked_adjusted = qb[k] <= ALPHA;
+        r.tested = tested;
+    }
+}
