@@ -285,6 +285,12 @@ pub fn App() -> impl IntoView {
     };
     let ready = move || ctx.data.with(|d| d.is_some());
     let selected = move || ctx.overview.get().map(|o| o.total.n).unwrap_or(0);
+    let people = move || {
+        ctx.overview.with(|o| {
+            o.as_ref()
+                .map_or(0, |o| o.per_participant.iter().filter(|a| a.n > 0).count() as u64)
+        })
+    };
     let total = move || {
         ctx.data
             .with(|d| d.as_ref().map_or(0, |d| d.ds.ratings.len() as u64))
@@ -365,7 +371,20 @@ pub fn App() -> impl IntoView {
                     <section class="selection" aria-label="Current selection">
                         <p class="count" data-testid="selected-count">
                             <strong>{move || pamela_core::export::thousands(selected())}</strong>
-                            " of " {move || pamela_core::export::thousands(total())} " ratings selected"
+                            " of " {move || pamela_core::export::thousands(total())} " ratings selected · "
+                            <span data-testid="selected-people">{move || pamela_core::export::thousands(people())}</span>" people"
+                        </p>
+                        <p class="ci-mode note">
+                            <label class="check">
+                                <input type="checkbox" id="ci-independent" prop:checked=move || ctx.ui.independent.get()
+                                    on:change=move |ev| ctx.ui.independent.set(event_target_checked(&ev))/>
+                                " Treat ratings as independent"
+                            </label>
+                            <span class="muted">{move || if ctx.ui.independent.get() {
+                                " Intervals now treat every rating as a separate draw: too narrow, since each person gave about 350. Shown for teaching."
+                            } else {
+                                " Intervals count people: 95%, clustered by participant."
+                            }}</span>
                         </p>
                         <Chips/>
                     </section>

@@ -73,6 +73,12 @@ pub struct UiState {
     pub compare_by: Key,
     /// "How personal is taste?": agreement per this image attribute.
     pub taste_by: Key,
+    /// Intervals that treat every rating as an independent draw (the teaching contrast); off:
+    /// intervals count people (clustered by participant), the default.
+    pub independent: bool,
+    /// Cohorts compared on the images both rated (the image-adjusted difference) rather than
+    /// on all their ratings.
+    pub same_images: bool,
     pub images: ImageOrder,
     /// Rater dots coloured by this participant attribute.
     pub color_by: Key,
@@ -99,6 +105,8 @@ impl Default for UiState {
             min_n: 30,
             compare_by: Key::Group,
             taste_by: Key::Group,
+            independent: false,
+            same_images: false,
             images: ImageOrder::Disputed,
             color_by: Key::Gender,
             thumbs: None,
@@ -186,6 +194,16 @@ impl UiState {
             }
         };
         opt("bins", self.bins.to_string(), self.bins == d.bins);
+        opt(
+            "diff",
+            if self.same_images { "images" } else { "raw" }.into(),
+            self.same_images == d.same_images,
+        );
+        opt(
+            "ci",
+            if self.independent { "independent" } else { "people" }.into(),
+            self.independent == d.independent,
+        );
         opt(
             "overall",
             (self.overall as u8).to_string(),
@@ -309,6 +327,16 @@ impl UiState {
                     Ok(b) if (2..=200).contains(&b) => s.bins = b,
                     _ => bad(&k, raw, "expected a number of bins from 2 to 200"),
                 },
+                "diff" => match raw {
+                    "images" => s.same_images = true,
+                    "raw" => s.same_images = false,
+                    _ => bad(&k, raw, "expected raw or images"),
+                },
+                "ci" => match raw {
+                    "independent" => s.independent = true,
+                    "people" => s.independent = false,
+                    _ => bad(&k, raw, "expected people or independent"),
+                },
                 "overall" => match raw {
                     "0" | "1" => s.overall = raw == "1",
                     _ => bad(&k, raw, "expected 0 or 1"),
@@ -417,6 +445,8 @@ mod tests {
         s.min_n = 50;
         s.compare_by = Key::Style;
         s.taste_by = Key::Type;
+        s.independent = true;
+        s.same_images = true;
         s.images = ImageOrder::Top;
         s.color_by = Key::AgeBin;
         s.thumbs = Some(true);

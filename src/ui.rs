@@ -54,6 +54,8 @@ fields! {
     min_n: u32,
     compare_by: Key,
     taste_by: Key,
+    independent: bool,
+    same_images: bool,
     images: ImageOrder,
     color_by: Key,
     thumbs: Option<bool>,

@@ -3,7 +3,7 @@
 
 use crate::app::use_ctx;
 use crate::charts::dotplot::{self, RowIn};
-use crate::charts::format::{score, signed, thousands};
+use crate::charts::format::{counts, interval_text, score, signed, thousands};
 use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::{chart_width, ChartSvg};
@@ -11,7 +11,9 @@ use crate::components::filters::{FilterPanel, Target};
 use crate::components::key_select::KeySelect;
 use crate::state::{FilterSpec, COMPARE_BY};
 use leptos::prelude::*;
-use pamela_core::query::{self, CohortRow, Compiled};
+use pamela_core::cohort::CohortRow;
+use pamela_core::query::{self, Compiled};
+use pamela_core::Difference;
 use pamela_core::Dim;
 
 
@@ -62,6 +64,33 @@ fn preset(name: &str) -> (FilterSpec, FilterSpec) {
     (a, b)
 }
 
+/// The difference a row shows and whether it is marked as one: people as clusters and Holm's
+/// marks by default; the same on the images both cohorts rated when `same`; with `independent`
+/// (and not `same`), the Welch interval and "excludes zero", as a naive analysis would. The
+/// overall row (`k` 0) is a single question: marked when its interval excludes zero.
+fn shown(r: &CohortRow, k: usize, independent: bool, same: bool) -> (Option<Difference>, bool) {
+    let (d, holm) = match (same, independent) {
+        (true, _) => (r.adjusted, r.marked_adjusted),
+        (false, true) => (r.diff_ind, false),
+        (false, false) => (r.diff, r.marked),
+    };
+    let marked = if k == 0 || (independent && !same) {
+        d.is_some_and(|d| d.excludes_zero())
+    } else {
+        holm
+    };
+    (d, marked)
+}
+
+/// A number for a CSV: plain ASCII, 4 decimals, empty when missing.
+fn ascii(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.4}")
+    } else {
+        String::new()
+    }
+}
+
 #[component]
 pub fn Cohorts() -> impl IntoView {
     let ctx = use_ctx();
@@ -99,12 +128,16 @@ pub fn Cohorts() -> impl IntoView {
         }
         Some(labelled)
     });
+    let independent = Memo::new(move |_| ctx.ui.independent.get());
+    let same = Memo::new(move |_| ctx.ui.same_images.get());
     let layout = Memo::new(move |_| {
+        let (ind, same) = (independent.get(), same.get());
         result.with(|r| {
             r.as_ref().map(|rows| {
                 let ins: Vec<RowIn> = rows
                     .iter()
-                    .map(|(_, label, r)| match r.diff {
+                    .enumerate()
+                    .map(|(k, (_, label, r))| match shown(r, k, ind, same).0 {
                         Some(d) => RowIn {
                             label: label.clone(),
                             value: d.diff,
@@ -127,12 +160,21 @@ pub fn Cohorts() -> impl IntoView {
         header: [
             by.get().title(),
             "A mean",
-            "A n",
+            "A ratings",
+            "A people",
             "B mean",
-            "B n",
+            "B ratings",
+            "B people",
             "A − B",
-            "95% CI low",
-            "95% CI high",
+            "95% CI low (people)",
+            "95% CI high (people)",
+            "Holm-adjusted p",
+            "95% CI low (independent)",
+            "95% CI high (independent)",
+            "A − B on the same images",
+            "95% CI low (same images)",
+            "95% CI high (same images)",
+            "shared images",
         ]
         .map(String::from)
         .to_vec(),
@@ -140,51 +182,75 @@ pub fn Cohorts() -> impl IntoView {
             r.as_ref().map_or(Vec::new(), |rows| {
                 rows.iter()
                     .map(|(_, label, r)| {
-                        let (d, lo, hi) = r
-                            .diff
-                            .map_or((String::new(), String::new(), String::new()), |d| {
-                                (signed(d.diff), score(d.lo), score(d.hi))
-                            });
+                        let three = |d: Option<Difference>| {
+                            d.map_or([String::new(), String::new(), String::new()], |d| {
+                                [ascii(d.diff), ascii(d.lo), ascii(d.hi)]
+                            })
+                        };
+                        let [d, lo, hi] = three(r.diff);
+                        let [_, ilo, ihi] = three(r.diff_ind);
+                        let [ad, alo, ahi] = three(r.adjusted);
                         vec![
                             label.clone(),
                             score(r.a.mean),
                             r.a.n.to_string(),
+                            r.a.people.to_string(),
                             score(r.b.mean),
                             r.b.n.to_string(),
+                            r.b.people.to_string(),
                             d,
                             lo,
                             hi,
+                            if r.p_adjusted.is_finite() { format!("{:.4}", r.p_adjusted) } else { String::new() },
+                            ilo,
+                            ihi,
+                            ad,
+                            alo,
+                            ahi,
+                            r.shared_images.to_string(),
                         ]
                     })
                     .collect()
             })
         }),
     });
+    let tested = Memo::new(move |_| {
+        result.with(|r| r.as_ref().and_then(|rows| rows.get(1).map(|x| x.2.tested)).unwrap_or(0))
+    });
     let markup = Memo::new(move |_| {
         let (Some(rows), Some(l)) = (result.get(), layout.get()) else {
             return Vec::new();
         };
+        let (ind, same) = (independent.get(), same.get());
         let dim = by.get().dim();
         let dots: Vec<DotRow> = rows
             .iter()
             .enumerate()
             .map(|(k, (_, label, r))| {
-                let text = match r.diff {
+                let (d, marked) = shown(r, k, ind, same);
+                let sides = format!(
+                    "A mean {} ({}), B mean {} ({})",
+                    score(r.a.mean), counts(r.a.n, r.a.people), score(r.b.mean), counts(r.b.n, r.b.people)
+                );
+                let what = if same { "A − B on the same images" } else { "A − B" };
+                let text = match d {
                     Some(d) => format!(
-                        "{label}: A − B = {} (95% CI {} to {}){}; A mean {} (n {}), B mean {} (n {})",
-                        signed(d.diff), signed(d.lo), signed(d.hi),
-                        if d.excludes_zero() { ", interval excludes zero" } else { ", interval includes zero" },
-                        score(r.a.mean), thousands(r.a.n), score(r.b.mean), thousands(r.b.n)),
-                    None => format!("{label}: too few ratings to compare (A n {}, B n {})", thousands(r.a.n), thousands(r.b.n)),
+                        "{label}: {what} = {} ({}){}; {sides}{}",
+                        signed(d.diff),
+                        interval_text(d.lo, d.hi, ind && !same, (!d.lo.is_finite()).then(|| "fewer than 5 people on a side".to_string()), signed),
+                        if marked { ", marked as a difference" } else { "" },
+                        if same { format!("; {} shared images", thousands(r.shared_images)) } else { String::new() },
+                    ),
+                    None => format!("{label}: too few ratings to compare; {sides}"),
                 };
                 DotRow {
                     key: r.value,
                     mark: Mark { label: text, on: false, clickable: dim.is_some() && k > 0 },
                     label: label.clone(),
-                    right: r.diff.map_or("–".to_string(), |d| signed(d.diff)),
+                    right: d.map_or("–".to_string(), |d| signed(d.diff)),
                     strong: k == 0,
-                    hollow: r.diff.is_some_and(|d| !d.excludes_zero()),
-                    missing: r.diff.is_none(),
+                    hollow: !marked,
+                    missing: d.is_none(),
                 }
             })
             .collect();
@@ -192,7 +258,7 @@ pub fn Cohorts() -> impl IntoView {
             id_prefix: "cohort",
             tick: signed,
             reference_label: None,
-            axis_title: Some("A − B (score points)"),
+            axis_title: Some(if same { "A − B on the same images (score points)" } else { "A − B (score points)" }),
             reference_class: "zero-line",
         };
         render::dot_rows(&l, &dots, &o)
@@ -230,8 +296,23 @@ pub fn Cohorts() -> impl IntoView {
                 <CohortEditor target=Target::CohortA tag="A" summary=Signal::derive(move || describe(&specs.get().0))/>
                 <CohortEditor target=Target::CohortB tag="B" summary=Signal::derive(move || describe(&specs.get().1))/>
             </div>
+            <div class="controls">
+                <label>"Difference "
+                    <select prop:value=move || if same.get() { "images" } else { "raw" }
+                        on:change=move |ev| ctx.ui.same_images.set(event_target_value(&ev) == "images")>
+                        <option value="raw">"of all their ratings"</option>
+                        <option value="images">"on the images both rated"</option>
+                    </select>
+                </label>
+            </div>
             <p class="note muted">"Both cohorts are taken within the current selection; a cohort's own choices replace \
-                the selection's on the same dimension. Filled dots: the 95% interval excludes zero."</p>
+                the selection's on the same dimension. The two differences can disagree because the cohorts rated \
+                different images: the raw one also carries how well-liked each cohort's images were."</p>
+            <p class="note muted" data-testid="cohort-marks">{move || if independent.get() && !same.get() {
+                "Intervals treat every rating as independent (too narrow). Filled dots: the interval excludes zero, with no correction for testing many rows.".to_string()
+            } else {
+                format!("95% intervals count people. Filled dots: a difference after Holm's correction for the {} rows tested (5% level); the overall row is its own question.", tested.get())
+            }}</p>
             <ChartSvg size=Signal::derive(move || (width.get(), height())) measure=width markup=markup detail=detail
                 activate=activate label="Difference of cohort means with 95% intervals"/>
         </Card>

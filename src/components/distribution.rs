@@ -178,7 +178,7 @@ pub fn Distribution() -> impl IntoView {
                 let median = pamela_core::stats::median_from_counts(&o.score_counts);
                 format!(
                     "{}; sd {}; median {}",
-                    mean_ci(s.mean, s.lo, s.hi, s.n),
+                    mean_ci(&s, ctx.ui.independent.get()),
                     score(s.sd),
                     score(median)
                 )

@@ -3,7 +3,7 @@
 
 use crate::app::use_ctx;
 use crate::charts::dotplot::{self, RowIn};
-use crate::charts::format::{mean_ci, score, thousands};
+use crate::charts::format::{interval_kind, mean_ci, score, thousands};
 use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::{chart_width, ChartSvg};
@@ -26,6 +26,7 @@ pub fn Means(key: Key) -> impl IntoView {
     let detail = RwSignal::new(String::new());
     let width = chart_width();
     let sort = Memo::new(move |_| ctx.ui.sort.get());
+    let independent = Memo::new(move |_| ctx.ui.independent.get());
     let dim = key.dim();
     let rows = Memo::new(move |_| {
         let ov = ctx.overview.get()?;
@@ -66,11 +67,14 @@ pub fn Means(key: Key) -> impl IntoView {
             r.as_ref().map(|(rows, overall)| {
                 let ins: Vec<RowIn> = rows
                     .iter()
-                    .map(|r| RowIn {
-                        label: r.label.clone(),
-                        value: r.s.mean,
-                        lo: r.s.lo,
-                        hi: r.s.hi,
+                    .map(|r| {
+                        let (lo, hi) = r.s.interval(independent.get());
+                        RowIn {
+                            label: r.label.clone(),
+                            value: r.s.mean,
+                            lo,
+                            hi,
+                        }
                     })
                     .collect();
                 dotplot::layout(&ins, Some(*overall), width.get())
@@ -93,13 +97,13 @@ pub fn Means(key: Key) -> impl IntoView {
                     label: if r.s.n == 0 {
                         format!("{}: no ratings in this selection", r.label)
                     } else {
-                        format!("{}: {}", r.label, mean_ci(r.s.mean, r.s.lo, r.s.hi, r.s.n))
+                        format!("{}: {}", r.label, mean_ci(&r.s, independent.get()))
                     },
                     on: selected.contains(&r.token),
                     clickable: dim.is_some(),
                 },
                 label: r.label.clone(),
-                right: thousands(r.s.n),
+                right: format!("{} · {}", thousands(r.s.n), r.s.people),
                 missing: r.s.n == 0,
                 ..Default::default()
             })
@@ -114,9 +118,19 @@ pub fn Means(key: Key) -> impl IntoView {
         render::dot_rows(&l, &dots, &o)
     });
     let table = Memo::new(move |_| TableData {
-        header: [key.title(), "n", "mean", "sd", "95% CI low", "95% CI high"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            key.title(),
+            "ratings",
+            "people",
+            "mean",
+            "sd",
+            "95% CI low (people)",
+            "95% CI high (people)",
+            "95% CI low (independent)",
+            "95% CI high (independent)",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: rows.with(|r| {
             r.as_ref().map_or(Vec::new(), |(rows, _)| {
                 rows.iter()
@@ -125,10 +139,13 @@ pub fn Means(key: Key) -> impl IntoView {
                         vec![
                             r.label.clone(),
                             r.s.n.to_string(),
+                            r.s.people.to_string(),
                             score(r.s.mean),
                             score(r.s.sd),
                             score(r.s.lo),
                             score(r.s.hi),
+                            score(r.s.lo_ind),
+                            score(r.s.hi_ind),
                         ]
                     })
                     .collect()
@@ -178,7 +195,7 @@ pub fn Means(key: Key) -> impl IntoView {
             })}
             <ChartSvg size=Signal::derive(move || (width.get(), height())) measure=width markup=markup detail=detail
                 activate=activate label=format!("Mean and 95% interval per {}", key.title().to_lowercase())/>
-            <p class="legend"><span class="key key-dot"></span>" mean, line: 95% interval, right: number of ratings; dashed: all selected ratings"</p>
+            <p class="legend"><span class="key key-dot"></span>{move || format!(" mean, line: 95% interval {}, right: ratings · people; dashed: all selected ratings; no line: fewer than 5 people", interval_kind(independent.get()))}</p>
         </Card>
     }
 }
