@@ -5,7 +5,7 @@
 use crate::{thousands, Result};
 use pamela_core::dataset::{Participants, Ratings};
 use pamela_core::query::{self, Compiled, Dim, Filter, ImageOrder, Key};
-use pamela_core::{bundle, Dataset};
+use pamela_core::{agreement, bundle, Dataset};
 use pamela_synth as synth;
 use std::io::Write;
 use std::time::Instant;
@@ -50,6 +50,17 @@ pub fn replicate(ds: &Dataset, copies: u32) -> Dataset {
         r,
     )
     .expect("a replicated valid store is valid")
+}
+
+/// The sample at about `target` ratings (whole copies of every participant), and the copies.
+fn at_scale(base: &Dataset, target: u64) -> (u32, Dataset) {
+    let copies = (target as f64 / base.ratings.len() as f64).round().max(1.0) as u32;
+    let ds = if copies == 1 {
+        base.clone()
+    } else {
+        replicate(base, copies)
+    };
+    (copies, ds)
 }
 
 /// A sequence of filter states like a visitor clicking through the explorer.
@@ -199,12 +210,7 @@ pub fn run(max: u64, out: &mut dyn Write) -> Result<()> {
         if target > max {
             continue;
         }
-        let copies = (target as f64 / base.ratings.len() as f64).round().max(1.0) as u32;
-        let ds = if copies == 1 {
-            base.clone()
-        } else {
-            replicate(&base, copies)
-        };
+        let (copies, ds) = at_scale(&base, target);
         let walk = filter_walk(&ds);
         let women = Filter::default().with(
             Dim::Gender,
@@ -253,9 +259,46 @@ pub fn run(max: u64, out: &mut dyn Write) -> Result<()> {
         )
         .map_err(io)?;
     }
+    // The "How personal is taste?" view: its own budget (the next frame, < 50 ms in wasm).
     writeln!(
         out,
-        "\n'all views' = compile filter + facet counts + histogram + means by group, style, age \
+        "\n{:>12} {:>26} {:>18}",
+        "ratings", "agreement med/p95", "fit passes"
+    )
+    .map_err(io)?;
+    for target in [base.ratings.len() as u64, 1_000_000] {
+        if target > max {
+            continue;
+        }
+        let (copies, ds) = at_scale(&base, target);
+        let walk = filter_walk(&ds);
+        let reps = if copies == 1 { 10 } else { 1 };
+        let mut k = 0usize;
+        let mut passes = (u32::MAX, 0u32);
+        let (t, _) = time_ms(reps * walk.len(), || {
+            k += 1;
+            let c = Compiled::new(&ds, &walk[k % walk.len()]);
+            let a = agreement::agreement(&ds, &c);
+            for it in a.components.iter().map(|c| c.iterations) {
+                passes = (passes.0.min(it), passes.1.max(it));
+            }
+            a.counts.n_ratings
+        });
+        writeln!(
+            out,
+            "{:>12} {:>12.2} / {:>10.2} {:>18}",
+            thousands(ds.ratings.len() as u64),
+            percentile(&t, 0.5),
+            percentile(&t, 0.95),
+            format!("{}-{}", passes.0, passes.1)
+        )
+        .map_err(io)?;
+    }
+    writeln!(
+        out,
+        "\n'agreement' = variance components with intervals overall and per type, visual group \
+         and style, reliability, and the crowd-vs-person correlation (pamela_core::agreement), \
+         over the same filter walk.\n\n'all views' = compile filter + facet counts + histogram + means by group, style, age \
          bin, gender + age bin x group heatmap + top/bottom/disputed images + participant \
          offsets + a women-vs-men cohort comparison by group."
     )

@@ -2,6 +2,7 @@
 
 use crate::input::{self, Input};
 use crate::{thousands, CliError, Result};
+use pamela_core::agreement;
 use pamela_core::query::{self, Compiled, Filter, Key};
 use pamela_core::stats::{Correction, Difference};
 use pamela_core::summary::CardStats;
@@ -575,4 +576,186 @@ pub fn compare(
         pamela_core::cohort::ALPHA
     )
     .map_err(io)
+}
+
+/// `pamela agreement`: how personal taste is, on the filtered ratings (see
+/// [`pamela_core::agreement`]).
+pub fn agreement(
+    paths: &[PathBuf],
+    filter: &FilterSpec,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let input = input::read(paths)?;
+    let ds = &input.dataset;
+    let f = resolve_filter(ds, filter)?;
+    let a = agreement::agreement(ds, &Compiled::new(ds, &f));
+    let io = |e: std::io::Error| CliError(format!("cannot write the output: {e}"));
+    let text = if json {
+        let v = agreement_json(ds, filter, &a)?;
+        serde_json::to_string_pretty(&v).map_err(|e| CliError(format!("cannot encode: {e}")))?
+    } else {
+        agreement_text(ds, filter, &a)
+    };
+    writeln!(out, "{text}").map_err(io)
+}
+
+fn agreement_json(
+    ds: &Dataset,
+    filter: &FilterSpec,
+    a: &agreement::Agreement,
+) -> Result<serde_json::Value> {
+    let enc = |e: serde_json::Error| CliError(format!("cannot encode: {e}"));
+    let mut v = serde_json::to_value(a).map_err(enc)?;
+    // Name what the core gives as indices: key values, participants.
+    for (k, by) in a.by.iter().enumerate() {
+        let key = by.key.name();
+        v["by"][k]["key"] = key.into();
+        for (r, row) in by.rows.iter().enumerate() {
+            let x = &mut v["by"][k]["rows"][r];
+            x["label"] = by.key.label(ds, row.value).into();
+            x["token"] = by.key.token(ds, row.value).into();
+        }
+    }
+    for (k, p) in a.crowd.people.iter().enumerate() {
+        v["crowd"]["people"][k]["participant"] =
+            ds.participants.id[p.participant as usize].clone().into();
+    }
+    v["source"] = ds.source.headline().into();
+    v["filter"] = filter.to_compact().into();
+    v["intervals"] = INTERVALS.into();
+    Ok(v)
+}
+
+const INTERVALS: &str = "95% intervals: components and shares by a jackknife over people and \
+    over images (combined two-way); the crowd correlation by a t interval over people";
+
+fn agreement_text(ds: &Dataset, filter: &FilterSpec, a: &agreement::Agreement) -> String {
+    use agreement::Estimate;
+    let n = a.counts;
+    let mut t = format!(
+        "How personal is taste? {} ratings · {} people · {} images ({}{})\n",
+        thousands(n.n_ratings),
+        thousands(n.n_people as u64),
+        thousands(n.n_images as u64),
+        ds.source.headline(),
+        if filter.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", filter.to_compact())
+        }
+    );
+    let num = |e: &Estimate| match e.ci {
+        Some((lo, hi)) => format!("{:.3} [{lo:.3}, {hi:.3}]", e.value),
+        None => format!("{:.3} (no interval: too few people or images)", e.value),
+    };
+    let pct = |e: &Estimate| match e.ci {
+        Some((lo, hi)) => format!(
+            "{:.1}% [{:.1}%, {:.1}%]",
+            100.0 * e.value,
+            100.0 * lo,
+            100.0 * hi
+        ),
+        None => format!("{:.1}%", 100.0 * e.value),
+    };
+    let Some(c) = &a.components else {
+        t += "\nThe variance cannot be split on this selection: it needs at least two people \
+              and two images, rated across each other.\n";
+        return t + &crowd_text(&a.crowd);
+    };
+    t += "\nWhere the differences between scores come from (variance, score units squared; share \
+          of the total):\n";
+    for (what, v, s) in [
+        (
+            "images (people agree on which are good)",
+            &c.image,
+            &c.image_share,
+        ),
+        (
+            "people (scale use: some rate everything higher)",
+            &c.person,
+            &c.person_share,
+        ),
+        (
+            "taste and noise (person x image)",
+            &c.residual,
+            &c.residual_share,
+        ),
+    ] {
+        t += &format!("  {what:<50} {:<40} {}\n", num(v), pct(s));
+    }
+    t += &format!("  {:<50} {:.3}\n", "total", c.total);
+    if let Some(r) = &a.reliability {
+        t += &format!(
+            "\nReliability of an image's mean score: {} from one rater, {} from {:.1} raters \
+             (this selection's average).\n",
+            pct(&r.single),
+            pct(&r.at_raters_per_image),
+            r.raters_per_image
+        );
+        let needed = |k: Option<u32>| k.map_or("no finite number".to_string(), |k| k.to_string());
+        t += &format!(
+            "Raters an image needs for a reliability of {}: {}{}.\n",
+            r.target,
+            needed(r.raters_needed),
+            r.raters_needed_ci.map_or(String::new(), |(lo, hi)| format!(
+                " [{lo}, {}]",
+                hi.map_or("no upper bound".to_string(), |h| h.to_string())
+            ))
+        );
+    }
+    for by in &a.by {
+        t += &format!(
+            "\nAgreement per {} (image share: people agree; taste share: they split):\n",
+            by.key.title().to_lowercase()
+        );
+        let w = by
+            .rows
+            .iter()
+            .map(|r| by.key.label(ds, r.value).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        t += &format!(
+            "  {:<w$}  {:>8}  {:>6}  {:>6}  {:<24}  {}\n",
+            "value", "ratings", "people", "images", "image share [95%]", "taste share [95%]"
+        );
+        for r in &by.rows {
+            let (img, taste) = match &r.components {
+                Some(c) => (pct(&c.image_share), pct(&c.residual_share)),
+                None => ("too few to split".to_string(), String::new()),
+            };
+            t += &format!(
+                "  {:<w$}  {:>8}  {:>6}  {:>6}  {img:<24}  {taste}\n",
+                by.key.label(ds, r.value),
+                thousands(r.counts.n_ratings),
+                thousands(r.counts.n_people as u64),
+                thousands(r.counts.n_images as u64),
+            );
+        }
+    }
+    t + &crowd_text(&a.crowd) + &format!("\n({INTERVALS}.)")
+}
+
+fn crowd_text(c: &agreement::CrowdFit) -> String {
+    let mut t = "\nHow well the crowd predicts one person: the correlation of a person's scores \
+                 with the mean of the other raters of the same images, averaged over people:\n"
+        .to_string();
+    t += &match &c.mean_r {
+        Some(m) => format!(
+            "  {:.3}{} over {} people (median {:.3})",
+            m.value,
+            m.ci.map_or(" (no interval: too few people)".to_string(), |(lo, hi)| {
+                format!(" [{lo:.3}, {hi:.3}]")
+            }),
+            c.n_people,
+            c.median_r.unwrap_or(m.value)
+        ),
+        None => "  not available: no person has enough images rated by others too".to_string(),
+    };
+    t += &format!(
+        "; skipped: {} with fewer than {} images rated by others too, {} with constant scores.\n",
+        c.n_skipped_few, c.min_images, c.n_skipped_constant
+    );
+    t
 }

@@ -97,6 +97,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// How personal is taste: variance components (image, person, taste + noise), the
+    /// reliability of an image's mean, agreement per type, group and style, and how well the
+    /// crowd predicts one person, on the filtered ratings.
+    Agreement {
+        /// A bundle, a folder or split files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        filter: FilterFlags,
+        /// One JSON object (every figure) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Train the personalized predictor on pamela_train (selected on the validation splits,
     /// reported on the test splits) and write it as ONNX plus metadata.
     Train {
@@ -244,6 +257,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
             json,
             &mut stdout,
         ),
+        Command::Agreement {
+            paths,
+            filter,
+            json,
+        } => commands::agreement(&paths, &filter.into_spec()?, json, &mut stdout),
         Command::Train {
             paths,
             out,

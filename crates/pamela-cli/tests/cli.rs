@@ -32,7 +32,15 @@ fn temp_dir(name: &str) -> PathBuf {
 #[test]
 fn every_subcommand_has_help() {
     for sub in [
-        "synth", "ingest", "stats", "query", "compare", "train", "eval", "bench",
+        "synth",
+        "ingest",
+        "stats",
+        "query",
+        "compare",
+        "agreement",
+        "train",
+        "eval",
+        "bench",
     ] {
         let out = pamela(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help");
@@ -315,6 +323,104 @@ fn compare_refuses_unknown_cohort_values_with_the_valid_ones() {
             "colour",
         ],
         "unknown key",
+    );
+}
+
+#[test]
+fn agreement_json_names_every_row_and_matches_the_core() {
+    let out = pamela(&["agreement", &committed_bundle(), "--type", "Art", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["counts"]["n_ratings"], 26_237, "the Art ratings");
+    assert_eq!(v["filter"], "type=Art");
+    let c = &v["components"];
+    let total = c["image"]["value"].as_f64().unwrap()
+        + c["person"]["value"].as_f64().unwrap()
+        + c["residual"]["value"].as_f64().unwrap();
+    assert!((total - c["total"].as_f64().unwrap()).abs() < 1e-9);
+    let (lo, hi) = (
+        c["image_share"]["ci"][0].as_f64().unwrap(),
+        c["image_share"]["ci"][1].as_f64().unwrap(),
+    );
+    assert!(lo < c["image_share"]["value"].as_f64().unwrap() && hi < 1.0);
+    assert!(v["reliability"]["raters_needed"].as_u64().unwrap() >= 1);
+    let keys: Vec<&str> = v["by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["type", "group", "style"]);
+    // Only Art is selected: one type row; every style row carries a token a filter takes.
+    let types = v["by"][0]["rows"].as_array().unwrap();
+    assert_eq!((types.len(), types[0]["label"].as_str()), (1, Some("Art")));
+    let styles = v["by"][2]["rows"].as_array().unwrap();
+    assert_eq!(styles.len(), 26);
+    let n: u64 = styles
+        .iter()
+        .map(|r| r["counts"]["n_ratings"].as_u64().unwrap())
+        .sum();
+    assert_eq!(n, 26_237);
+    assert!(styles
+        .iter()
+        .all(|r| r["token"].as_str().is_some_and(|t| !t.contains(' '))));
+    let crowd = &v["crowd"];
+    assert_eq!(
+        crowd["n_people"].as_u64().unwrap()
+            + crowd["n_skipped_few"].as_u64().unwrap()
+            + crowd["n_skipped_constant"].as_u64().unwrap(),
+        crowd["people"].as_array().unwrap().len() as u64
+    );
+    assert!(crowd["people"][0]["participant"]
+        .as_str()
+        .unwrap()
+        .starts_with("p_"));
+    // The same figure from the core.
+    let ds = pamela_core::bundle::decode(&std::fs::read(committed_bundle()).unwrap()).unwrap();
+    let f = pamela_core::Filter::default().with(
+        pamela_core::Dim::Type,
+        vec![ds.dicts.types.position("Art").unwrap()],
+    );
+    let core =
+        pamela_core::agreement::components(&ds, &pamela_core::Compiled::new(&ds, &f)).unwrap();
+    assert!((c["image_share"]["value"].as_f64().unwrap() - core.image_share.value).abs() < 1e-12);
+}
+
+#[test]
+fn agreement_text_says_in_words_where_the_variance_comes_from() {
+    let out = pamela(&["agreement", &committed_bundle(), "--gender", "female"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    for needle in [
+        "How personal is taste?",
+        "images (people agree on which are good)",
+        "people (scale use",
+        "taste and noise",
+        "Raters an image needs for a reliability of 0.8",
+        "Agreement per visual group",
+        "Agreement per art style",
+        "How well the crowd predicts one person",
+        "synthetic",
+        "gender=female",
+    ] {
+        assert!(t.contains(needle), "missing {needle:?} in:\n{t}");
+    }
+    assert!(!t.contains("NaN"), "{t}");
+}
+
+#[test]
+fn agreement_on_one_participant_explains_instead_of_printing_numbers() {
+    let ds = pamela_core::bundle::decode(&std::fs::read(committed_bundle()).unwrap()).unwrap();
+    let id = ds.participants.id[0].clone();
+    let out = pamela(&["agreement", &committed_bundle(), "--participant", &id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("cannot be split"), "{t}");
+    assert!(t.contains("not available"), "{t}");
+    assert!(!t.contains("NaN"), "{t}");
+    fails_with(
+        &["agreement", &committed_bundle(), "--gender", "robot"],
+        "valid values: female, male, prefer not to say",
     );
 }
 

@@ -30,7 +30,7 @@
 //! need no distributional assumption, and cost one least-squares fit. The fit is backfitting
 //! (Gauss-Seidel on the normal equations: person effects given image effects, then image
 //! effects given person effects), which on a design as well connected as PAMELA's converges to
-//! 1e-8 of `S` in a handful of passes over the ratings.
+//! 1e-7 of `S` in a handful of passes over the ratings.
 //!
 //! Trade-offs considered:
 //!
@@ -123,7 +123,7 @@ pub const AGREEMENT_KEYS: [Key; 3] = [Key::Type, Key::Group, Key::Style];
 
 /// Backfitting stops when a pass lowers the residual sum of squares by less than this fraction,
 /// or after [`MAX_ITERATIONS`] passes.
-const TOLERANCE: f64 = 1e-8;
+const TOLERANCE: f64 = 1e-7;
 const MAX_ITERATIONS: u32 = 200;
 
 /// A figure with its 95% interval (`None` when too few people or images to give one).
@@ -596,48 +596,70 @@ impl Design {
         let (a, b) = (&fit.a, &fit.b);
         let parts = self.parts();
         let (np, ni) = (self.people(), self.n_i.len());
-        // Each unit's own sum of squares, and what deleting it removes from the others'.
+        let mut big_n = vec![0.0; self.strata];
+        for (&s, &n) in self.strat_p.iter().zip(&self.n_p) {
+            big_n[s as usize] += n;
+        }
+        // Per image unit: 1 / m, and m / (m - 1) (0 for an image of one rating).
+        let inv_m: Vec<f64> = self.n_i.iter().map(|&m| 1.0 / m).collect();
+        let grow = |m: f64| if m > 1.0 { m / (m - 1.0) } else { 0.0 };
+        let grow_m: Vec<f64> = self.n_i.iter().map(|&m| grow(m)).collect();
+        // What deleting each person, each image removes from the sums; the moments of what
+        // deleting each single rating removes.
         let mut del_p = vec![Totals::default(); np];
         let mut del_i = vec![Totals::default(); ni];
+        let mut moments = vec![Moments::default(); self.strata];
         let mut tot = vec![Totals::default(); self.strata];
         let mut sum_y = vec![0.0; self.strata];
-        for p in 0..np {
+        for (p, &ap) in a.iter().enumerate() {
             let (iu, ys) = self.of(p);
             let n = self.n_p[p];
+            let grow_n = grow(n);
             let s = self.strat_p[p] as usize;
             let mut dp_ = Totals {
                 n,
                 people: 1.0,
                 ..Totals::default()
             };
+            let mom = &mut moments[s];
+            let single_person = (n == 1.0) as u8 as f64;
+            let keep_n = 1.0 - 1.0 / n + 1.0 / big_n[s];
+            let mut s_p = 0.0;
             for (&i, &y) in iu.iter().zip(ys) {
                 let i = i as usize;
-                let e = y - a[p] - b[i];
+                let e = y - ap - b[i];
                 let (dp, di) = (y - self.mean_p[p], y - self.mean_i[i]);
-                let m = self.n_i[i];
-                dp_.w_p += dp * dp;
-                del_i[i].w_i += di * di;
-                tot[s].s += e * e;
-                // Deleting person p: this rating leaves image i's group.
-                if m > 1.0 {
-                    dp_.w_i += di * di * m / (m - 1.0);
-                    dp_.s += e * e * m / (m - 1.0);
-                } else {
-                    dp_.images += 1.0;
-                }
+                let (dp2, di2, e2) = (dp * dp, di * di, e * e);
+                s_p += e2;
+                dp_.w_p += dp2;
+                // Deleting person p: this rating leaves image i's group (an image of one
+                // rating leaves with it).
+                dp_.w_i += di2 * grow_m[i];
+                dp_.s += e2 * grow_m[i];
+                dp_.images += (grow_m[i] == 0.0) as u8 as f64;
                 // Deleting image i: this rating leaves person p's group.
                 let di_ = &mut del_i[i];
-                if n > 1.0 {
-                    di_.w_p += dp * dp * n / (n - 1.0);
-                    di_.s += e * e * n / (n - 1.0);
-                } else {
-                    di_.people += 1.0;
-                }
+                di_.w_i += di2;
+                di_.w_p += dp2 * grow_n;
+                di_.s += e2 * grow_n;
+                di_.people += single_person;
+                // Deleting this rating alone; its leverage in the additive fit as in a
+                // complete table, 1/n + 1/m - 1/N.
+                let keep = keep_n - inv_m[i];
+                mom.add([
+                    1.0,
+                    single_person,
+                    (grow_m[i] == 0.0) as u8 as f64,
+                    dp2 * grow_n,
+                    di2 * grow_m[i],
+                    if keep > 0.0 { e2 / keep } else { 0.0 },
+                ]);
             }
             let t = &mut tot[s];
             t.n += n;
             t.people += 1.0;
             t.w_p += dp_.w_p;
+            t.s += s_p;
             sum_y[s] += self.mean_p[p] * n;
             del_p[p] = dp_;
         }
@@ -665,42 +687,6 @@ impl Design {
                 }
             }
         }
-        // Deleting one rating (the intersection of a person and an image), for the two-way
-        // combination of the two jackknifes (module docs).
-        let mut jack_r = vec![Jack::default(); self.strata];
-        for (p, &ap) in a.iter().enumerate() {
-            let s = self.strat_p[p] as usize;
-            let Some(f) = &full[s] else { continue };
-            let (iu, ys) = self.of(p);
-            let n = self.n_p[p];
-            let big_n = tot[s].n;
-            for (&i, &y) in iu.iter().zip(ys) {
-                let i = i as usize;
-                let m = self.n_i[i];
-                let e = y - ap - b[i];
-                let (dp, di) = (y - self.mean_p[p], y - self.mean_i[i]);
-                // The leverage of a rating in the additive fit, as in a complete table.
-                let keep = 1.0 - (1.0 / n + 1.0 / m - 1.0 / big_n);
-                let d = Totals {
-                    n: 1.0,
-                    people: (n == 1.0) as u8 as f64,
-                    images: (m == 1.0) as u8 as f64,
-                    parts: 0.0,
-                    w_p: if n > 1.0 {
-                        dp * dp * n / (n - 1.0)
-                    } else {
-                        0.0
-                    },
-                    w_i: if m > 1.0 {
-                        di * di * m / (m - 1.0)
-                    } else {
-                        0.0
-                    },
-                    s: if keep > 0.0 { e * e / keep } else { 0.0 },
-                };
-                jack_r[s].add(f, tot[s].minus(&d).solve());
-            }
-        }
         (0..self.strata)
             .map(|s| {
                 let t = &tot[s];
@@ -710,9 +696,11 @@ impl Design {
                     n_images: t.images as u32,
                 };
                 let comps = full[s].as_ref().map(|f| {
+                    let var_r = moments[s].jackknife(&t.gradient());
                     f.summarize(
                         sum_y[s] / t.n,
-                        [&jack_p[s], &jack_i[s], &jack_r[s]],
+                        [&jack_p[s], &jack_i[s]],
+                        var_r,
                         counts,
                         parts[s],
                         fit.iterations,
@@ -778,6 +766,88 @@ impl Totals {
     }
 }
 
+impl Totals {
+    /// The derivatives of [`Totals::solve`]'s six figures by `n, people, images, w_p, w_i, s`
+    /// (where it is defined).
+    fn gradient(&self) -> [[f64; 6]; 6] {
+        let t = self;
+        let (a, b, c) = (
+            t.n - t.people - t.images + t.parts,
+            t.n - t.people,
+            t.n - t.images,
+        );
+        let r = t.s / (a * a);
+        let d_res = [-r, r, r, 0.0, 0.0, 1.0 / a];
+        let (pb, ic) = (t.w_p / (b * b), t.w_i / (c * c));
+        let mut d_img = [-pb, pb, 0.0, 1.0 / b, 0.0, 0.0];
+        let mut d_per = [-ic, 0.0, ic, 0.0, 1.0 / c, 0.0];
+        for j in 0..6 {
+            d_img[j] -= d_res[j];
+            d_per[j] -= d_res[j];
+        }
+        let res = t.s / a;
+        let (img, per) = (t.w_p / b - res, t.w_i / c - res);
+        let total = img + per + res;
+        let share = |x: f64, dx: &[f64; 6]| -> [f64; 6] {
+            std::array::from_fn(|j| {
+                let d_tot = d_img[j] + d_per[j] + d_res[j];
+                (dx[j] * total - x * d_tot) / (total * total)
+            })
+        };
+        [
+            d_img,
+            d_per,
+            d_res,
+            share(img, &d_img),
+            share(per, &d_per),
+            share(res, &d_res),
+        ]
+    }
+}
+
+/// Sums and cross-products of what deleting single ratings removes from the sums
+/// (`n, people, images, w_p, w_i, s`): the linearized jackknife over ratings (deleting one of
+/// tens of thousands of ratings is a small step, so first order is exact enough), in one pass.
+#[derive(Debug, Clone, Copy, Default)]
+struct Moments {
+    count: f64,
+    sum: [f64; 6],
+    cross: [[f64; 6]; 6],
+}
+
+impl Moments {
+    #[inline]
+    fn add(&mut self, c: [f64; 6]) {
+        self.count += 1.0;
+        for j in 0..6 {
+            self.sum[j] += c[j];
+            for k in j..6 {
+                self.cross[j][k] += c[j] * c[k];
+            }
+        }
+    }
+
+    /// Jackknife variances of the six figures from their gradients.
+    fn jackknife(&self, grad: &[[f64; 6]; 6]) -> [f64; 6] {
+        let g = self.count;
+        if g < 2.0 {
+            return [0.0; 6];
+        }
+        std::array::from_fn(|f| {
+            let d = &grad[f];
+            let mut v = 0.0;
+            for j in 0..6 {
+                for k in 0..6 {
+                    let (lo, hi) = (j.min(k), j.max(k));
+                    let centred = self.cross[lo][hi] - self.sum[j] * self.sum[k] / g;
+                    v += d[j] * d[k] * centred;
+                }
+            }
+            ((g - 1.0) / g * v).max(0.0)
+        })
+    }
+}
+
 /// Untruncated estimates: image, person, residual, and their shares.
 #[derive(Debug, Clone, Copy)]
 struct Raw([f64; 6]);
@@ -817,7 +887,8 @@ impl Raw {
     fn summarize(
         &self,
         mean: f64,
-        [jp, ji, jr]: [&Jack; 3],
+        [jp, ji]: [&Jack; 2],
+        var_r: [f64; 6],
         counts: Counts,
         parts: u32,
         iterations: u32,
@@ -835,8 +906,7 @@ impl Raw {
         let enough = counts.n_people >= MIN_PEOPLE_FOR_INTERVAL
             && counts.n_images >= MIN_PEOPLE_FOR_INTERVAL
             && !jp.undefined
-            && !ji.undefined
-            && !jr.undefined;
+            && !ji.undefined;
         // Satterthwaite's degrees of freedom of a variance made of two jackknife parts, taken
         // for the image share (the headline figure) and used for all six.
         let df = enough.then(|| {
@@ -849,14 +919,15 @@ impl Raw {
                 gp.min(gi)
             }
         });
+        let t = df.map(|df| t_quantile(0.975, df));
         let est = |k: usize| Estimate {
             value: shown[k],
-            ci: df.map(|df| {
+            ci: t.map(|t| {
                 // Two-way: people + images - their intersection (single ratings), never below
                 // either one-way variance.
                 let (vp, vi) = (jp.var(k), ji.var(k));
-                let se = (vp + vi - jr.var(k)).max(vp.max(vi)).sqrt();
-                interval(shown[k], se, t_quantile(0.975, df), k >= 3)
+                let se = (vp + vi - var_r[k]).max(vp.max(vi)).sqrt();
+                interval(shown[k], se, t, k >= 3)
             }),
         };
         Components {
