@@ -222,15 +222,49 @@ test('cohort comparison agrees with the command line', async () => {
   const pamela = path.join(repo, 'target', 'debug', 'pamela');
   const bundle = path.join(repo, 'www', 'data', 'pamela-synthetic.pamb');
   const q = (age) => execFileSync(pamela, ['query', bundle, '--age', age, '--csv']).toString().trim().split('\n')[1].split(',');
-  const [na, meanA] = q('19-29');
-  const [nb, meanB] = q('50-60');
+  const [na, pa, meanA] = q('19-29');
+  const [nb, pb, meanB] = q('50-60');
   assert.equal(firstRow[2], na);
-  assert.equal(firstRow[4], nb);
+  assert.equal(firstRow[3], pa, 'people in A');
+  assert.equal(firstRow[5], nb);
+  assert.equal(firstRow[6], pb, 'people in B');
   assert.equal(Number(firstRow[1]).toFixed(2), Number(meanA).toFixed(2));
-  assert.equal(Number(firstRow[3]).toFixed(2), Number(meanB).toFixed(2));
-  const diff = Number(firstRow[5].replace('−', '-'));
+  assert.equal(Number(firstRow[4]).toFixed(2), Number(meanB).toFixed(2));
+  assert.match(firstRow[7], /^-?[0-9.]+$/, 'an ASCII number');
+  const diff = Number(firstRow[7]);
   assert.ok(Math.abs(diff - (Number(meanA) - Number(meanB))) < 0.006, `${diff} vs ${meanA} - ${meanB}`);
   assert.ok(await page.locator('#cohorts svg .row').count() >= 22, 'overall and one row per group');
+  await clean(o);
+});
+
+test('women vs men: intervals count people, rows are marked after Holm, the independent ones are a switch away', async () => {
+  const o = await ready();
+  const { page } = o;
+  await page.click('#cohorts button:has-text("Women vs men")');
+  await page.waitForSelector('#cohorts svg .row');
+  const labels = () => page.locator('#cohorts svg .row').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+  const width = (label) => { const m = label.match(/95% CI ([−+]?[0-9.]+)–([−+]?[0-9.]+)/); const n = (t) => Number(t.replace('−', '-').replace('+', '')); return n(m[2]) - n(m[1]); };
+  const clustered = await labels();
+  assert.match(clustered[0], /^All selected: A − B = .* counting people.*A mean [0-9.]+ \([0-9,]+ ratings · \d+ people\), B mean [0-9.]+ \([0-9,]+ ratings · \d+ people\)/);
+  assert.ok(clustered.slice(1).every((l) => /counting people|no interval/.test(l)), 'every row says which interval');
+  assert.match(await page.textContent('[data-testid="cohort-marks"]'), /Holm's correction for the 21 rows tested/);
+  assert.match(await page.textContent('[data-testid="selected-people"]'), /^199$/);
+  // The old, independent intervals: narrower, and more rows marked.
+  const filled = () => page.locator('#cohorts svg .row .dot:not(.hollow)').count();
+  const marked = await filled();
+  await page.check('#ci-independent');
+  await page.waitForFunction(() => /[?&]ci=independent/.test(location.search));
+  await page.waitForFunction(() => document.querySelector('#cohorts svg .row').getAttribute('aria-label').includes('if ratings were independent'));
+  const naive = await labels();
+  assert.ok(width(naive[0]) * 2 < width(clustered[0]), `independent ${width(naive[0])} vs people ${width(clustered[0])}`);
+  assert.ok(await filled() > marked, 'treating ratings as independent marks more rows');
+  assert.match(await page.textContent('[data-testid="cohort-marks"]'), /too narrow/);
+  await page.uncheck('#ci-independent');
+  // On the images both rated.
+  await page.selectOption('#cohorts select:has(option[value="images"])', 'images');
+  await page.waitForFunction(() => /[?&]diff=images/.test(location.search));
+  const same = await labels();
+  assert.match(same[0], /A − B on the same images = .*counting people.*; [0-9,]+ shared images/);
   await clean(o);
 });
 
