@@ -165,16 +165,18 @@ impl Cells {
     }
 }
 
-/// A shared cell's constants: stacked mean (thousandths), n_B/n, n_A/n, 1/√m, 1/m.
-#[derive(Clone, Copy)]
+/// A cell's constants for the adjusted difference: stacked mean (thousandths), n_B/n, −n_A/n,
+/// 1/√m, 1/m; all zero (and `shared` false) for a cell only one cohort rated, which then adds
+/// nothing to the sums.
+#[derive(Clone, Copy, Default)]
 struct Prep {
     mean: f64,
     ua: f64,
     ub: f64,
     isq: f64,
     im: f64,
+    shared: bool,
 }
-
 /// One row's fixed-effects estimate: Σ w, δ (thousandths), shared images.
 #[derive(Clone, Copy, Default)]
 struct Fe {
@@ -183,20 +185,64 @@ struct Fe {
     shared: u64,
 }
 
-/// One person's sums for one row.
+/// One person's sums for one row. The adjusted sums leave the row's δ out (it enters at the
+/// end: Σ u e/√m = a1 − δ·a2 and Σ u e/m = a3 − δ·a4, e = ỹ − δu), so one rating's terms are
+/// the same for its row and for the overall row whenever both use the image as the cell.
 #[derive(Clone, Copy, Default)]
 struct Local {
     na: u64,
     sa: u64,
     nb: u64,
     sb: u64,
-    /// Adjusted: Σ u e/√m, Σ u²/m, Σ u e/m, Σ u²/√m; whether they rated shared images in A, B.
-    p1: f64,
-    v2: f64,
-    vw: f64,
-    u2m: f64,
+    /// Σ u ỹ/√m, Σ u²/√m, Σ u ỹ/m, Σ u²/m (ỹ = x − the image's stacked mean).
+    a1: f64,
+    a2: f64,
+    a3: f64,
+    a4: f64,
+    /// Whether they rated shared images in A, in B.
     sha: bool,
     shb: bool,
+}
+
+impl Local {
+    #[inline]
+    fn add(&mut self, q: &Prep, x: u16, in_a: bool, in_b: bool) {
+        let y = x as f64 - q.mean;
+        if in_a {
+            self.na += 1;
+            self.sa += x as u64;
+            self.side(q.ua, y, q);
+            self.sha |= q.shared;
+        }
+        if in_b {
+            self.nb += 1;
+            self.sb += x as u64;
+            self.side(q.ub, y, q);
+            self.shb |= q.shared;
+        }
+    }
+
+    #[inline]
+    fn side(&mut self, u: f64, y: f64, q: &Prep) {
+        let (uy, uu) = (u * y, u * u);
+        self.a1 += uy * q.isq;
+        self.a2 += uu * q.isq;
+        self.a3 += uy * q.im;
+        self.a4 += uu * q.im;
+    }
+
+    fn merge(&mut self, o: &Local) {
+        self.na += o.na;
+        self.sa += o.sa;
+        self.nb += o.nb;
+        self.sb += o.sb;
+        self.a1 += o.a1;
+        self.a2 += o.a2;
+        self.a3 += o.a3;
+        self.a4 += o.a4;
+        self.sha |= o.sha;
+        self.shb |= o.shb;
+    }
 }
 
 /// Per-row totals over people.
@@ -248,8 +294,19 @@ pub fn compare_with(
         0
     });
     let mut ci = Cells::new(ni);
+    // The selected ratings in person order, for pass 2: (image, value, score, in A | 2·in B),
+    // and where each person's end.
+    let mut sel: Vec<(u32, u32, u16, u8)> = Vec::with_capacity(runs.iter().map(|r| r.len()).sum());
+    let mut person_end: Vec<usize> = Vec::new();
+    let mut last: Option<u32> = None;
     for run in &runs {
         let (p, s) = (ra.participant[run.start], ra.split[run.start]);
+        if last != Some(p) {
+            if last.is_some() {
+                person_end.push(sel.len());
+            }
+            last = Some(p);
+        }
         let (live_a, live_b) = (a.run_live(p, s), b.run_live(p, s));
         for r in run.clone() {
             let (i, l, x) = (ra.image[r], ra.label[r], ra.score[r]);
@@ -259,10 +316,10 @@ pub fn compare_with(
                 continue;
             }
             let v = kf.in_run(p, s, i, l) as usize;
+            sel.push((i, v as u32, x, u8::from(in_a) | (u8::from(in_b) << 1)));
             let (iu, xu) = (i as usize, x as u64);
             if in_a {
                 rows[v].acc_a.push(x);
-                rows[overall].acc_a.push(x);
                 ci.na[iu] += 1;
                 ci.sa[iu] += xu;
                 if !cv.na.is_empty() {
@@ -273,7 +330,6 @@ pub fn compare_with(
             }
             if in_b {
                 rows[v].acc_b.push(x);
-                rows[overall].acc_b.push(x);
                 ci.nb[iu] += 1;
                 ci.sb[iu] += xu;
                 if !cv.nb.is_empty() {
@@ -284,25 +340,36 @@ pub fn compare_with(
             }
         }
     }
+    person_end.push(sel.len());
+
+    // Each rating has one value: the overall accumulators are the rows'.
+    let (mut all_a, mut all_b) = (Acc::default(), Acc::default());
+    for row in &rows[..dom] {
+        all_a.merge(&row.acc_a);
+        all_b.merge(&row.acc_b);
+    }
+    rows[overall].acc_a = all_a;
+    rows[overall].acc_b = all_b;
 
     // The fixed-effects estimates: per row over its cells, overall over images.
-    let prep = |c: &Cells, k: usize| -> Option<Prep> {
+    let prep = |c: &Cells, k: usize| -> Prep {
         let (na, nb) = (c.na[k] as f64, c.nb[k] as f64);
         if na == 0.0 || nb == 0.0 {
-            return None;
+            return Prep::default();
         }
         let n = na + nb;
         let m = 1.0 - 1.0 / n;
-        Some(Prep {
+        Prep {
             mean: (c.sa[k] + c.sb[k]) as f64 / n,
             ua: nb / n,
             ub: -na / n,
             isq: 1.0 / m.sqrt(),
             im: 1.0 / m,
-        })
+            shared: true,
+        }
     };
-    let prep_i: Vec<Option<Prep>> = (0..ni).map(|k| prep(&ci, k)).collect();
-    let prep_v: Vec<Option<Prep>> = (0..cv.na.len()).map(|k| prep(&cv, k)).collect();
+    let prep_i: Vec<Prep> = (0..ni).map(|k| prep(&ci, k)).collect();
+    let prep_v: Vec<Prep> = (0..cv.na.len()).map(|k| prep(&cv, k)).collect();
     let mut fe = vec![Fe::default(); dom + 1];
     let add_fe = |f: &mut Fe, c: &Cells, k: usize| {
         let (na, nb) = (c.na[k] as f64, c.nb[k] as f64);
@@ -312,7 +379,7 @@ pub fn compare_with(
         f.shared += 1;
     };
     for k in 0..ni {
-        if prep_i[k].is_some() {
+        if prep_i[k].shared {
             add_fe(&mut fe[overall], &ci, k);
             if image_level {
                 add_fe(&mut fe[kf.in_run(0, 0, k as u32, 0) as usize], &ci, k);
@@ -321,7 +388,7 @@ pub fn compare_with(
     }
     if !image_level {
         for (k, p) in prep_v.iter().enumerate() {
-            if p.is_some() {
+            if p.shared {
                 add_fe(&mut fe[k / ni], &cv, k);
             }
         }
@@ -339,6 +406,15 @@ pub fn compare_with(
         rows[k].adj_ok = fe[k].shared > 0;
     }
     let flush = |local: &mut Vec<Local>, touched: &mut Vec<usize>, rows: &mut Vec<Row>| {
+        if image_level && !touched.is_empty() {
+            // The overall row's sums are the person's rows' (one cell space: the image).
+            let mut all = Local::default();
+            for &k in touched.iter() {
+                all.merge(&local[k]);
+            }
+            local[overall] = all;
+            touched.push(overall);
+        }
         for &k in touched.iter() {
             let x = std::mem::take(&mut local[k]);
             let row = &mut rows[k];
@@ -375,14 +451,15 @@ pub fn compare_with(
             }
             row.var += psi * psi;
             if x.sha || x.shb {
-                let s = fe[k].s;
-                let rest = 1.0 - x.v2 / s;
+                let (s, delta) = (fe[k].s, fe[k].delta);
+                let (p1, vw, v2, u2m) = (x.a1 - delta * x.a2, x.a3 - delta * x.a4, x.a4, x.a2);
+                let rest = 1.0 - v2 / s;
                 if rest <= 1e-12 {
                     row.adj_ok = false;
                 } else {
                     let c = 1.0 / rest.sqrt() - 1.0;
-                    let lean = if x.v2 > 0.0 { x.vw / x.v2 * x.u2m } else { 0.0 };
-                    let psi = (x.p1 + c * lean) / s;
+                    let lean = if v2 > 0.0 { vw / v2 * u2m } else { 0.0 };
+                    let psi = (p1 + c * lean) / s;
                     row.var_adj += psi * psi;
                 }
                 row.adj_a += u64::from(x.sha);
@@ -391,63 +468,28 @@ pub fn compare_with(
         }
         touched.clear();
     };
-    let mut last: Option<u32> = None;
-    for run in &runs {
-        let (p, s) = (ra.participant[run.start], ra.split[run.start]);
-        if last != Some(p) {
-            flush(&mut local, &mut touched, &mut rows);
-            last = Some(p);
-        }
-        let (live_a, live_b) = (a.run_live(p, s), b.run_live(p, s));
-        for r in run.clone() {
-            let (i, l, x) = (ra.image[r], ra.label[r], ra.score[r]);
-            let in_a = live_a && a.passes_within_run(i, l, x);
-            let in_b = live_b && b.passes_within_run(i, l, x);
-            if !(in_a || in_b) {
-                continue;
+    let mut start = 0;
+    for &end in &person_end {
+        for &(i, v, x, sides) in &sel[start..end] {
+            let (in_a, in_b) = (sides & 1 != 0, sides & 2 != 0);
+            let (v, iu) = (v as usize, i as usize);
+            if local[v].na == 0 && local[v].nb == 0 {
+                touched.push(v);
             }
-            let v = kf.in_run(p, s, i, l) as usize;
-            let iu = i as usize;
-            let pv = if image_level {
-                prep_i[iu]
+            if image_level {
+                local[v].add(&prep_i[iu], x, in_a, in_b);
             } else {
-                prep_v.get(cell_of(v, iu)).copied().flatten()
-            };
-            for (k, pr) in [(v, pv), (overall, prep_i[iu])] {
-                let loc = &mut local[k];
-                if loc.na == 0 && loc.nb == 0 {
-                    touched.push(k);
+                let q = prep_v.get(cell_of(v, iu)).copied().unwrap_or_default();
+                local[v].add(&q, x, in_a, in_b);
+                if local[overall].na == 0 && local[overall].nb == 0 {
+                    touched.push(overall);
                 }
-                let delta = fe[k].delta;
-                for (side, u) in [(in_a, pr.map(|q| q.ua)), (in_b, pr.map(|q| q.ub))] {
-                    if !side {
-                        continue;
-                    }
-                    if let (Some(q), Some(u)) = (pr, u) {
-                        let e = x as f64 - q.mean - delta * u;
-                        loc.p1 += u * e * q.isq;
-                        loc.v2 += u * u * q.im;
-                        loc.vw += u * e * q.im;
-                        loc.u2m += u * u * q.isq;
-                        if u > 0.0 {
-                            loc.sha = true;
-                        } else {
-                            loc.shb = true;
-                        }
-                    }
-                }
-                if in_a {
-                    loc.na += 1;
-                    loc.sa += x as u64;
-                }
-                if in_b {
-                    loc.nb += 1;
-                    loc.sb += x as u64;
-                }
+                local[overall].add(&prep_i[iu], x, in_a, in_b);
             }
         }
+        flush(&mut local, &mut touched, &mut rows);
+        start = end;
     }
-    flush(&mut local, &mut touched, &mut rows);
 
     // Rows: summaries, differences, then the family's marks.
     let summary = |acc: &Acc, people: u64, meat: f64| {

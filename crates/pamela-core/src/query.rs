@@ -983,6 +983,9 @@ pub(crate) struct PeopleCells {
     local_s: Vec<f64>,
     touched: Vec<u32>,
     entries: Vec<(u32, u32, f64)>,
+    /// (rows, cols) when the last `rows` cells are row totals of the `rows × cols` before them,
+    /// filled from a person's cells when the person is complete (not per rating).
+    rollup: Option<(usize, usize)>,
 }
 
 impl PeopleCells {
@@ -996,6 +999,15 @@ impl PeopleCells {
             local_s: vec![0.0; cells],
             touched: Vec::new(),
             entries: Vec::new(),
+            rollup: None,
+        }
+    }
+
+    /// A `rows × cols` grid followed by one total per row.
+    pub fn grid(rows: usize, cols: usize, raw: bool) -> PeopleCells {
+        PeopleCells {
+            rollup: Some((rows, cols)),
+            ..PeopleCells::new(rows * cols + rows, raw)
         }
     }
 
@@ -1016,6 +1028,18 @@ impl PeopleCells {
 
     /// The current person is complete.
     pub fn end_person(&mut self) {
+        if let Some((rows, cols)) = self.rollup {
+            let base = rows * cols;
+            for k in 0..self.touched.len() {
+                let c = self.touched[k] as usize;
+                let r = base + c / cols;
+                if self.local_n[r] == 0 {
+                    self.touched.push(r as u32);
+                }
+                self.local_n[r] += self.local_n[c];
+                self.local_s[r] += self.local_s[c];
+            }
+        }
         for &c in &self.touched {
             let c = c as usize;
             self.entries
@@ -1028,6 +1052,17 @@ impl PeopleCells {
 
     pub fn finish(mut self) -> (Vec<Acc>, Vec<Clustered>) {
         self.end_person();
+        if let Some((rows, cols)) = self.rollup {
+            let base = rows * cols;
+            for c in 0..base {
+                let (a, r) = (self.acc[c], base + c / cols);
+                self.acc[r].merge(&a);
+                if !self.raw {
+                    self.vsum[r] += self.vsum[c];
+                    self.vsq[r] += self.vsq[c];
+                }
+            }
+        }
         let cells = self.acc.len();
         let (n, mean): (Vec<f64>, Vec<f64>) = (0..cells)
             .map(|c| {
@@ -1109,7 +1144,7 @@ pub fn cross_with(
                 .collect()
         }
     };
-    let mut pc = PeopleCells::new(rows * cols + rows, scores == Scores::Raw);
+    let mut pc = PeopleCells::grid(rows, cols, scores == Scores::Raw);
     let totals = rows * cols;
     let mut last: Option<u32> = None;
     for run in runs_by_person(ds, &[c]) {
@@ -1131,7 +1166,6 @@ pub fn cross_with(
                 x as f64 - centre[i as usize]
             };
             pc.add(rv * cols + cv, x, v);
-            pc.add(totals + rv, x, v);
         }
     }
     let (mut acc, mut clustered) = pc.finish();

@@ -384,7 +384,13 @@ impl Difference {
         let nan = f64::NAN;
         let (se, lo, hi, p) = if var.is_finite() && var >= 0.0 && df.is_finite() && df > 0.0 {
             let se = var.sqrt();
-            let half = t_quantile(0.975, df) * se;
+            // Clustered degrees of freedom are whole numbers: the memoized quantile.
+            let q = if df.fract() == 0.0 && df < 1e15 {
+                t975(df as u64)
+            } else {
+                t_quantile(0.975, df)
+            };
+            let half = q * se;
             let p = if se == 0.0 {
                 if diff == 0.0 {
                     1.0
