@@ -34,6 +34,12 @@ pub fn share_text(e: &Estimate) -> String {
     }
 }
 
+/// The figures and the data they were computed on.
+struct Computed {
+    data: Shared<crate::data::Loaded>,
+    a: Agreement,
+}
+
 fn row_in(label: &str, e: &Estimate) -> RowIn {
     let (lo, hi) = e.ci.unwrap_or((f64::NAN, f64::NAN));
     RowIn {
@@ -53,7 +59,7 @@ pub fn Taste() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
     let by = Memo::new(move |_| ctx.ui.taste_by.get());
-    let result: RwSignal<Option<Shared<Agreement>>> = RwSignal::new(None);
+    let result: RwSignal<Option<Shared<Computed>>> = RwSignal::new(None);
     let stale = RwSignal::new(true);
     let generation = StoredValue::new(0u64);
     // How long the last computation took (read by the browser benchmark).
@@ -72,14 +78,14 @@ pub fn Taste() -> impl IntoView {
             let t0 = crate::perf::now();
             let a = agreement::agreement(&d.ds, &c);
             took.try_set(crate::perf::now() - t0);
-            result.try_set(Some(Shared::new(a)));
+            result.try_set(Some(Shared::new(Computed { data: d, a })));
             stale.try_set(false);
         });
     });
     let split_w = chart_width();
     let split = Memo::new(move |_| {
         result.with(|r| {
-            let c = r.as_ref()?.0.components?;
+            let c = r.as_ref()?.0.a.components?;
             let rows = [
                 ("images: people agree", c.image_share),
                 ("people: scale use", c.person_share),
@@ -116,11 +122,13 @@ pub fn Taste() -> impl IntoView {
     let by_w = chart_width();
     // The chosen key's values with their image share (agreement), as the core sorted them.
     let by_rows = Memo::new(move |_| {
-        let d = ctx.data.get()?;
         let key = by.get();
         result.with(|r| {
-            let a = r.as_ref()?;
-            let ka = a.0.by.iter().find(|k| k.key == key)?;
+            // The values are named by the data they were computed on: a load may have
+            // replaced `ctx.data` since.
+            let c = &r.as_ref()?.0;
+            let d = &c.data;
+            let ka = c.a.by.iter().find(|k| k.key == key)?;
             Some(
                 ka.rows
                     .iter()
@@ -209,7 +217,7 @@ pub fn Taste() -> impl IntoView {
             let Some(a) = r.as_ref() else {
                 return vec!["Computing…".to_string()];
             };
-            let a = &a.0;
+            let a = &a.0.a;
             let mut out = vec![format!(
                 "{} ratings · {} people · {} images in the selection.",
                 thousands(a.counts.n_ratings),
@@ -263,7 +271,7 @@ pub fn Taste() -> impl IntoView {
     let table = Memo::new(move |_| {
         let mut rows = Vec::new();
         result.with(|r| {
-            if let Some(c) = r.as_ref().and_then(|a| a.0.components) {
+            if let Some(c) = r.as_ref().and_then(|a| a.0.a.components) {
                 for (name, e, share) in [
                     ("image", c.image, c.image_share),
                     ("person", c.person, c.person_share),

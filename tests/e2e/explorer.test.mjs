@@ -101,7 +101,7 @@ test('focus stays on the same group when pressing Enter re-sorts the means', asy
   const row = page.locator('#means-group svg .row').nth(3);
   const label = await row.getAttribute('aria-label');
   const group = label.split(':')[0];
-  const n = num(label.match(/, n ([\d,]+)/)[1]);
+  const n = num(label.match(/([\d,]+) ratings? · \d+ (people|person)/)[1]);
   await row.focus();
   await page.keyboard.press('Enter');
   await waitSelected(page, n);
@@ -124,7 +124,7 @@ test('clicking (or pressing Enter on) a bar, cell or dot filters every view', as
   // A row of the group means: the selection becomes that group's n.
   const row = page.locator('#means-group svg .row').first();
   const label = await row.getAttribute('aria-label');
-  const n = num(label.match(/, n ([\d,]+)/)[1]);
+  const n = num(label.match(/([\d,]+) ratings? · \d+ (people|person)/)[1]);
   await row.click();
   await waitSelected(page, n);
   assert.match(await page.textContent('.chips'), /visual group:/);
