@@ -244,6 +244,12 @@ fn difference_json(d: &Option<Difference>) -> serde_json::Value {
     }
 }
 
+fn print_json(out: &mut dyn Write, doc: &serde_json::Value) -> Result<()> {
+    let text =
+        serde_json::to_string_pretty(doc).map_err(|e| CliError(format!("cannot encode: {e}")))?;
+    writeln!(out, "{text}").map_err(io)
+}
+
 /// An aligned text table: the first `left` columns left-aligned, the rest right-aligned.
 fn aligned(header: &[String], body: &[Vec<String>], left: usize) -> String {
     let widths: Vec<usize> = (0..header.len())
@@ -347,9 +353,7 @@ pub fn query(
             "interval": CLUSTERED_NOTE,
             "rows": rows,
         });
-        let text = serde_json::to_string_pretty(&doc)
-            .map_err(|e| CliError(format!("cannot encode: {e}")))?;
-        return writeln!(out, "{text}").map_err(io);
+        return print_json(out, &doc);
     }
     let mut header: Vec<String> = keys.iter().map(|k| k.name().to_string()).collect();
     header.extend(
@@ -496,9 +500,7 @@ pub fn compare(
             "tested": tested,
             "rows": body,
         });
-        let text = serde_json::to_string_pretty(&doc)
-            .map_err(|e| CliError(format!("cannot encode: {e}")))?;
-        return writeln!(out, "{text}").map_err(io);
+        return print_json(out, &doc);
     }
     let mut header: Vec<String> = vec![key.map_or("", |k| k.name()).to_string()];
     header.extend(

@@ -492,16 +492,8 @@ pub fn compare_with(
     }
 
     // Rows: summaries, differences, then the family's marks.
-    let summary = |acc: &Acc, people: u64, meat: f64| {
-        Clustered {
-            n: acc.n,
-            people,
-            mean: acc.mean(),
-            ss: acc.sum_sq_dev(),
-            meat: meat / 1e6,
-        }
-        .summary()
-    };
+    let summary =
+        |acc: &Acc, people: u64, meat: f64| Clustered::from_parts(acc, people, meat).summary();
     let mut out: Vec<CohortRow> = Vec::new();
     for k in std::iter::once(overall).chain(0..dom) {
         let row = &rows[k];

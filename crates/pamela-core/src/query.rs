@@ -814,7 +814,7 @@ pub fn regroup(ds: &Dataset, ov: &Overview, key: Key) -> Option<Vec<Clustered>> 
             }
         }
         (0..dom)
-            .map(|v| finished(&accs[v], people[v], meat[v]))
+            .map(|v| Clustered::from_parts(&accs[v], people[v], meat[v]))
             .collect::<Vec<_>>()
     };
     let col = key.column(ds);
@@ -839,7 +839,7 @@ pub fn regroup(ds: &Dataset, ov: &Overview, key: Key) -> Option<Vec<Clustered>> 
             }
             Some(
                 (0..dom)
-                    .map(|v| finished(&accs[v], people[v], meat[v]))
+                    .map(|v| Clustered::from_parts(&accs[v], people[v], meat[v]))
                     .collect(),
             )
         }
@@ -862,17 +862,6 @@ pub fn regroup(ds: &Dataset, ov: &Overview, key: Key) -> Option<Vec<Clustered>> 
                 }
             }
         }
-    }
-}
-
-/// A cell from its exact accumulator, its people and its meat in thousandths².
-fn finished(acc: &Acc, people: u64, meat_milli: f64) -> Clustered {
-    Clustered {
-        n: acc.n,
-        people,
-        mean: acc.mean(),
-        ss: acc.sum_sq_dev(),
-        meat: meat_milli / 1e6,
     }
 }
 
@@ -1085,7 +1074,7 @@ impl PeopleCells {
         let out = (0..cells)
             .map(|c| {
                 if self.raw {
-                    finished(&self.acc[c], people[c], meat[c])
+                    Clustered::from_parts(&self.acc[c], people[c], meat[c])
                 } else {
                     let ss = (self.vsq[c] - self.vsum[c] * mean[c]).max(0.0);
                     Clustered {

@@ -168,6 +168,18 @@ pub fn cr2_term(n_g: f64, s_g: f64, n: f64, mean: f64) -> f64 {
 }
 
 impl Clustered {
+    /// A cell from its exact accumulator, its number of people and its CR2 meat in
+    /// thousandths² (as summed from [`cr2_term`]s of scores in thousandths).
+    pub fn from_parts(acc: &Acc, people: u64, meat_milli: f64) -> Clustered {
+        Clustered {
+            n: acc.n,
+            people,
+            mean: acc.mean(),
+            ss: acc.sum_sq_dev(),
+            meat: meat_milli / 1e6,
+        }
+    }
+
     /// A cell from each person's (count, sum) of scores in thousandths and the cell's exact
     /// accumulator (whose n and sum must be the people's totals).
     pub fn of_people(acc: &Acc, people: impl IntoIterator<Item = (u64, u64)>) -> Clustered {
@@ -181,13 +193,7 @@ impl Clustered {
             g += 1;
             meat += cr2_term(n_g as f64, s_g as f64, n, mean_milli);
         }
-        Clustered {
-            n: acc.n,
-            people: g,
-            mean: acc.mean(),
-            ss: acc.sum_sq_dev(),
-            meat: meat / 1e6,
-        }
+        Clustered::from_parts(acc, g, meat)
     }
 
     /// The summary with both intervals.
