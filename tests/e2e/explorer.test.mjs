@@ -274,9 +274,9 @@ test('CSV and SVG exports hold the view\'s numbers and chart', async () => {
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#means-group [data-export="csv"]')]);
   assert.equal(csv.suggestedFilename(), 'pamela-means-group.csv');
   const text = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
-  assert.equal(text[0], 'Visual group,n,mean,sd,95% CI low,95% CI high');
+  assert.equal(text[0], 'Visual group,ratings,people,mean,sd,95% CI low (people),95% CI high (people),95% CI low (independent),95% CI high (independent)');
   assert.equal(text.length, 22);
-  const total = text.slice(1).map((l) => Number(l.split(',').at(-5))).reduce((a, b) => a + b, 0);
+  const total = text.slice(1).map((l) => Number(l.split(',').at(-8))).reduce((a, b) => a + b, 0);
   assert.equal(total, TOTAL, 'group counts add up to every rating');
   const [svg] = await Promise.all([page.waitForEvent('download'), page.click('#distribution [data-export="svg"]')]);
   const doc = fs.readFileSync(await svg.path(), 'utf8');
