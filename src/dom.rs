@@ -147,11 +147,22 @@ pub fn standalone_svg(svg: &Element) -> Result<String, String> {
             let _ = to.remove_attribute(a);
         }
     };
+    // The brush (its band and its two sliders) is a control, not part of the picture.
+    let controls = clone
+        .query_selector_all(".brush-span, .brush-end")
+        .map_err(|e| js_text(&e))?;
     inline(svg, &clone);
     for k in 0..originals.length() {
         if let (Some(a), Some(b)) = (originals.item(k), copies.item(k)) {
             if let (Ok(a), Ok(b)) = (a.dyn_into::<Element>(), b.dyn_into::<Element>()) {
                 inline(&a, &b);
+            }
+        }
+    }
+    for k in 0..controls.length() {
+        if let Some(n) = controls.item(k) {
+            if let Some(parent) = n.parent_node() {
+                let _ = parent.remove_child(&n);
             }
         }
     }

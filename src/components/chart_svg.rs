@@ -249,8 +249,8 @@ pub fn ChartSvg(
         if brush.is_none() || (ev.pointer_type() == "mouse" && ev.button() != 0) {
             return;
         }
-        if let Some((svg, x)) = local_x(&ev) {
-            let _ = svg.set_pointer_capture(ev.pointer_id());
+        // No capture yet: a press that does not move is a click on the mark under it.
+        if let Some((_, x)) = local_x(&ev) {
             press.set_value(Some(Press { pointer: ev.pointer_id(), from: x, dragging: false }));
         }
     };
@@ -259,9 +259,18 @@ pub fn ChartSvg(
         if p.pointer != ev.pointer_id() {
             return;
         }
-        let Some((_, x)) = local_x(&ev) else { return };
+        if ev.buttons() == 0 {
+            // Released outside the chart before it became a drag.
+            press.set_value(None);
+            return;
+        }
+        let Some((svg, x)) = local_x(&ev) else { return };
         if !p.dragging && (x - p.from).abs() < DRAG_PX {
             return;
+        }
+        if !p.dragging {
+            // Now a drag: the chart keeps the pointer even when it leaves the chart.
+            let _ = svg.set_pointer_capture(ev.pointer_id());
         }
         p.dragging = true;
         press.set_value(Some(p));
