@@ -59,7 +59,9 @@ export async function serve({ root = dist, base = '/', overrides = {} } = {}) {
     origin: `http://127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}${base}`,
     sent,
-    close: () => new Promise((r) => server.close(r)),
+    // Closing ends idle keep-alive connections too (Node 18.2+): a worker that abandoned a
+    // download must not hold the test for the keep-alive timeout.
+    close: () => new Promise((r) => { server.close(r); server.closeAllConnections?.(); }),
   };
 }
 
