@@ -7,10 +7,10 @@
 //! it draws from those.
 
 use crate::components::{
-    about::About, ages::AgeHistogram, chips::Chips, cohorts::Cohorts, distribution::Distribution, filters::FilterPanel,
-    filters::Target, for_you::ForYou, heatmap::Heatmap, images::Images, load_panel::LoadPanel,
-    means::Means, notices::Notices, participants::Participants, source_badge::SourceBadge,
-    taste::Taste,
+    about::About, ages::AgeHistogram, chips::Chips, cohorts::Cohorts, distribution::Distribution,
+    filters::FilterPanel, filters::Target, for_you::ForYou, heatmap::Heatmap, images::Images,
+    load_panel::LoadPanel, means::Means, notices::Notices, participants::Participants,
+    source_badge::SourceBadge, taste::Taste,
 };
 use crate::data::Loaded;
 use crate::state::{FilterSpec, UiState};
@@ -287,8 +287,9 @@ pub fn App() -> impl IntoView {
     let selected = move || ctx.overview.get().map(|o| o.total.n).unwrap_or(0);
     let people = move || {
         ctx.overview.with(|o| {
-            o.as_ref()
-                .map_or(0, |o| o.per_participant.iter().filter(|a| a.n > 0).count() as u64)
+            o.as_ref().map_or(0, |o| {
+                o.per_participant.iter().filter(|a| a.n > 0).count() as u64
+            })
         })
     };
     let total = move || {

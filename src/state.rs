@@ -201,7 +201,12 @@ impl UiState {
         );
         opt(
             "ci",
-            if self.independent { "independent" } else { "people" }.into(),
+            if self.independent {
+                "independent"
+            } else {
+                "people"
+            }
+            .into(),
             self.independent == d.independent,
         );
         opt(

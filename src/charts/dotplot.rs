@@ -37,7 +37,6 @@ pub struct Layout {
 /// Space at the right of the plot for each row's count or value.
 pub const RIGHT: f64 = 84.0;
 
-
 /// Rows top to bottom in a chart `width` pixels wide; the x domain covers every interval (and
 /// the reference), padded.
 pub fn layout(rows: &[RowIn], reference: Option<f64>, width: f64) -> Layout {
@@ -111,11 +110,7 @@ mod tests {
 
     #[test]
     fn intervals_fit_inside_the_plot_in_order() {
-        let l = layout(
-            &[row(3.0, 2.8, 3.2), row(3.5, 3.4, 3.6)],
-            Some(3.1),
-            500.0,
-        );
+        let l = layout(&[row(3.0, 2.8, 3.2), row(3.5, 3.4, 3.6)], Some(3.1), 500.0);
         assert_eq!(l.rows.len(), 2);
         for r in &l.rows {
             assert!(l.plot.0 <= r.x_lo && r.x_lo <= r.x && r.x <= r.x_hi && r.x_hi <= l.plot.2);
@@ -137,13 +132,16 @@ mod tests {
 
     #[test]
     fn the_label_column_and_the_ticks_follow_the_width() {
-        let rows: Vec<RowIn> = ["Photorealism", "a much longer visual group name than the others"]
-            .iter()
-            .map(|l| RowIn {
-                label: l.to_string(),
-                ..row(3.0, 2.9, 3.1)
-            })
-            .collect();
+        let rows: Vec<RowIn> = [
+            "Photorealism",
+            "a much longer visual group name than the others",
+        ]
+        .iter()
+        .map(|l| RowIn {
+            label: l.to_string(),
+            ..row(3.0, 2.9, 3.1)
+        })
+        .collect();
         let phone = layout(&rows, None, 330.0);
         let desk = layout(&rows, None, 1100.0);
         // The long label takes at most 38% of a phone; on a desktop it fits whole.

@@ -78,11 +78,25 @@ pub fn interval_kind(independent: bool) -> &'static str {
 }
 
 /// A 95% interval in words, or why there is none ("no interval: 3 people; at least 5 needed").
-pub fn interval_text(lo: f64, hi: f64, independent: bool, why: Option<String>, fmt: fn(f64) -> String) -> String {
+pub fn interval_text(
+    lo: f64,
+    hi: f64,
+    independent: bool,
+    why: Option<String>,
+    fmt: fn(f64) -> String,
+) -> String {
     if lo.is_finite() && hi.is_finite() {
-        format!("95% CI {}–{} {}", fmt(lo), fmt(hi), interval_kind(independent))
+        format!(
+            "95% CI {}–{} {}",
+            fmt(lo),
+            fmt(hi),
+            interval_kind(independent)
+        )
     } else {
-        format!("no interval: {}", why.unwrap_or_else(|| "too few ratings".into()))
+        format!(
+            "no interval: {}",
+            why.unwrap_or_else(|| "too few ratings".into())
+        )
     }
 }
 
@@ -92,7 +106,9 @@ pub fn mean_ci(s: &pamela_core::Summary, independent: bool) -> String {
         return "no ratings".to_string();
     }
     let (lo, hi) = s.interval(independent);
-    let why = (!independent).then(|| s.no_interval().map(|w| w.to_string())).flatten();
+    let why = (!independent)
+        .then(|| s.no_interval().map(|w| w.to_string()))
+        .flatten();
     format!(
         "mean {} ({}), {}",
         score(s.mean),

@@ -121,7 +121,10 @@ pub fn age_layout(
         bars,
         reference: String::new(),
         x_ticks,
-        y_ticks: y_ticks.into_iter().map(|t| (y.map(t), format!("{t:.0}"))).collect(),
+        y_ticks: y_ticks
+            .into_iter()
+            .map(|t| (y.map(t), format!("{t:.0}")))
+            .collect(),
         plot,
     }
 }
@@ -274,9 +277,19 @@ mod tests {
 
     #[test]
     fn ages_get_one_bar_per_year_with_the_range_selected() {
-        let l = age_layout(&[2, 0, 5, 1], &[700, 0, 1800, 350], 19, Some((20, 21)), 400.0, 200.0);
+        let l = age_layout(
+            &[2, 0, 5, 1],
+            &[700, 0, 1800, 350],
+            19,
+            Some((20, 21)),
+            400.0,
+            200.0,
+        );
         assert_eq!(l.bars.len(), 4);
-        assert_eq!(l.bars.iter().map(|b| b.lo).collect::<Vec<_>>(), [19, 20, 21, 22]);
+        assert_eq!(
+            l.bars.iter().map(|b| b.lo).collect::<Vec<_>>(),
+            [19, 20, 21, 22]
+        );
         assert_eq!(
             l.bars.iter().map(|b| b.selected).collect::<Vec<_>>(),
             [false, true, true, false]

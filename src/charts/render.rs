@@ -159,7 +159,15 @@ fn brush(m: &mut Markup, id_prefix: &str, plot: (f64, f64, f64, f64), b: &BrushM
         "rect",
         &[
             ("class", "brush-span".into()),
-            ("visibility", if b.span.is_some() { "visible" } else { "hidden" }.into()),
+            (
+                "visibility",
+                if b.span.is_some() {
+                    "visible"
+                } else {
+                    "hidden"
+                }
+                .into(),
+            ),
             ("x", x0.into()),
             ("y", plot.1.into()),
             ("width", (x1 - x0).max(0.0).into()),
@@ -1128,7 +1136,10 @@ mod tests {
         let b = histogram::layout(&[1, 1, 1, 1], None, None, 300.0, 150.0);
         assert_ne!(a.y_ticks.len(), b.y_ticks.len());
         let marks: Vec<Mark> = (0..4).map(|k| mark(&format!("{k}"))).collect();
-        let (ma, mb) = (histogram(&a, &marks, &hist_opts()), histogram(&b, &marks, &hist_opts()));
+        let (ma, mb) = (
+            histogram(&a, &marks, &hist_opts()),
+            histogram(&b, &marks, &hist_opts()),
+        );
         assert!(
             crate::charts::patch::diff(&ma.concat(), &mb.concat()).is_some(),
             "a patch, not a redraw"

@@ -42,7 +42,11 @@ pub fn layout(xy: &[(f64, f64)], width: f64, height: f64) -> Layout {
             .iter()
             .map(|&(a, b)| (x.map(a), y.map(if b.is_finite() { b } else { 0.0 })))
             .collect(),
-        x_ticks: x.readable_ticks().into_iter().map(|t| (x.map(t), t)).collect(),
+        x_ticks: x
+            .readable_ticks()
+            .into_iter()
+            .map(|t| (x.map(t), t))
+            .collect(),
         y_ticks: y.ticks(4).into_iter().map(|t| (y.map(t), t)).collect(),
         zero_x: x.map(0.0),
         plot,

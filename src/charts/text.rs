@@ -121,7 +121,13 @@ mod tests {
         let w = label_column(labels, 13.0, 1000.0, 40.0, 0.4);
         assert!(w >= width("Photorealism", 13.0) && w < width("Photorealism", 13.0) + 20.0);
         // On a narrow chart, the share caps it.
-        let narrow = label_column(["a very long label indeed, longer than the chart"], 13.0, 300.0, 40.0, 0.4);
+        let narrow = label_column(
+            ["a very long label indeed, longer than the chart"],
+            13.0,
+            300.0,
+            40.0,
+            0.4,
+        );
         assert_eq!(narrow, 120.0);
         // No labels: the minimum.
         assert_eq!(label_column([], 13.0, 300.0, 40.0, 0.4), 40.0);

@@ -68,7 +68,11 @@ pub fn AgeHistogram() -> impl IntoView {
                     b.lo,
                     b.share,
                     thousands(b.count),
-                    if outside && !b.selected { ", outside the age filter" } else { "" }
+                    if outside && !b.selected {
+                        ", outside the age filter"
+                    } else {
+                        ""
+                    }
                 ),
                 on: outside && b.selected,
                 clickable: true,
@@ -118,7 +122,8 @@ pub fn AgeHistogram() -> impl IntoView {
     };
     let brush = Brush {
         drag: Callback::new(move |(from, to): (f64, f64)| {
-            if let Some(s) = layout.with_untracked(|l| l.as_ref().map(|l| l.axis().drag(from, to))) {
+            if let Some(s) = layout.with_untracked(|l| l.as_ref().map(|l| l.axis().drag(from, to)))
+            {
                 set_steps(s);
             }
         }),
@@ -127,19 +132,25 @@ pub fn AgeHistogram() -> impl IntoView {
                 let l = l.as_ref()?;
                 let n = l.bars.len();
                 let first = l.bars.first()?.lo as u8;
-                let now = steps(first, n, range.get_untracked()).unwrap_or((0, n.saturating_sub(1)));
+                let now =
+                    steps(first, n, range.get_untracked()).unwrap_or((0, n.saturating_sub(1)));
                 l.axis().key(now, end, &key)
             });
             next.map(set_steps).is_some()
         }),
     };
     let activate = Callback::new(move |k: usize| {
-        let Some(age) = layout.with_untracked(|l| l.as_ref().and_then(|l| l.bars.get(k)).map(|b| b.lo as u8))
+        let Some(age) =
+            layout.with_untracked(|l| l.as_ref().and_then(|l| l.bars.get(k)).map(|b| b.lo as u8))
         else {
             return;
         };
         ctx.edit_filter(|f| {
-            f.age = if f.age == Some((age, age)) { None } else { Some((age, age)) }
+            f.age = if f.age == Some((age, age)) {
+                None
+            } else {
+                Some((age, age))
+            }
         });
     });
     let table = Memo::new(move |_| TableData {
@@ -168,7 +179,11 @@ pub fn AgeHistogram() -> impl IntoView {
                         .fold((0, 0), |(p, r), k| (p + a.people[k], r + a.ratings[k])),
                     None => (a.people.iter().sum(), a.ratings.iter().sum()),
                 };
-                format!("{} people, {} ratings in the age range", thousands(p), thousands(r))
+                format!(
+                    "{} people, {} ratings in the age range",
+                    thousands(p),
+                    thousands(r)
+                )
             })
         })
     };

@@ -251,11 +251,17 @@ pub fn ChartSvg(
         }
         // No capture yet: a press that does not move is a click on the mark under it.
         if let Some((_, x)) = local_x(&ev) {
-            press.set_value(Some(Press { pointer: ev.pointer_id(), from: x, dragging: false }));
+            press.set_value(Some(Press {
+                pointer: ev.pointer_id(),
+                from: x,
+                dragging: false,
+            }));
         }
     };
     let on_move = move |ev: web_sys::PointerEvent| {
-        let (Some(b), Some(mut p)) = (brush, press.get_value()) else { return };
+        let (Some(b), Some(mut p)) = (brush, press.get_value()) else {
+            return;
+        };
         if p.pointer != ev.pointer_id() {
             return;
         }

@@ -16,7 +16,6 @@ use pamela_core::query::{self, Compiled};
 use pamela_core::Difference;
 use pamela_core::Dim;
 
-
 /// Plain-words summary of a cohort definition.
 pub fn describe(spec: &FilterSpec) -> String {
     let mut parts = Vec::new();
@@ -201,7 +200,11 @@ pub fn Cohorts() -> impl IntoView {
                             d,
                             lo,
                             hi,
-                            if r.p_adjusted.is_finite() { format!("{:.4}", r.p_adjusted) } else { String::new() },
+                            if r.p_adjusted.is_finite() {
+                                format!("{:.4}", r.p_adjusted)
+                            } else {
+                                String::new()
+                            },
                             ilo,
                             ihi,
                             ad,
@@ -215,7 +218,11 @@ pub fn Cohorts() -> impl IntoView {
         }),
     });
     let tested = Memo::new(move |_| {
-        result.with(|r| r.as_ref().and_then(|rows| rows.get(1).map(|x| x.2.tested)).unwrap_or(0))
+        result.with(|r| {
+            r.as_ref()
+                .and_then(|rows| rows.get(1).map(|x| x.2.tested))
+                .unwrap_or(0)
+        })
     });
     let markup = Memo::new(move |_| {
         let (Some(rows), Some(l)) = (result.get(), layout.get()) else {
@@ -230,22 +237,48 @@ pub fn Cohorts() -> impl IntoView {
                 let (d, marked) = shown(r, k, ind, same);
                 let sides = format!(
                     "A mean {} ({}), B mean {} ({})",
-                    score(r.a.mean), counts(r.a.n, r.a.people), score(r.b.mean), counts(r.b.n, r.b.people)
+                    score(r.a.mean),
+                    counts(r.a.n, r.a.people),
+                    score(r.b.mean),
+                    counts(r.b.n, r.b.people)
                 );
-                let what = if same { "A − B on the same images" } else { "A − B" };
+                let what = if same {
+                    "A − B on the same images"
+                } else {
+                    "A − B"
+                };
                 let text = match d {
                     Some(d) => format!(
                         "{label}: {what} = {} ({}){}; {sides}{}",
                         signed(d.diff),
-                        interval_text(d.lo, d.hi, ind && !same, (!d.lo.is_finite()).then(|| "fewer than 5 people on a side".to_string()), signed),
-                        if marked { ", marked as a difference" } else { "" },
-                        if same { format!("; {} shared images", thousands(r.shared_images)) } else { String::new() },
+                        interval_text(
+                            d.lo,
+                            d.hi,
+                            ind && !same,
+                            (!d.lo.is_finite())
+                                .then(|| "fewer than 5 people on a side".to_string()),
+                            signed
+                        ),
+                        if marked {
+                            ", marked as a difference"
+                        } else {
+                            ""
+                        },
+                        if same {
+                            format!("; {} shared images", thousands(r.shared_images))
+                        } else {
+                            String::new()
+                        },
                     ),
                     None => format!("{label}: too few ratings to compare; {sides}"),
                 };
                 DotRow {
                     key: r.value,
-                    mark: Mark { label: text, on: false, clickable: dim.is_some() && k > 0 },
+                    mark: Mark {
+                        label: text,
+                        on: false,
+                        clickable: dim.is_some() && k > 0,
+                    },
                     label: label.clone(),
                     right: d.map_or("–".to_string(), |d| signed(d.diff)),
                     strong: k == 0,
@@ -258,7 +291,11 @@ pub fn Cohorts() -> impl IntoView {
             id_prefix: "cohort",
             tick: signed,
             reference_label: None,
-            axis_title: Some(if same { "A − B on the same images (score points)" } else { "A − B (score points)" }),
+            axis_title: Some(if same {
+                "A − B on the same images (score points)"
+            } else {
+                "A − B (score points)"
+            }),
             reference_class: "zero-line",
         };
         render::dot_rows(&l, &dots, &o)

@@ -2,8 +2,8 @@
 //! the counts per quality label. A bar click sets the score range; a label click the label.
 
 use crate::app::use_ctx;
-use crate::charts::format::{mean_ci, score, thousands};
 use crate::charts::brush::End;
+use crate::charts::format::{mean_ci, score, thousands};
 use crate::charts::histogram;
 use crate::charts::render::{self, BrushMarks, HistOpts, Mark, Slider};
 use crate::components::card::{Card, TableData};
@@ -114,7 +114,8 @@ pub fn Distribution() -> impl IntoView {
     };
     let brush = Brush {
         drag: Callback::new(move |(from, to): (f64, f64)| {
-            if let Some(s) = layout.with_untracked(|l| l.as_ref().map(|l| l.axis().drag(from, to))) {
+            if let Some(s) = layout.with_untracked(|l| l.as_ref().map(|l| l.axis().drag(from, to)))
+            {
                 set_steps(s);
             }
         }),
@@ -124,7 +125,9 @@ pub fn Distribution() -> impl IntoView {
                 let bins = l.bars.len();
                 let now = range
                     .get_untracked()
-                    .map_or((0, bins.saturating_sub(1)), |r| histogram::score_steps(r, bins));
+                    .map_or((0, bins.saturating_sub(1)), |r| {
+                        histogram::score_steps(r, bins)
+                    });
                 l.axis().key(now, end, &key)
             });
             match next {

@@ -129,7 +129,10 @@ pub fn ForYou() -> impl IntoView {
             layers.with(|l| l.as_ref().map(|l| l.0.clone()).unwrap_or_default())
         });
         let size = Signal::derive(move || {
-            (width.get(), layers.with(|l| l.as_ref().map_or(60.0, |l| l.1)))
+            (
+                width.get(),
+                layers.with(|l| l.as_ref().map_or(60.0, |l| l.1)),
+            )
         });
         (markup, size, width)
     };

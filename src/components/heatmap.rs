@@ -5,15 +5,14 @@
 use crate::app::use_ctx;
 use crate::charts::format::{score, signed, thousands};
 use crate::charts::heatmap::{self, CellIn};
-use crate::charts::text;
 use crate::charts::render::{self, Mark};
+use crate::charts::text;
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
 use crate::components::key_select::KeySelect;
 use crate::state::{HEAT_COLS, HEAT_ROWS};
 use crate::summaries::HeatGrid;
 use leptos::prelude::*;
-
 
 /// The words for one cell: the tooltip, the screen reader's label and the detail line.
 fn describe(g: &HeatGrid, k: usize, min_n: u64) -> String {
@@ -69,7 +68,13 @@ pub fn Heatmap() -> impl IntoView {
     });
     let layout = Memo::new(move |_| {
         let label_w = row_labels.with(|r| {
-            text::label_column(r.iter().map(String::as_str), text::LABEL_PX, 480.0, 60.0, 0.42)
+            text::label_column(
+                r.iter().map(String::as_str),
+                text::LABEL_PX,
+                480.0,
+                60.0,
+                0.42,
+            )
         });
         grid.with(|g| {
             g.as_ref().map(|g| {

@@ -30,7 +30,10 @@ pub fn share_text(e: &Estimate) -> String {
             lo * 100.0,
             hi * 100.0
         ),
-        None => format!("{:.0}% (too few people or images for an interval)", e.value * 100.0),
+        None => format!(
+            "{:.0}% (too few people or images for an interval)",
+            e.value * 100.0
+        ),
     }
 }
 
@@ -207,7 +210,8 @@ pub fn Taste() -> impl IntoView {
         })
     });
     let activate = Callback::new(move |k: usize| {
-        let token = by_rows.with_untracked(|r| r.as_ref().and_then(|r| r.get(k).map(|x| x.0.clone())));
+        let token =
+            by_rows.with_untracked(|r| r.as_ref().and_then(|r| r.get(k).map(|x| x.0.clone())));
         if let (Some(d), Some(t)) = (by.get_untracked().dim(), token) {
             ctx.click_filter(d, &t);
         }
@@ -298,8 +302,12 @@ pub fn Taste() -> impl IntoView {
                     Some(c) => (
                         format!("{:.4}", c.image.value),
                         format!("{:.4}", c.image_share.value),
-                        c.image_share.ci.map_or(String::new(), |x| format!("{:.4}", x.0)),
-                        c.image_share.ci.map_or(String::new(), |x| format!("{:.4}", x.1)),
+                        c.image_share
+                            .ci
+                            .map_or(String::new(), |x| format!("{:.4}", x.0)),
+                        c.image_share
+                            .ci
+                            .map_or(String::new(), |x| format!("{:.4}", x.1)),
                     ),
                     None => Default::default(),
                 };
@@ -315,15 +323,25 @@ pub fn Taste() -> impl IntoView {
             }
         });
         TableData {
-            header: ["component", "variance", "share", "share 95% CI low", "share 95% CI high", "ratings", "people"]
-                .map(String::from)
-                .to_vec(),
+            header: [
+                "component",
+                "variance",
+                "share",
+                "share 95% CI low",
+                "share 95% CI high",
+                "ratings",
+                "people",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows,
         }
     });
-    let split_markup = Memo::new(move |_| split.with(|s| s.as_ref().map(|s| s.0.clone()).unwrap_or_default()));
+    let split_markup =
+        Memo::new(move |_| split.with(|s| s.as_ref().map(|s| s.0.clone()).unwrap_or_default()));
     let split_h = Signal::derive(move || split.with(|s| s.as_ref().map_or(60.0, |s| s.1)));
-    let by_markup = Memo::new(move |_| by_chart.with(|s| s.as_ref().map(|s| s.0.clone()).unwrap_or_default()));
+    let by_markup =
+        Memo::new(move |_| by_chart.with(|s| s.as_ref().map(|s| s.0.clone()).unwrap_or_default()));
     let by_h = Signal::derive(move || by_chart.with(|s| s.as_ref().map_or(60.0, |s| s.1)));
     view! {
         <Card id="taste" title="How personal is taste?" table=table detail=detail>
