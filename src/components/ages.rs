@@ -3,7 +3,6 @@
 //! bars, or the keyboard on the brush's two ends, sets the age range; a bar click sets one year.
 
 use crate::app::use_ctx;
-use crate::charts::brush::End;
 use crate::charts::format::thousands;
 use crate::charts::histogram;
 use crate::charts::render::{self, BrushMarks, HistOpts, Mark, Slider};
@@ -120,25 +119,14 @@ pub fn AgeHistogram() -> impl IntoView {
             None => "every age".to_string(),
         });
     };
-    let brush = Brush {
-        drag: Callback::new(move |(from, to): (f64, f64)| {
-            if let Some(s) = layout.with_untracked(|l| l.as_ref().map(|l| l.axis().drag(from, to)))
-            {
-                set_steps(s);
-            }
-        }),
-        key: Callback::new(move |(end, key): (End, String)| {
-            let next = layout.with_untracked(|l| {
-                let l = l.as_ref()?;
-                let n = l.bars.len();
-                let first = l.bars.first()?.lo as u8;
-                let now =
-                    steps(first, n, range.get_untracked()).unwrap_or((0, n.saturating_sub(1)));
-                l.axis().key(now, end, &key)
-            });
-            next.map(set_steps).is_some()
-        }),
-    };
+    let brush = Brush::over_bars(
+        layout,
+        move |l| {
+            let first = l.bars.first()?.lo as u8;
+            steps(first, l.bars.len(), range.get_untracked())
+        },
+        set_steps,
+    );
     let activate = Callback::new(move |k: usize| {
         let Some(age) =
             layout.with_untracked(|l| l.as_ref().and_then(|l| l.bars.get(k)).map(|b| b.lo as u8))

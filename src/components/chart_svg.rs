@@ -7,6 +7,7 @@
 //! moves of one end (see [`crate::charts::brush`]).
 
 use crate::charts::brush::{End, DRAG_PX};
+use crate::charts::histogram;
 use crate::charts::patch::{diff, Patch};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -156,6 +157,35 @@ pub struct Brush {
     pub drag: Callback<(f64, f64)>,
     /// A key pressed on one end's slider: whether it was used.
     pub key: Callback<(End, String), bool>,
+}
+
+impl Brush {
+    /// The brush of a histogram laid out in `layout`, whose bars are the brush's steps: a drag
+    /// or a key gives a range of bars, which `set` applies; `now` says which bars the current
+    /// filter covers (`None`: every bar).
+    pub fn over_bars(
+        layout: Memo<Option<histogram::Layout>>,
+        now: impl Fn(&histogram::Layout) -> Option<(usize, usize)> + Send + Sync + 'static,
+        set: impl Fn((usize, usize)) + Copy + Send + Sync + 'static,
+    ) -> Brush {
+        Brush {
+            drag: Callback::new(move |(from, to): (f64, f64)| {
+                if let Some(s) =
+                    layout.with_untracked(|l| l.as_ref().map(|l| l.axis().drag(from, to)))
+                {
+                    set(s);
+                }
+            }),
+            key: Callback::new(move |(end, key): (End, String)| {
+                let next = layout.with_untracked(|l| {
+                    let l = l.as_ref()?;
+                    let all = (0, l.bars.len().saturating_sub(1));
+                    l.axis().key(now(l).unwrap_or(all), end, &key)
+                });
+                next.map(set).is_some()
+            }),
+        }
+    }
 }
 
 /// A press that may become a drag: its pointer, where it went down, whether it moved enough.

@@ -2,7 +2,6 @@
 //! the counts per quality label. A bar click sets the score range; a label click the label.
 
 use crate::app::use_ctx;
-use crate::charts::brush::End;
 use crate::charts::format::{mean_ci, score, thousands};
 use crate::charts::histogram;
 use crate::charts::render::{self, BrushMarks, HistOpts, Mark, Slider};
@@ -112,33 +111,15 @@ pub fn Distribution() -> impl IntoView {
             None => "every score".to_string(),
         });
     };
-    let brush = Brush {
-        drag: Callback::new(move |(from, to): (f64, f64)| {
-            if let Some(s) = layout.with_untracked(|l| l.as_ref().map(|l| l.axis().drag(from, to)))
-            {
-                set_steps(s);
-            }
-        }),
-        key: Callback::new(move |(end, key): (End, String)| {
-            let next = layout.with_untracked(|l| {
-                let l = l.as_ref()?;
-                let bins = l.bars.len();
-                let now = range
-                    .get_untracked()
-                    .map_or((0, bins.saturating_sub(1)), |r| {
-                        histogram::score_steps(r, bins)
-                    });
-                l.axis().key(now, end, &key)
-            });
-            match next {
-                Some(s) => {
-                    set_steps(s);
-                    true
-                }
-                None => false,
-            }
-        }),
-    };
+    let brush = Brush::over_bars(
+        layout,
+        move |l| {
+            range
+                .get_untracked()
+                .map(|r| histogram::score_steps(r, l.bars.len()))
+        },
+        set_steps,
+    );
     let table = Memo::new(move |_| {
         let Some(l) = layout.get() else {
             return TableData::default();
