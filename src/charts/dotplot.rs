@@ -11,6 +11,18 @@ pub struct RowIn {
     pub hi: f64,
 }
 
+impl RowIn {
+    /// A row with no value to draw (too few ratings): it keeps its place and label.
+    pub fn missing(label: &str) -> RowIn {
+        RowIn {
+            label: label.to_string(),
+            value: f64::NAN,
+            lo: f64::NAN,
+            hi: f64::NAN,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub y: f64,

@@ -143,12 +143,7 @@ pub fn Cohorts() -> impl IntoView {
                             lo: d.lo,
                             hi: d.hi,
                         },
-                        None => RowIn {
-                            label: label.clone(),
-                            value: f64::NAN,
-                            lo: f64::NAN,
-                            hi: f64::NAN,
-                        },
+                        None => RowIn::missing(label),
                     })
                     .collect();
                 dotplot::layout(&ins, Some(0.0), width.get())

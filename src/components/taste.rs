@@ -159,12 +159,7 @@ pub fn Taste() -> impl IntoView {
                 .iter()
                 .map(|(_, label, r)| match &r.components {
                     Some(c) => row_in(label, &c.image_share),
-                    None => RowIn {
-                        label: label.clone(),
-                        value: f64::NAN,
-                        lo: f64::NAN,
-                        hi: f64::NAN,
-                    },
+                    None => RowIn::missing(label),
                 })
                 .collect();
             let l = dotplot::layout(&ins, None, by_w.get());
