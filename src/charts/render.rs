@@ -150,6 +150,25 @@ pub struct BrushMarks {
     pub high: Slider,
 }
 
+impl BrushMarks {
+    /// The brush over `axis` with the steps `steps` brushed (`None`: no range, the ends at the
+    /// axis's ends); `slider(end, step, x)` describes the end that sits on `step` at pixel `x`.
+    pub fn over(
+        axis: &crate::charts::brush::Axis,
+        steps: Option<(usize, usize)>,
+        slider: impl Fn(crate::charts::brush::End, usize, f64) -> Slider,
+    ) -> BrushMarks {
+        use crate::charts::brush::End;
+        let whole = steps.unwrap_or((0, axis.n.saturating_sub(1)));
+        let (x_lo, x_hi) = axis.span(whole);
+        BrushMarks {
+            span: steps.map(|s| axis.span(s)),
+            low: slider(End::Low, whole.0, x_lo),
+            high: slider(End::High, whole.1, x_hi),
+        }
+    }
+}
+
 /// The brush layer: a band over the brushed span (always present, hidden without a range, so
 /// that a redraw stays a patch and a focused end keeps its element) and the two ends, each a
 /// focusable `role="slider"` with `data-end` ("low" or "high").
@@ -1051,6 +1070,38 @@ mod tests {
         let none = histogram(&l, &marks, &with(None)).concat();
         assert!(none.contains("class=\"brush-span\" visibility=\"hidden\""));
         assert!(crate::charts::patch::diff(&s, &none).is_some());
+    }
+
+    #[test]
+    fn a_brush_over_an_axis_puts_its_ends_on_the_brushed_steps_or_the_axis_ends() {
+        use crate::charts::brush::{Axis, End};
+        let axis = Axis {
+            x0: 40.0,
+            x1: 440.0,
+            n: 8,
+        };
+        let slider = |end: End, k: usize, x: f64| Slider {
+            name: format!("{end:?}"),
+            min: 0.0,
+            max: 7.0,
+            now: k as f64,
+            text: k.to_string(),
+            x,
+        };
+        let b = BrushMarks::over(&axis, Some((1, 4)), slider);
+        assert_eq!(b.span, Some((90.0, 290.0)));
+        assert_eq!(
+            (b.low.now, b.low.x, b.low.name.as_str()),
+            (1.0, 90.0, "Low")
+        );
+        assert_eq!(
+            (b.high.now, b.high.x, b.high.name.as_str()),
+            (4.0, 290.0, "High")
+        );
+        let none = BrushMarks::over(&axis, None, slider);
+        assert_eq!(none.span, None);
+        assert_eq!((none.low.now, none.low.x), (0.0, 40.0));
+        assert_eq!((none.high.now, none.high.x), (7.0, 440.0));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! bars, or the keyboard on the brush's two ends, sets the age range; a bar click sets one year.
 
 use crate::app::use_ctx;
+use crate::charts::brush::End;
 use crate::charts::format::thousands;
 use crate::charts::histogram;
 use crate::charts::render::{self, BrushMarks, HistOpts, Mark, Slider};
@@ -78,13 +79,13 @@ pub fn AgeHistogram() -> impl IntoView {
             })
             .collect();
         let n = l.bars.len();
-        let axis = l.axis();
-        let s = steps(first, n, range.get());
-        let whole = s.unwrap_or((0, n.saturating_sub(1)));
-        let (x_lo, x_hi) = axis.span(whole);
         let age_of = |k: usize| first as f64 + k as f64;
-        let slider = |name: &str, k: usize, x: f64| Slider {
-            name: name.into(),
+        let slider = |end: End, k: usize, x: f64| Slider {
+            name: match end {
+                End::Low => "youngest age",
+                End::High => "oldest age",
+            }
+            .into(),
             min: first as f64,
             max: age_of(n.saturating_sub(1)),
             now: age_of(k),
@@ -95,11 +96,11 @@ pub fn AgeHistogram() -> impl IntoView {
             id_prefix: "ages",
             x_title: "age (years)",
             height: H,
-            brush: Some(BrushMarks {
-                span: s.map(|s| axis.span(s)),
-                low: slider("youngest age", whole.0, x_lo),
-                high: slider("oldest age", whole.1, x_hi),
-            }),
+            brush: Some(BrushMarks::over(
+                &l.axis(),
+                steps(first, n, range.get()),
+                slider,
+            )),
         };
         render::histogram(&l, &marks, &o)
     });

@@ -2,6 +2,7 @@
 //! the counts per quality label. A bar click sets the score range; a label click the label.
 
 use crate::app::use_ctx;
+use crate::charts::brush::End;
 use crate::charts::format::{mean_ci, score, thousands};
 use crate::charts::histogram;
 use crate::charts::render::{self, BrushMarks, HistOpts, Mark, Slider};
@@ -69,26 +70,27 @@ pub fn Distribution() -> impl IntoView {
             .collect();
         let bins = l.bars.len();
         let steps = range.get().map(|r| histogram::score_steps(r, bins));
-        let axis = l.axis();
-        let (lo, hi) = histogram::score_range(steps.unwrap_or((0, bins.saturating_sub(1))), bins);
-        let (x_lo, x_hi) = axis.span(steps.unwrap_or((0, bins.saturating_sub(1))));
-        let slider = |name: &str, v: u16, x: f64| Slider {
-            name: name.into(),
-            min: 1.0,
-            max: 5.0,
-            now: v as f64 / 1000.0,
-            text: score(v as f64 / 1000.0),
-            x,
+        // An end on bin k sits at that bin's low score (the low end) or high score (the high end).
+        let slider = |end: End, k: usize, x: f64| {
+            let (lo, hi) = histogram::score_range((k, k), bins);
+            let (name, v) = match end {
+                End::Low => ("lowest score", lo),
+                End::High => ("highest score", hi),
+            };
+            Slider {
+                name: name.into(),
+                min: 1.0,
+                max: 5.0,
+                now: v as f64 / 1000.0,
+                text: score(v as f64 / 1000.0),
+                x,
+            }
         };
         let o = HistOpts {
             id_prefix: "dist",
             x_title: "score",
             height: H,
-            brush: Some(BrushMarks {
-                span: steps.map(|s| axis.span(s)),
-                low: slider("lowest score", lo, x_lo),
-                high: slider("highest score", hi, x_hi),
-            }),
+            brush: Some(BrushMarks::over(&l.axis(), steps, slider)),
         };
         render::histogram(&l, &marks, &o)
     });
