@@ -494,11 +494,13 @@ test('dragging across the score histogram sets a range that every view follows w
   assert.ok(await page.locator('#distribution svg .bar.unselected').count() > 0, 'bars outside the range are dimmed, not removed');
   await page.mouse.move(box.x + box.width * 0.8, y, { steps: 4 });
   await page.mouse.up();
-  // The URL follows (its write waits for the drag to pause): the range spans the whole drag.
+  // The URL follows (its write waits for the drag to pause, and on a slow machine a pause can
+  // come mid-drag): wait until it holds the range the brush's two ends show now.
   await page.waitForFunction(() => {
     const s = new URLSearchParams(location.search).get('score');
     const [lo, hi] = (s || '0-0').split('-').map(Number);
-    return hi - lo > 1;
+    const end = (id) => Number(document.getElementById(id)?.getAttribute('aria-valuenow'));
+    return hi - lo > 1 && Math.abs(lo - end('dist-low')) < 1e-6 && Math.abs(hi - end('dist-high')) < 1e-6;
   });
   const wider = await selected(page);
   assert.ok(wider > mid && wider < before.n, `a wider drag keeps more (${mid} -> ${wider} of ${before.n})`);
