@@ -69,6 +69,10 @@ pub struct UiState {
     pub heat_col: Key,
     /// Cells with fewer ratings are marked and never highlighted.
     pub min_n: u32,
+    /// Heatmap cells on image-centred scores (each rating minus its image's mean over the
+    /// selection: the row's people against everyone on the same images), tested and marked;
+    /// off: each cell's mean minus its row's mean.
+    pub heat_images: bool,
     /// Cohort comparison per this image attribute.
     pub compare_by: Key,
     /// "How personal is taste?": agreement per this image attribute.
@@ -103,6 +107,7 @@ impl Default for UiState {
             heat_row: Key::AgeBin,
             heat_col: Key::Group,
             min_n: 30,
+            heat_images: false,
             compare_by: Key::Group,
             taste_by: Key::Group,
             independent: false,
@@ -198,6 +203,11 @@ impl UiState {
             "diff",
             if self.same_images { "images" } else { "raw" }.into(),
             self.same_images == d.same_images,
+        );
+        opt(
+            "cells",
+            if self.heat_images { "images" } else { "row" }.into(),
+            self.heat_images == d.heat_images,
         );
         opt(
             "ci",
@@ -337,6 +347,11 @@ impl UiState {
                     "raw" => s.same_images = false,
                     _ => bad(&k, raw, "expected raw or images"),
                 },
+                "cells" => match raw {
+                    "images" => s.heat_images = true,
+                    "row" => s.heat_images = false,
+                    _ => bad(&k, raw, "expected row or images"),
+                },
                 "ci" => match raw {
                     "independent" => s.independent = true,
                     "people" => s.independent = false,
@@ -448,6 +463,7 @@ mod tests {
         s.heat_row = Key::Nationality;
         s.heat_col = Key::Style;
         s.min_n = 50;
+        s.heat_images = true;
         s.compare_by = Key::Style;
         s.taste_by = Key::Type;
         s.independent = true;

@@ -2,7 +2,8 @@
 //! `#[test]` reaches them: the heatmap's grid of cells and the "For you" panel's summaries of a
 //! prediction. The components only turn these into marks and words.
 
-use pamela_core::query::{self, Compiled, Key, Overview};
+use pamela_core::query::{self, Compiled, Key, Overview, Scores};
+use pamela_core::stats::{self, Correction};
 use pamela_core::{Dataset, Summary};
 
 /// One row or column of the heatmap: the value's token (for filtering) and label (for people).
@@ -15,20 +16,36 @@ pub struct Axis {
 /// A participant attribute by an image attribute over the selection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatGrid {
-    /// Every value of the row key in reading order (age groups by age), with the row's summary.
+    /// Every value of the row key in reading order (age groups by age), with the row's summary
+    /// (on the same scores as the cells).
     pub rows: Vec<(Axis, Summary)>,
     pub cols: Vec<Axis>,
     /// Row-major over `rows` and `cols`.
     pub cells: Vec<Summary>,
-    /// Each cell's mean minus its row's mean; NaN for an empty cell.
+    /// What a cell shows; NaN for an empty cell. On raw scores: the cell's mean minus its row's
+    /// mean. Image-centred: the cell's mean of centred scores, how the row's people rate the
+    /// column's images against everyone in the selection on the same images.
     pub diffs: Vec<f64>,
+    /// The cells are on image-centred scores.
+    pub centred: bool,
+}
+
+/// Which heatmap cells are marked as differences, after the correction for their number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatMarks {
+    /// Per cell, Holm-adjusted p of "as everyone on the same images"; NaN when not tested.
+    pub p_adjusted: Vec<f64>,
+    pub marked: Vec<bool>,
+    /// Cells tested: image-centred, at least the minimum n ratings and five people.
+    pub tested: usize,
 }
 
 impl HeatGrid {
     /// Every value keeps its row and column (empty ones are drawn empty), so the grid does not
     /// move under the reader's eyes when filters change.
-    pub fn of(ds: &Dataset, c: &Compiled, row: Key, col: Key) -> HeatGrid {
-        let t = query::cross(ds, c, row, Some(col));
+    pub fn of(ds: &Dataset, c: &Compiled, row: Key, col: Key, scores: Scores) -> HeatGrid {
+        let t = query::cross_with(ds, c, row, Some(col), scores);
+        let centred = scores == Scores::ImageCentred;
         let totals = t.row_totals();
         let row_order: Vec<u32> = if row == Key::AgeBin {
             ds.age_bin_order().into_iter().map(u32::from).collect()
@@ -46,7 +63,11 @@ impl HeatGrid {
             let rs = totals[r as usize].summary();
             for ci in 0..t.cols {
                 let s = t.cell(r as usize, ci).summary();
-                diffs.push(if s.n > 0 { s.mean - rs.mean } else { f64::NAN });
+                diffs.push(match (s.n, centred) {
+                    (0, _) => f64::NAN,
+                    (_, true) => s.mean,
+                    (_, false) => s.mean - rs.mean,
+                });
                 cells.push(s);
             }
             rows.push((axis(row, r), rs));
@@ -56,6 +77,31 @@ impl HeatGrid {
             cols: (0..t.cols as u32).map(|v| axis(col, v)).collect(),
             cells,
             diffs,
+            centred,
+        }
+    }
+
+    /// Marks, on image-centred cells only: a raw cell (a subset of its row's ratings against the
+    /// row) has no test that treats people as clusters, so it is shown, never marked. A tested
+    /// cell is marked when its clustered interval, Holm-corrected for the cells tested, excludes
+    /// "as everyone on the same images"; cells under `min_n` ratings are not tested.
+    pub fn marks(&self, min_n: u64) -> HeatMarks {
+        let p: Vec<f64> = self
+            .cells
+            .iter()
+            .map(|s| {
+                if self.centred && s.n >= min_n.max(1) {
+                    s.p_zero()
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        let p_adjusted = Correction::DEFAULT.adjust(&p);
+        HeatMarks {
+            marked: p_adjusted.iter().map(|&q| q <= 0.05).collect(),
+            tested: stats::tests_counted(&p),
+            p_adjusted,
         }
     }
 
@@ -178,7 +224,7 @@ mod tests {
     fn the_heatmap_grid_has_every_row_and_column_and_cells_differ_from_their_row_mean() {
         let ds = data();
         let c = Compiled::new(&ds, &Filter::default());
-        let g = HeatGrid::of(&ds, &c, Key::AgeBin, Key::Group);
+        let g = HeatGrid::of(&ds, &c, Key::AgeBin, Key::Group, Scores::Raw);
         assert_eq!(g.rows.len(), Key::AgeBin.domain(&ds));
         assert_eq!(g.cols.len(), Key::Group.domain(&ds));
         assert_eq!(g.cells.len(), g.rows.len() * g.cols.len());
@@ -207,12 +253,63 @@ mod tests {
     }
 
     #[test]
+    fn image_centred_cells_balance_out_and_only_they_are_tested_and_marked() {
+        let ds = data();
+        let c = Compiled::new(&ds, &Filter::default());
+        let raw = HeatGrid::of(&ds, &c, Key::Gender, Key::Group, Scores::Raw);
+        let none = raw.marks(1);
+        assert_eq!(none.tested, 0, "raw cells are never tested");
+        assert!(none.marked.iter().all(|m| !m));
+        let g = HeatGrid::of(&ds, &c, Key::Gender, Key::Group, Scores::ImageCentred);
+        assert!(g.centred);
+        // Centred on the selection's image means: over every selected rating they sum to zero,
+        // so the cells' centred means, weighted by their ratings, balance out.
+        let (mut sum, mut n) = (0.0, 0u64);
+        for (s, &d) in g.cells.iter().zip(&g.diffs) {
+            if s.n > 0 {
+                assert!(
+                    (d - s.mean).abs() < 1e-12,
+                    "a centred cell shows its own mean"
+                );
+                sum += d * s.n as f64;
+                n += s.n;
+            }
+        }
+        assert_eq!(n, ds.ratings.len() as u64);
+        assert!((sum / n as f64).abs() < 1e-9, "{}", sum / n as f64);
+        // Tested: every cell with five people or more; marked exactly where Holm's p <= 0.05.
+        let m = g.marks(1);
+        let testable = g.cells.iter().filter(|s| s.people >= 5).count();
+        assert_eq!(m.tested, testable);
+        assert!(m.tested > 0);
+        for k in 0..g.cells.len() {
+            assert_eq!(m.marked[k], m.p_adjusted[k] <= 0.05, "cell {k}");
+            if m.p_adjusted[k].is_finite() {
+                assert!(
+                    m.p_adjusted[k] >= g.cells[k].p_zero(),
+                    "adjusting never lowers p"
+                );
+            }
+        }
+        // The minimum n takes cells out of the test, so the rest are corrected for fewer tests.
+        let big = g.cells.iter().map(|s| s.n).max().unwrap();
+        let fewer = g.marks(big);
+        assert_eq!(fewer.tested, 1);
+    }
+
+    #[test]
     fn a_filtered_heatmap_keeps_its_shape_with_empty_rows() {
         let ds = data();
         let mut spec = pamela_core::FilterSpec::default();
         spec.only(Dim::Gender, "female");
         let (f, _) = spec.resolve(&ds);
-        let g = HeatGrid::of(&ds, &Compiled::new(&ds, &f), Key::Gender, Key::Style);
+        let g = HeatGrid::of(
+            &ds,
+            &Compiled::new(&ds, &f),
+            Key::Gender,
+            Key::Style,
+            Scores::Raw,
+        );
         assert_eq!(g.rows.len(), Key::Gender.domain(&ds));
         let with_ratings = g.rows.iter().filter(|r| r.1.n > 0).count();
         assert_eq!(with_ratings, 1);

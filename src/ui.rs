@@ -52,6 +52,7 @@ fields! {
     heat_row: Key,
     heat_col: Key,
     min_n: u32,
+    heat_images: bool,
     compare_by: Key,
     taste_by: Key,
     independent: bool,

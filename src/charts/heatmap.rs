@@ -1,11 +1,14 @@
-//! Heatmap geometry: cells of (row value, column value) holding the difference of the cell's
-//! mean to its row's mean, with the sample size deciding whether the cell may be highlighted.
+//! Heatmap geometry: cells of (row value, column value) holding a difference (the cell's mean
+//! to its row's mean, or to everyone on the same images), with the sample size deciding whether
+//! the cell may be highlighted or marked.
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellIn {
     pub n: u64,
-    /// Mean of the cell minus the row's mean; NaN when the cell is empty.
+    /// What the cell shows (see [`crate::summaries::HeatGrid::diffs`]); NaN when empty.
     pub diff: f64,
+    /// A difference after the correction for the cells tested: drawn outlined.
+    pub marked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +20,8 @@ pub struct Cell {
     /// Too few ratings: drawn hatched, never coloured as a finding.
     pub small: bool,
     pub empty: bool,
+    /// Marked as a difference (never a small or empty cell).
+    pub marked: bool,
     pub fill: &'static str,
     pub opacity: f64,
 }
@@ -63,6 +68,7 @@ pub fn layout(cells: &[CellIn], rows: usize, cols: usize, min_n: u64, label_w: f
                 y: header_h + row as f64 * size,
                 small,
                 empty,
+                marked: c.marked && !small && !empty,
                 fill,
                 opacity,
             }
@@ -86,17 +92,34 @@ mod tests {
     #[test]
     fn small_cells_are_never_coloured() {
         let cells = [
-            CellIn { n: 100, diff: 0.3 },
-            CellIn { n: 5, diff: 1.5 },
+            CellIn {
+                n: 100,
+                diff: 0.3,
+                marked: true,
+            },
+            CellIn {
+                n: 5,
+                diff: 1.5,
+                marked: true,
+            },
             CellIn {
                 n: 0,
                 diff: f64::NAN,
+                marked: false,
             },
-            CellIn { n: 40, diff: -0.15 },
+            CellIn {
+                n: 40,
+                diff: -0.15,
+                marked: false,
+            },
         ];
         let l = layout(&cells, 2, 2, 30, 100.0);
         assert_eq!(l.cells[0].fill, "#E69F00");
         assert!(l.cells[1].small && l.cells[1].opacity == 0.0);
+        assert!(
+            l.cells[0].marked && !l.cells[1].marked,
+            "a small cell is never marked"
+        );
         assert!(l.cells[2].empty && !l.cells[2].small);
         assert_eq!(l.cells[3].fill, "#0072B2");
         // The tiny cell's large difference does not set the colour scale.

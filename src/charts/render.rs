@@ -511,9 +511,10 @@ pub fn heatmap(
     m.layer();
     for (k, ((cell, mk), text)) in l.cells.iter().zip(marks).zip(texts).enumerate() {
         let id = format!("heat-c{k}");
-        let class = match (cell.small, cell.empty) {
-            (_, true) => "cell mark empty",
-            (true, _) => "cell mark small",
+        let class = match (cell.small, cell.empty, cell.marked) {
+            (_, true, _) => "cell mark empty",
+            (true, _, _) => "cell mark small",
+            (_, _, true) => "cell mark found",
             _ => "cell mark",
         };
         m.open(
@@ -1203,6 +1204,7 @@ mod tests {
             .map(|k| heatmap::CellIn {
                 n: 10 + k * 20,
                 diff: 0.1,
+                marked: k == 3,
             })
             .collect();
         let l = heatmap::layout(&cells, 2, 2, 30, 80.0);
@@ -1223,6 +1225,10 @@ mod tests {
             s.matches("url(#hatch)").count(),
             1,
             "the one cell under n 30 is hatched"
+        );
+        assert!(
+            s.contains("id=\"heat-c3\" class=\"cell mark found\""),
+            "a marked cell is drawn as a finding"
         );
     }
 }

@@ -45,8 +45,9 @@ pub fn About() -> impl IntoView {
                      times too narrow."</li>
                 <li>"Two cohorts rated different images. Beside the raw difference of their means, the \
                      comparison offers the difference on the images both rated, which is free of which images each \
-                     saw. Where a view marks many rows as differences, the marks use Holm's correction for the \
-                     number of rows tested."</li>
+                     saw; the heatmap can likewise set each cell against everyone who rated the same images. Where a \
+                     view marks many rows or cells as differences, the marks use Holm's correction for the number \
+                     tested."</li>
                 <li>"“How personal is taste?” splits the variance of the scores into images, people and the rest \
                      (Henderson's method III), with intervals from a jackknife over people and over images."</li>
                 <li>"The 199 participants (23 nationalities) do not represent the world: averages here are not \

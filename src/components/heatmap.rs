@@ -1,9 +1,11 @@
 //! A participant attribute (age group, gender or nationality) by an image attribute (group or
-//! style): each cell shows how far its mean is from its row's overall mean, with n. Cells under
-//! the minimum n are hatched and never coloured. Arrow keys move between cells; Enter filters.
+//! style): each cell shows how far its mean is from its row's overall mean, or (on the same
+//! images) how its people rate its images against everyone who rated them, with n. Cells under
+//! the minimum n are hatched and never coloured; on the same images, cells that differ after
+//! Holm's correction are outlined. Arrow keys move between cells; Enter filters.
 
 use crate::app::use_ctx;
-use crate::charts::format::{score, signed, thousands};
+use crate::charts::format::{counts, interval_text, score, signed};
 use crate::charts::heatmap::{self, CellIn};
 use crate::charts::render::{self, Mark};
 use crate::charts::text;
@@ -11,11 +13,12 @@ use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
 use crate::components::key_select::KeySelect;
 use crate::state::{HEAT_COLS, HEAT_ROWS};
-use crate::summaries::HeatGrid;
+use crate::summaries::{HeatGrid, HeatMarks};
 use leptos::prelude::*;
+use pamela_core::query::Scores;
 
 /// The words for one cell: the tooltip, the screen reader's label and the detail line.
-fn describe(g: &HeatGrid, k: usize, min_n: u64) -> String {
+fn describe(g: &HeatGrid, marks: &HeatMarks, k: usize, min_n: u64) -> String {
     let cols = g.cols.len().max(1);
     let (r, c, s) = (&g.rows[k / cols], &g.cols[k % cols], &g.cells[k]);
     if s.n == 0 {
@@ -26,15 +29,32 @@ fn describe(g: &HeatGrid, k: usize, min_n: u64) -> String {
     } else {
         ""
     };
-    format!(
-        "{} × {}: mean {} vs row mean {} ({}), n {}{small}",
-        r.0.label,
-        c.label,
-        score(s.mean),
-        score(r.1.mean),
-        signed(g.diffs[k]),
-        thousands(s.n)
-    )
+    if g.centred {
+        let why = s.no_interval().map(|w| w.to_string());
+        let verdict = match (marks.marked[k], marks.p_adjusted[k].is_finite()) {
+            (true, _) => "; a difference after Holm's correction",
+            (false, true) => "; not a difference after Holm's correction",
+            _ => "",
+        };
+        format!(
+            "{} × {}: {} against everyone on the same images ({}), {}{small}{verdict}",
+            r.0.label,
+            c.label,
+            signed(s.mean),
+            interval_text(s.lo, s.hi, false, why, signed),
+            counts(s.n, s.people)
+        )
+    } else {
+        format!(
+            "{} × {}: mean {} vs row mean {} ({}), {}{small}",
+            r.0.label,
+            c.label,
+            score(s.mean),
+            score(r.1.mean),
+            signed(g.diffs[k]),
+            counts(s.n, s.people)
+        )
+    }
 }
 
 #[component]
@@ -44,23 +64,34 @@ pub fn Heatmap() -> impl IntoView {
     let row_key = Memo::new(move |_| ctx.ui.heat_row.get());
     let col_key = Memo::new(move |_| ctx.ui.heat_col.get());
     let min_n = Memo::new(move |_| ctx.ui.min_n.get() as u64);
+    let centred = Memo::new(move |_| ctx.ui.heat_images.get());
     let grid = Memo::new(move |_| {
         let c = ctx.compiled.get()?;
         let d = ctx.data.get()?;
-        Some(HeatGrid::of(&d.ds, &c, row_key.get(), col_key.get()))
+        let scores = if centred.get() {
+            Scores::ImageCentred
+        } else {
+            Scores::Raw
+        };
+        Some(HeatGrid::of(
+            &d.ds,
+            &c,
+            row_key.get(),
+            col_key.get(),
+            scores,
+        ))
     });
+    let marks = Memo::new(move |_| grid.with(|g| g.as_ref().map(|g| g.marks(min_n.get()))));
     // Each row's label with its mean.
     let row_labels = Memo::new(move |_| {
         grid.with(|g| {
             g.as_ref().map_or(Vec::new(), |g| {
                 g.rows
                     .iter()
-                    .map(|(a, s)| {
-                        if s.n > 0 {
-                            format!("{} ({})", a.label, score(s.mean))
-                        } else {
-                            format!("{} (–)", a.label)
-                        }
+                    .map(|(a, s)| match (s.n, g.centred) {
+                        (0, _) => format!("{} (–)", a.label),
+                        (_, true) => format!("{} ({})", a.label, signed(s.mean)),
+                        _ => format!("{} ({})", a.label, score(s.mean)),
                     })
                     .collect::<Vec<String>>()
             })
@@ -76,26 +107,32 @@ pub fn Heatmap() -> impl IntoView {
                 0.42,
             )
         });
+        let marked = marks.with(|m| m.as_ref().map(|m| m.marked.clone()).unwrap_or_default());
         grid.with(|g| {
             g.as_ref().map(|g| {
                 let ins: Vec<CellIn> = g
                     .cells
                     .iter()
                     .zip(&g.diffs)
-                    .map(|(s, &d)| CellIn { n: s.n, diff: d })
+                    .enumerate()
+                    .map(|(k, (s, &d))| CellIn {
+                        n: s.n,
+                        diff: d,
+                        marked: marked.get(k).copied().unwrap_or(false),
+                    })
                     .collect();
                 heatmap::layout(&ins, g.rows.len(), g.cols.len(), min_n.get(), label_w)
             })
         })
     });
     let markup = Memo::new(move |_| {
-        let (Some(g), Some(l)) = (grid.get(), layout.get()) else {
+        let (Some(g), Some(l), Some(found)) = (grid.get(), layout.get(), marks.get()) else {
             return Vec::new();
         };
         let m = min_n.get();
         let marks: Vec<Mark> = (0..g.cells.len())
             .map(|k| Mark {
-                label: describe(&g, k, m),
+                label: describe(&g, &found, k, m),
                 on: false,
                 clickable: true,
             })
@@ -118,14 +155,24 @@ pub fn Heatmap() -> impl IntoView {
         let Some(g) = grid.get() else {
             return TableData::default();
         };
+        let found = marks.get().unwrap_or_else(|| g.marks(u64::MAX));
         let mut header = vec![
             row_key.get().title().to_string(),
-            "row mean".into(),
+            if g.centred {
+                "row vs everyone"
+            } else {
+                "row mean"
+            }
+            .into(),
             "row n".into(),
         ];
         for c in &g.cols {
             header.push(format!("{} (diff)", c.label));
             header.push(format!("{} (n)", c.label));
+            header.push(format!("{} (people)", c.label));
+            if g.centred {
+                header.push(format!("{} (Holm p)", c.label));
+            }
         }
         let m = min_n.get();
         let rows = g
@@ -133,7 +180,12 @@ pub fn Heatmap() -> impl IntoView {
             .iter()
             .enumerate()
             .map(|(ri, (r, rs))| {
-                let mut row = vec![r.label.clone(), score(rs.mean), rs.n.to_string()];
+                let row_mean = if g.centred {
+                    signed(rs.mean)
+                } else {
+                    score(rs.mean)
+                };
+                let mut row = vec![r.label.clone(), row_mean, rs.n.to_string()];
                 for ci in 0..g.cols.len() {
                     let k = ri * g.cols.len() + ci;
                     let s = &g.cells[k];
@@ -146,6 +198,15 @@ pub fn Heatmap() -> impl IntoView {
                     };
                     row.push(d);
                     row.push(s.n.to_string());
+                    row.push(s.people.to_string());
+                    if g.centred {
+                        let p = found.p_adjusted[k];
+                        row.push(if p.is_finite() {
+                            format!("{p:.3}")
+                        } else {
+                            String::new()
+                        });
+                    }
                 }
                 row
             })
@@ -188,9 +249,34 @@ pub fn Heatmap() -> impl IntoView {
                             }
                         }/>
                 </label>
+                <label>"Cells "
+                    <select id="heat-cells" prop:value=move || if centred.get() { "images" } else { "row" }
+                        on:change=move |ev| ctx.ui.heat_images.set(event_target_value(&ev) == "images")>
+                        <option value="row">"against the row's mean"</option>
+                        <option value="images">"against everyone on the same images"</option>
+                    </select>
+                </label>
             </div>
-            <p class="note muted">"Each cell: the cell's mean minus its row's mean (orange above, blue below). \
-                Hatched cells marked (n) have fewer ratings than the minimum and are not findings."</p>
+            <p class="note muted" data-testid="heat-note">{move || if centred.get() {
+                "Each cell: how the row's people rate the column's images against everyone in the selection \
+                 who rated the same images (orange higher, blue lower), so it shows how the rows differ, not \
+                 which images everyone likes. Hatched cells marked (n) have fewer ratings than the minimum."
+            } else {
+                "Each cell: the cell's mean minus its row's mean (orange above, blue below); it mixes what \
+                 the row likes with what everyone likes, which \u{201c}against everyone on the same images\u{201d} \
+                 separates. Hatched cells marked (n) have fewer ratings than the minimum and are not findings."
+            }}</p>
+            <p class="note muted" data-testid="heat-marks">{move || match marks.get() {
+                Some(m) if centred.get() => format!(
+                    "Outlined: {} of the {} cells tested differ from everyone on the same images after Holm's \
+                     correction (5% level; intervals count people; cells under the minimum n or with fewer \
+                     than 5 people are not tested).",
+                    m.marked.iter().filter(|&&x| x).count(),
+                    m.tested
+                ),
+                _ => "No cell is tested here: a cell against its own row has no test that counts people. \
+                      Choose \u{201c}against everyone on the same images\u{201d} to test and mark cells.".to_string(),
+            }}</p>
             <div class="scroll-x">
                 <ChartSvg size=size markup=markup detail=detail activate=activate roving=roving
                     label="Heatmap of mean differences"/>

@@ -268,6 +268,33 @@ test('women vs men: intervals count people, rows are marked after Holm, the inde
   await clean(o);
 });
 
+test('heatmap cells against everyone on the same images: tested, outlined after Holm, in the URL', async () => {
+  const o = await ready();
+  const { page } = o;
+  await page.waitForSelector('#heatmap svg .cell');
+  assert.match(await page.textContent('[data-testid="heat-marks"]'), /No cell is tested here/);
+  assert.equal(await page.locator('#heatmap svg .cell.found').count(), 0, 'raw cells are never marked');
+  await page.selectOption('#heat-cells', 'images');
+  await page.waitForFunction(() => /[?&]cells=images/.test(location.search));
+  await page.waitForFunction(() => /cells tested/.test(document.querySelector('[data-testid="heat-marks"]').textContent));
+  const note = await page.textContent('[data-testid="heat-marks"]');
+  const [, found, tested] = note.match(/Outlined: (\d+) of the (\d+) cells tested/).map(Number);
+  assert.ok(tested > 0 && found <= tested, note);
+  assert.equal(await page.locator('#heatmap svg .cell.found').count(), found, 'as many outlined cells as the note says');
+  // Each cell says what it compares, with a clustered interval and its people.
+  const label = await page.locator('#heatmap svg .cell:not(.empty):not(.small)').first().getAttribute('aria-label');
+  assert.match(label, /against everyone on the same images \(95% CI .* counting people\), [0-9,]+ ratings · \d+ people; (a|not a) difference after Holm's correction/);
+  assert.match(await page.textContent('[data-testid="heat-note"]'), /how the rows differ/);
+  // A minimum n above every cell's count tests nothing.
+  await page.fill('#heatmap input[type=number]', '100000');
+  await page.press('#heatmap input[type=number]', 'Enter');
+  await page.waitForFunction(() => /Outlined: 0 of the 0 cells tested/.test(document.querySelector('[data-testid="heat-marks"]').textContent));
+  await page.reload();
+  await page.waitForSelector('#heatmap svg .cell');
+  assert.equal(await page.inputValue('#heat-cells'), 'images', 'the URL restores the choice');
+  await clean(o);
+});
+
 test('CSV and SVG exports hold the view\'s numbers and chart', async () => {
   const o = await ready();
   const { page } = o;

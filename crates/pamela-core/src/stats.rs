@@ -328,6 +328,16 @@ impl Summary {
         }
     }
 
+    /// Two-sided p-value of "the mean is zero" on the clustered standard error, t with
+    /// people − 1 degrees of freedom; NaN without a clustered interval. Meant for centred scores
+    /// (a rating minus its image's mean), where zero says "as everyone on the same images".
+    pub fn p_zero(&self) -> f64 {
+        if self.no_interval().is_some() || !self.se.is_finite() {
+            return f64::NAN;
+        }
+        two_sided_p(self.mean, self.se, (self.people - 1) as f64)
+    }
+
     /// The sample variance of the mean under independence (sd² / n).
     fn var_of_mean_ind(&self) -> f64 {
         self.sd * self.sd / self.n as f64
@@ -397,16 +407,7 @@ impl Difference {
                 t_quantile(0.975, df)
             };
             let half = q * se;
-            let p = if se == 0.0 {
-                if diff == 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            } else {
-                (2.0 * t_cdf(-(diff / se).abs(), df)).min(1.0)
-            };
-            (se, diff - half, diff + half, p)
+            (se, diff - half, diff + half, two_sided_p(diff, se, df))
         } else {
             (nan, nan, nan, nan)
         };
@@ -436,6 +437,20 @@ impl Difference {
     /// Whether the interval excludes zero (false without an interval).
     pub fn excludes_zero(&self) -> bool {
         self.lo > 0.0 || self.hi < 0.0
+    }
+}
+
+/// Two-sided p-value of `est / se` under Student's t with `df` degrees of freedom (an estimate
+/// of exactly zero with no spread is no evidence; any other with no spread is certain).
+fn two_sided_p(est: f64, se: f64, df: f64) -> f64 {
+    if se == 0.0 {
+        if est == 0.0 {
+            1.0
+        } else {
+            0.0
+        }
+    } else {
+        (2.0 * t_cdf(-(est / se).abs(), df)).min(1.0)
     }
 }
 
@@ -728,6 +743,28 @@ mod tests {
             let got = t_quantile(0.975, df);
             assert!((got - want).abs() < 1e-6, "df {df}: {got} vs {want}");
         }
+    }
+
+    #[test]
+    fn p_zero_agrees_with_the_interval_and_needs_five_people() {
+        let s = |mean: f64, se: f64, people: u64| Summary {
+            n: 100,
+            people,
+            mean,
+            sd: 1.0,
+            se,
+            lo: mean - t975(people - 1) * se,
+            hi: mean + t975(people - 1) * se,
+            lo_ind: mean,
+            hi_ind: mean,
+        };
+        // The 95% interval just touches zero: p is 0.05.
+        let edge = s(t975(9) * 0.1, 0.1, 10);
+        assert!((edge.p_zero() - 0.05).abs() < 1e-9, "{}", edge.p_zero());
+        // t = 1 with 9 df: two-sided p = 0.3434 (tables).
+        assert!((s(0.1, 0.1, 10).p_zero() - 0.343_436).abs() < 1e-5);
+        assert!(s(0.0, 0.1, 10).p_zero() == 1.0);
+        assert!(s(0.5, 0.1, 4).p_zero().is_nan(), "four people: no test");
     }
 
     #[test]
