@@ -1,13 +1,55 @@
 //! Fetching bytes with progress (streams the body so that a progress bar can move).
+//!
+//! Reading is bounded: a declared `Content-Length` only refuses early (over [`MAX_BYTES`]) and
+//! drives the progress bar, never an allocation (a server may claim 3.5 GB and send 10 bytes);
+//! the chunks are kept as they arrive and joined once at the end, and a body that grows past
+//! [`MAX_BYTES`] stops the download with a message.
 
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
-/// Fetches `url` and returns its bytes, calling `progress(received, total)` as chunks arrive
-/// (`total` is 0 when the server does not say).
+/// The most one file may hold in the page: the real annotation files are tens of megabytes;
+/// a wasm page has 4 GB of address space for everything, the parsed copy included.
+pub const MAX_BYTES: u64 = 2 << 30;
+
+/// "1.5 GB", "820 KB": a byte count for people.
+pub fn human_bytes(n: u64) -> String {
+    let (v, unit) = match n {
+        n if n >= 1 << 30 => (n as f64 / (1u64 << 30) as f64, "GB"),
+        n if n >= 1 << 20 => (n as f64 / (1u64 << 20) as f64, "MB"),
+        n if n >= 1 << 10 => (n as f64 / 1024.0, "KB"),
+        n => return format!("{n} bytes"),
+    };
+    format!("{v:.1} {unit}")
+}
+
+/// Whether `size` bytes of `what` may be read: an error naming it when over `limit`.
+pub fn within_limit(what: &str, size: u64, limit: u64) -> Result<(), String> {
+    if size > limit {
+        Err(format!(
+            "{what} is {}, more than the {} a file may have here; load a smaller file or use the \
+             command line (`pamela ingest`) to make a bundle of it",
+            human_bytes(size),
+            human_bytes(limit)
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Fetches `url` and returns its bytes in wasm memory (for small files the page decodes itself,
+/// such as the default bundle); see [`fetch_js`].
 pub async fn fetch_bytes(url: &str, progress: impl Fn(u64, u64)) -> Result<Vec<u8>, String> {
+    fetch_js(url, progress).await.map(|b| b.to_vec())
+}
+
+/// Fetches `url` and returns its bytes as a JavaScript array, calling `progress(received,
+/// total)` as chunks arrive (`total` is 0 when the server does not say). The bytes stay out of
+/// wasm memory, which never shrinks: a large file handed on to the parsing worker leaves
+/// nothing behind in the page once the garbage collector has run.
+pub async fn fetch_js(url: &str, progress: impl Fn(u64, u64)) -> Result<Uint8Array, String> {
     let window = web_sys::window().ok_or("no window")?;
     let resp: Response = JsFuture::from(window.fetch_with_str(url))
         .await
@@ -28,14 +70,20 @@ pub async fn fetch_bytes(url: &str, progress: impl Fn(u64, u64)) -> Result<Vec<u
         .flatten()
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
+    within_limit(url, total, MAX_BYTES)?;
     let Some(body) = resp.body() else {
-        return Ok(Vec::new());
+        return Ok(Uint8Array::new_with_length(0));
     };
     let reader: ReadableStreamDefaultReader = body
         .get_reader()
         .dyn_into()
         .map_err(|_| format!("cannot read {url}"))?;
-    let mut out = Vec::with_capacity(total as usize);
+    let stop = |e: String| {
+        let _ = reader.cancel();
+        Err(e)
+    };
+    let chunks = js_sys::Array::new();
+    let mut received = 0u64;
     loop {
         let chunk = JsFuture::from(reader.read())
             .await
@@ -47,15 +95,47 @@ pub async fn fetch_bytes(url: &str, progress: impl Fn(u64, u64)) -> Result<Vec<u
             break;
         }
         let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
-        let bytes: Uint8Array = value
-            .dyn_into()
-            .map_err(|_| format!("reading {url}: not bytes"))?;
-        let start = out.len();
-        out.resize(start + bytes.length() as usize, 0);
-        bytes.copy_to(&mut out[start..]);
-        progress(out.len() as u64, total);
+        let Ok(bytes) = value.dyn_into::<Uint8Array>() else {
+            return stop(format!("reading {url}: not bytes"));
+        };
+        received += bytes.length() as u64;
+        if let Err(e) = within_limit(url, received, MAX_BYTES) {
+            return stop(e);
+        }
+        chunks.push(&bytes);
+        progress(received, total);
+    }
+    // One array of the exact size (a declared length is never trusted for an allocation).
+    let out = js_sys::Uint8Array::new_with_length(received as u32);
+    let mut at = 0u32;
+    for c in chunks.iter() {
+        let c: Uint8Array = c.unchecked_into();
+        out.set(&c, at);
+        at += c.length();
     }
     Ok(out)
 }
 
 pub use worker_io::js_text;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_size_over_the_limit_is_refused_by_name() {
+        let e = within_limit("http://x/a.json", 3_500_000_000, MAX_BYTES).unwrap_err();
+        assert!(
+            e.contains("http://x/a.json") && e.contains("3.3 GB") && e.contains("2.0 GB"),
+            "{e}"
+        );
+        assert!(within_limit("f", MAX_BYTES, MAX_BYTES).is_ok());
+    }
+
+    #[test]
+    fn byte_counts_read_as_people_say_them() {
+        assert_eq!(human_bytes(512), "512 bytes");
+        assert_eq!(human_bytes(1536), "1.5 KB");
+        assert_eq!(human_bytes(50 << 20), "50.0 MB");
+    }
+}

@@ -1,6 +1,6 @@
 //! Loading data: the default bundle, and files or URLs the visitor gives, parsed in a web worker.
 
-use crate::fetch::{fetch_bytes, js_text};
+use crate::fetch::{fetch_js, js_text};
 use js_sys::{Array, Promise, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -26,17 +26,17 @@ pub struct Parsed {
 /// total)` is called as it reads. The worker is stopped (and its listeners freed) when the
 /// answer is in, whatever it is.
 pub async fn parse_in_worker(
-    files: Vec<(String, Vec<u8>)>,
+    files: Vec<(String, Uint8Array)>,
     progress: impl Fn(String, u64, u64) + 'static,
 ) -> Result<Parsed, LoadFailure> {
     // The request: names in the message, bytes attached (and moved) in the same order.
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
     let bytes = Array::new();
     let transfer = Array::new();
-    for (_, b) in &files {
-        let arr = Uint8Array::from(b.as_slice());
+    // Moved, not copied: the page keeps no copy of what the worker reads.
+    for (_, arr) in &files {
         transfer.push(&arr.buffer());
-        bytes.push(&arr);
+        bytes.push(arr);
     }
     drop(files);
     let request = Rc::new(RefCell::new(Some((names, bytes, transfer))));
@@ -113,19 +113,21 @@ pub async fn parse_in_worker(
     result.unwrap_or_else(|| Err(LoadFailure::other("the file reader gave no answer")))
 }
 
-/// Reads the bytes of a browser `File`.
-pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+/// Reads the bytes of a browser `File` (refused, before reading, when over the page's limit),
+/// kept out of wasm memory (see [`crate::fetch::fetch_js`]).
+pub async fn read_file(file: &web_sys::File) -> Result<Uint8Array, String> {
+    crate::fetch::within_limit(&file.name(), file.size() as u64, crate::fetch::MAX_BYTES)?;
     let buf = JsFuture::from(file.array_buffer())
         .await
         .map_err(|e| format!("{}: cannot read the file: {}", file.name(), js_text(&e)))?;
-    Ok(Uint8Array::new(&buf).to_vec())
+    Ok(Uint8Array::new(&buf))
 }
 
 /// Fetches a URL the visitor typed (http or https only), with progress.
 pub async fn fetch_url(
     url: &str,
     progress: impl Fn(u64, u64),
-) -> Result<(String, Vec<u8>), String> {
+) -> Result<(String, Uint8Array), String> {
     let parsed = web_sys::Url::new(url).map_err(|_| format!("“{url}” is not a web address"))?;
     let scheme = parsed.protocol();
     if scheme != "https:" && scheme != "http:" {
@@ -144,6 +146,6 @@ pub async fn fetch_url(
         .ok()
         .and_then(|n| n.as_string())
         .unwrap_or(name);
-    let bytes = fetch_bytes(url, progress).await?;
+    let bytes = fetch_js(url, progress).await?;
     Ok((name, bytes))
 }

@@ -8,7 +8,7 @@ use crate::loading::{fetch_url, parse_in_worker, read_file};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-async fn load_files(ctx: Ctx, files: Vec<(String, Vec<u8>)>, origin: String) {
+async fn load_files(ctx: Ctx, files: Vec<(String, js_sys::Uint8Array)>, origin: String) {
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
     ctx.progress.set(Some(Progress {
         what: names.join(", "),

@@ -1,0 +1,65 @@
+// Hostile and broken inputs in the page, served by a local test server: each case must end in a
+// message that names what is wrong and where, with the data shown before still shown, no panic
+// in the console and no request to another origin.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, open, foreign } from './harness.mjs';
+
+const TOTAL = 69904;
+let server;
+let browser;
+
+// Each case: a path served by the test server, how it answers, and the message it must give.
+const cases = [
+  ['huge.json', (req, res) => {
+    // Claims 3.5 GB, sends 10 bytes and stalls: refused from the header, nothing reserved.
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '3500000000' });
+    res.write('[{"a": 1},');
+  }, /huge\.json is 3\.3 GB, more than the 2\.0 GB a file may have here/],
+  ['short.json', (req, res) => {
+    // Claims 1 MB, sends 10 bytes and hangs up.
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000000' });
+    res.write('[{"a": 1},');
+    setTimeout(() => res.socket.destroy(), 50);
+  }, /short\.json/],
+  ['gone.json', (req, res) => { res.writeHead(404); res.end('not here'); }, /gone\.json: HTTP 404/],
+  ['broken.json', (req, res) => { res.writeHead(500); res.end('oops'); }, /broken\.json: HTTP 500/],
+  ['pamela_train.json', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>Sign in</title>');
+  }, /pamela_train\.json.*(JSON|record|line)/],
+];
+
+before(async () => {
+  const overrides = Object.fromEntries(cases.map(([p, f]) => [`files/${p}`, f]));
+  server = await serve({ base: '/', overrides });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('URL loads that lie about their size, break off or fail say so and keep the data', async () => {
+  const o = await open(browser.context, server.url);
+  const { page } = o;
+  await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  const count = async () => Number((await page.textContent('[data-testid="selected-count"] strong')).replace(/[^0-9]/g, ''));
+  assert.equal(await count(), TOTAL);
+  await page.click('button:has-text("Load data")');
+  for (const [p, , message] of cases) {
+    const before = await page.locator('.notice.error').count();
+    await page.fill('#load-panel input[type=url]', `${server.url}files/${p}`);
+    await page.click('#load-panel button[type=submit]');
+    await page.waitForFunction((b) => document.querySelectorAll('.notice.error').length > b, before, { timeout: 20000 });
+    const text = await page.locator('.notice.error').last().textContent();
+    assert.match(text, message, p);
+    assert.match(text, /The data shown before is unchanged/, p);
+    assert.equal(await count(), TOTAL, `${p}: the data stays`);
+    assert.equal(await page.locator('.progress').count(), 0, `${p}: no progress bar is left behind`);
+  }
+  // The browser logs each failed request itself; anything else (a panic, a wasm trap) is a bug.
+  assert.deepEqual(o.errors.filter((e) => !/^Failed to load resource/.test(e)), [], 'no console errors (no panic)');
+  assert.deepEqual(foreign(o.requests, server.origin), [], 'no request to another origin');
+  await page.close();
+});
