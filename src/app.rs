@@ -82,6 +82,9 @@ pub struct Ctx {
     pub overview: Memo<Option<Shared<Overview>>>,
     /// Whether the load panel is open.
     pub load_open: RwSignal<bool>,
+    /// An image host other than the default that the visitor agreed to (or typed) in this
+    /// page; a host that only came from a link is never contacted before that.
+    pub image_consent: RwSignal<Option<String>>,
 }
 
 impl Ctx {
@@ -197,6 +200,7 @@ pub fn new_ctx() -> Ctx {
         compiled,
         overview,
         load_open: RwSignal::new(false),
+        image_consent: RwSignal::new(None),
     };
     for n in url_notices {
         ctx.notify(Level::Warning, n);

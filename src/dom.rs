@@ -18,6 +18,14 @@ pub fn location_search() -> String {
         .unwrap_or_default()
 }
 
+/// Where `url` points (scheme, host and port, as the browser parses it) when it is not this
+/// page's own origin; `None` for this origin or for what does not parse.
+pub fn foreign_host(url: &str) -> Option<String> {
+    let u = web_sys::Url::new(url).ok()?;
+    let own = window().and_then(|w| w.location().origin().ok());
+    (own.as_deref() != Some(u.origin().as_str())).then(|| u.host())
+}
+
 /// The page's address with this query string (what "copy link" copies).
 pub fn link_to(query: &str) -> String {
     let Some(w) = window() else {

@@ -10,7 +10,7 @@ use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::{grid_step, mark_of, move_focus, title_of};
 use crate::components::key_select::KeySelect;
 use crate::components::legend::{palette_memo, MarkerKey};
-use crate::state::{image_url, order_token, valid_image_base, COLOR_BY};
+use crate::state::{image_url, order_token, valid_image_base, COLOR_BY, DEFAULT_IMAGE_BASE};
 use leptos::prelude::*;
 use pamela_core::query::{self, ImageOrder};
 use wasm_bindgen::JsCast;
@@ -46,6 +46,14 @@ pub fn Images() -> impl IntoView {
         })
     });
     let base = Memo::new(move |_| ctx.ui.image_base.get());
+    // A host other than the default, from a link, waits for the visitor's yes (showing it).
+    let waiting_host = Memo::new(move |_| {
+        let b = base.get();
+        if b == DEFAULT_IMAGE_BASE || ctx.image_consent.with(|c| c.as_deref() == Some(b.as_str())) {
+            return None;
+        }
+        crate::dom::foreign_host(&b)
+    });
     let palette = palette_memo(ctx, color_by);
     let items = Memo::new(move |_| {
         let ov = ctx.overview.get()?;
@@ -132,7 +140,7 @@ pub fn Images() -> impl IntoView {
     let list = Memo::new(move |_| {
         let list = items.get()?;
         let pal = palette.get()?;
-        let show = thumbs.get();
+        let show = thumbs.get() && waiting_host.get().is_none();
         let base = base.get();
         let key_title = color_by.get().title().to_lowercase();
         let mut cards = Vec::with_capacity(list.len());
@@ -314,6 +322,8 @@ pub fn Images() -> impl IntoView {
         let v = base_draft.get_untracked().trim().to_string();
         if valid_image_base(&v) {
             let v = if v.ends_with('/') { v } else { format!("{v}/") };
+            // Typed here by the visitor: that is their yes.
+            ctx.image_consent.set(Some(v.clone()));
             ctx.ui.update(|u| u.image_base = v);
         } else {
             ctx.notify(
@@ -354,6 +364,19 @@ pub fn Images() -> impl IntoView {
                     <span class="muted">{move || ctx.data.with(|d| d.as_ref().is_some_and(|d| d.is_synthetic()))
                         .then_some("The synthetic sample's images do not exist anywhere: expect “image unavailable”.")}</span>
                 </div>
+                {move || waiting_host.get().map(|host| view! {
+                    <div class="consent notice warning" role="group" aria-label="Image host from the link" data-testid="image-consent">
+                        <p>"The link you opened asks to load the thumbnails from "<strong>{host.clone()}</strong>
+                            ". Nothing has been requested from it. That host would see your address and which images you look at."</p>
+                        <button type="button" id="image-consent-yes"
+                            on:click=move |_| ctx.image_consent.set(Some(base.get_untracked()))>
+                            {format!("Load images from {host}")}</button>
+                        " "
+                        <button type="button" id="image-consent-no"
+                            on:click=move |_| ctx.ui.update(|u| u.image_base = DEFAULT_IMAGE_BASE.to_string())>
+                            "Use the default image host"</button>
+                    </div>
+                })}
             })}
             <p class="note muted">{move || format!(
                 "Images with at least {} ratings in the selection; order: {}.",

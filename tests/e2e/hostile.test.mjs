@@ -63,3 +63,36 @@ test('URL loads that lie about their size, break off or fail say so and keep the
   assert.deepEqual(foreign(o.requests, server.origin), [], 'no request to another origin');
   await page.close();
 });
+
+test('an image host from a link is shown and asked about, and contacted only after yes', async () => {
+  // A second origin stands in for the link author's host and counts what it is asked.
+  const host = await serve({ base: '/', overrides: {} });
+  try {
+    for (const base of [`${host.url}imgs/`]) {
+      const link = `${server.url}?thumbs=1&imgbase=${encodeURIComponent(base)}`;
+      const o = await open(browser.context, link);
+      const { page } = o;
+      await page.waitForSelector('#images .image-item', { timeout: 30000 });
+      await page.waitForSelector('[data-testid="image-consent"]');
+      const words = await page.textContent('[data-testid="image-consent"]');
+      assert.match(words, new RegExp(`thumbnails from ${host.origin.slice('http://'.length).replace('.', '\\.')}`), words);
+      assert.match(words, /Nothing has been requested from it/);
+      assert.equal(await page.locator('#images img[src]').count(), 0, 'no thumbnail address is set');
+      assert.deepEqual(foreign(o.requests, server.origin), [], `no request left the page before yes (${base})`);
+      await page.click('#image-consent-yes');
+      await page.waitForFunction(() => document.querySelectorAll('#images img[src]').length > 0);
+      await page.waitForFunction(() => !document.querySelector('[data-testid="image-consent"]'));
+      assert.ok(foreign(o.requests, server.origin).every((u) => u.startsWith(host.origin)), 'after yes: only the agreed host');
+      await page.close();
+    }
+    // "Use the default image host" drops the link's host (and the link says so again).
+    const o = await open(browser.context, `${server.url}?thumbs=1&imgbase=${encodeURIComponent(`${host.url}imgs/`)}`);
+    await o.page.waitForSelector('[data-testid="image-consent"]', { timeout: 30000 });
+    await o.page.click('#image-consent-no');
+    await o.page.waitForFunction(() => !/[?&]imgbase=/.test(location.search));
+    assert.equal(await o.page.locator('[data-testid="image-consent"]').count(), 0);
+    await o.page.close();
+  } finally {
+    await host.close();
+  }
+});
