@@ -96,3 +96,40 @@ test('an image host from a link is shown and asked about, and contacted only aft
     await host.close();
   }
 });
+
+// Tampered links: each holds one parameter the page cannot use. The page must open on the
+// default data, say which parameter it ignored (shown as text, cut to 60 characters), keep the
+// rest, and neither fail nor contact another origin.
+const links = [
+  ['bins=abc', 'bins'], ['bins=1', 'bins'], ['bins=999999999999999999999', 'bins'],
+  ['age=90-10', 'age'], ['age=abc', 'age'], ['age=-5', 'age'], ['age=20-', 'age'], ['age=1e400', 'age'],
+  ['score=0-9', 'score'], ['score=abc', 'score'], ['score=5-1', 'score'], ['score=NaN-NaN', 'score'],
+  ['gender=robot', 'gender'], ['nationality=Atlantis', 'nationality'], ['style=Nonexistent_Style', 'style'],
+  ['group=%ZZ', 'group'], ['split=moon', 'split'], ['label=superb', 'label'], ['type=poem', 'type'],
+  ['hrow=%3Cscript%3Ealert(1)%3C%2Fscript%3E', 'hrow'], ['hcol=gender', 'hcol'], ['minn=-1', 'minn'],
+  ['minn=1000000000', 'minn'], ['cmp=age', 'cmp'], ['agree=gender', 'agree'], ['imgs=random', 'imgs'],
+  ['color=style', 'color'], ['thumbs=2', 'thumbs'], ['imgbase=javascript:alert(1)', 'imgbase'],
+  ['imgbase=http://evil.example/', 'imgbase'], ['ci=maybe', 'ci'], ['diff=magic', 'diff'],
+  ['cells=all', 'cells'], ['overall=yes', 'overall'], ['sort=random', 'sort'], ['a.nope=1', 'a.nope'],
+  ['a=some', 'a'], ['image=notanumber', 'image'], ['nope=1', 'nope'], [`nope=${'A'.repeat(10000)}`, 'nope'],
+  ['%E0%A4%A=1', '%E0%A4%A'], ['age=20-30&age=40-50x', 'age'],
+];
+
+test(`${links.length} tampered links open on the data, name what they ignored, and run nothing`, async () => {
+  for (const [query, name] of links) {
+    const o = await open(browser.context, `${server.url}?${query}`);
+    const { page } = o;
+    await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+    await page.waitForSelector('.notice.warning', { timeout: 10000 });
+    const text = (await page.locator('.notice.warning').allTextContents()).join('\n');
+    assert.ok(text.includes(name) && /ignored|dropped/.test(text), `${query.slice(0, 60)}: the notice names ${name} (${text.slice(0, 200)})`);
+    assert.ok(!text.includes('A'.repeat(61)), 'a long value is cut');
+    const n = Number((await page.textContent('[data-testid="selected-count"] strong')).replace(/[^0-9]/g, ''));
+    assert.ok(n > 0, `${query.slice(0, 60)}: the page shows data`);
+    assert.equal(await page.evaluate(() => window.__pwned ?? null), null, 'nothing ran');
+    assert.equal(await page.locator('script:not([src]):not([type])').evaluateAll((s) => s.filter((e) => /alert/.test(e.textContent)).length), 0);
+    assert.deepEqual(o.errors, [], `${query.slice(0, 60)}: no console errors`);
+    assert.deepEqual(foreign(o.requests, server.origin), [], `${query.slice(0, 60)}: no request to another origin`);
+    await page.close();
+  }
+});
