@@ -52,19 +52,20 @@ for (const [name, sel] of [['score histogram', '#distribution svg.chart'], ['age
     const card = () => document.querySelector('#taste .taste-facts');
     const fresh = () => document.querySelector('[data-testid="taste-stale"]').classList.contains('hidden');
     const wait = async () => { while (!fresh()) await new Promise((r) => setTimeout(r, 5)); };
-    const out = [];
+    const one = [];
+    const all = [];
     for (let k = 0; k < 20; k++) {
-      boxes[(k * 5) % boxes.length].click();
-      await new Promise((r) => setTimeout(r, 0));
-      await wait();
-      out.push(Number(card().dataset.ms));
-      boxes[(k * 5) % boxes.length].click();
-      await new Promise((r) => setTimeout(r, 0));
-      await wait();
+      // A box narrows the selection to one value; the second click gives back all the data.
+      for (const into of [one, all]) {
+        boxes[(k * 5) % boxes.length].click();
+        await new Promise((r) => setTimeout(r, 0));
+        await wait();
+        into.push(Number(card().dataset.ms));
+      }
     }
-    return out;
+    return { one, all };
   });
-  console.log(`"How personal is taste?" computation on the page's main thread (20 selections): p50 ${pct(tastes, 0.5).toFixed(1)} ms, p95 ${pct(tastes, 0.95).toFixed(1)} ms (target under 50 ms)`);
+  console.log(`"How personal is taste?" computation on the page's main thread, 20 times each (target under 50 ms): all 69,904 ratings p50 ${pct(tastes.all, 0.5).toFixed(1)} ms, p95 ${pct(tastes.all, 0.95).toFixed(1)} ms; one filter value p50 ${pct(tastes.one, 0.5).toFixed(1)} ms`);
 }
 await b.close();
 
