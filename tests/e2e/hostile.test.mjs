@@ -133,3 +133,62 @@ test(`${links.length} tampered links open on the data, name what they ignored, a
     await page.close();
   }
 });
+
+// Broken files chosen in the load panel: each message names the file (and the record or line
+// and field where there is one); the data loaded before stays.
+function record(p, image, score, extra = {}) {
+  return {
+    image_path: `./images/${String(image).padStart(8, '0')}-0000-4000-8000-000000000000.png`,
+    image_id: image,
+    participant_id: p,
+    image_metadata: { group: 'landscape', style: 'Impressionism', category: 'AI image', prompt: 'A quiet lake', type: 'Art' },
+    user_demographics: { age: 30, age_binned: 'thirties', gender: 'female', nationality: 'Germany' },
+    quality_label: ['poor', 'fair', 'good', 'great', 'excellent'][Math.round(score) - 1],
+    original_score: score,
+    ...extra,
+  };
+}
+const json = (name, value) => ({ name, mimeType: 'application/json', buffer: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)) });
+const good = [record('p_1', 1, 3)];
+const files = [
+  [json('pamela_train.json', ''), /pamela_train\.json.*empty/],
+  [json('pamela_train.json', '[{"image_id": 1,'), /pamela_train\.json, record 0/],
+  [json('pamela_train.json', {}), /pamela_train\.json/],
+  [json('pamela_train.json', [1, 2, 3]), /pamela_train\.json, record 0/],
+  [json('pamela_train.json', 'null'), /pamela_train\.json/],
+  [json('pamela_train.json', [record('p_1', 1, 3), { ...record('p_1', 2, 3), quality_label: 'superb' }]), /record 1, field `quality_label`/],
+  [json('pamela_train.json', [record('p_1', 1, 7.5, { quality_label: 'excellent' })]), /record 0, field `original_score`.*7\.5/],
+  [json('pamela_train.json', [record('p_1', 1, -2, { quality_label: 'poor' })]), /record 0, field `original_score`/],
+  [json('pamela_train.json', [(({ participant_id, ...r }) => r)(record('p_1', 1, 3))]), /record 0.*participant_id/],
+  [json('pamela_train.json', [record('p_1', 1, 3, { user_demographics: { age: 'thirty', age_binned: 'thirties', gender: 'female', nationality: 'Germany' } })]), /record 0.*age/],
+  [json('pamela_train.json', [record('p_1', 1, 3, { user_demographics: { age: -5, age_binned: 'thirties', gender: 'female', nationality: 'Germany' } })]), /record 0.*age/],
+  [json('pamela_train.json', [record('p_1', -1, 3)]), /record 0.*image_id/],
+  [json('pamela_train.json', [record('p_1', 1e30, 3)]), /record 0.*image_id/],
+  [json('pamela_train.json', '[{"original_score": NaN}]'), /pamela_train\.json, record 0/],
+  [json('pamela_train.json', '['.repeat(100000)), /pamela_train\.json/],
+  [json('pamela_train.json', [record('p_1', 1, 3), record('p_2', 1, 3, { image_metadata: { group: 'landscape', style: null, category: 'AI image', prompt: 'A quiet lake', type: 'Photo' } })]), /pamela_train\.json.*(type|image)/],
+  [json('ratings.json', good), /ratings\.json.*cannot tell the split/],
+  [json('pamela_test_unseen.jsonl', JSON.stringify(record('p_1', 1, 3)) + '\n{"image_id": "seven"}\n'), /line 2, field `image_id`/],
+  [json('pamela_test_unseen.jsonl', JSON.stringify(record('p_1', 1, 3)) + '\nnot json at all\n'), /pamela_test_unseen\.jsonl, line 2/],
+  [{ name: 'noise.pamb', mimeType: 'application/octet-stream', buffer: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)) }, /noise\.pamb.*bundle/],
+  [{ name: 'data.pamb', mimeType: 'application/octet-stream', buffer: Buffer.from('PAMELAbd\x02\x00\xff\xff\xff\xff\x00\x00\x00\x00', 'latin1') }, /data\.pamb.*bundle/],
+];
+
+test(`${files.length} broken files each say what and where, and the data shown before stays`, async () => {
+  const o = await open(browser.context, server.url);
+  const { page } = o;
+  await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  const count = async () => Number((await page.textContent('[data-testid="selected-count"] strong')).replace(/[^0-9]/g, ''));
+  await page.click('button:has-text("Load data")');
+  for (const [file, message] of files) {
+    const before = await page.locator('.notice.error').count();
+    await page.setInputFiles('#file-input', [file]);
+    await page.waitForFunction((b) => document.querySelectorAll('.notice.error').length > b, before, { timeout: 20000 });
+    const text = await page.locator('.notice.error').last().textContent();
+    assert.match(text, message, `${file.name}: ${text}`);
+    assert.match(text, /The data shown before is unchanged/);
+    assert.equal(await count(), TOTAL, `${file.name}: the data stays`);
+  }
+  assert.deepEqual(o.errors, [], 'no console errors (no panic)');
+  await page.close();
+});

@@ -81,13 +81,14 @@ pub use stats::{Acc, Clustered, Difference, NoInterval, Summary};
 pub use vocab::FilterSpec;
 
 /// Reads either a bundle or one or more JSON files given as (name, bytes), the way the browser
-/// receives dropped files. A bundle must come alone.
+/// receives dropped files. A bundle must come alone; a file named `.pamb` is read as one (so a
+/// damaged bundle is told it is not one, rather than that its name is no split's).
 pub fn load_any(
     files: &[(String, Vec<u8>)],
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<(Dataset, Vec<Warning>), LoadError> {
     if let [(name, bytes)] = files {
-        if bundle::is_bundle(bytes) {
+        if bundle::is_bundle(bytes) || name.to_ascii_lowercase().ends_with(".pamb") {
             return bundle::decode(bytes)
                 .map(|ds| (ds, Vec::new()))
                 .map_err(|e| {

@@ -591,6 +591,14 @@ fn a_bundle_among_json_files_is_refused() {
     assert_eq!(e.file, "x.pamb");
 }
 
+#[test]
+fn a_file_named_pamb_that_is_no_bundle_is_told_so() {
+    let files = vec![("noise.pamb".to_string(), vec![7u8; 4096])];
+    let e = load_any(&files, &mut |_, _, _| {}).unwrap_err();
+    assert_eq!(e.file, "noise.pamb");
+    assert!(e.to_string().contains("not a PAMELA bundle"), "{e}");
+}
+
 // ---------- cross-record warnings --------------------------------------------------------
 
 #[test]
