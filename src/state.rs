@@ -62,7 +62,10 @@ pub struct UiState {
     pub bins: u16,
     /// Show the whole dataset's distribution behind the selection's.
     pub overall: bool,
+    /// How the means by visual group are sorted (`sort=` in the link).
     pub sort: MeanSort,
+    /// How the means by style are sorted (`ssort=`): each chart keeps its own order.
+    pub sort_style: MeanSort,
     /// Heatmap rows: a participant attribute.
     pub heat_row: Key,
     /// Heatmap columns: an image attribute.
@@ -104,6 +107,7 @@ impl Default for UiState {
             bins: 20,
             overall: true,
             sort: MeanSort::Value,
+            sort_style: MeanSort::Value,
             heat_row: Key::AgeBin,
             heat_col: Key::Group,
             min_n: 30,
@@ -225,6 +229,11 @@ impl UiState {
             self.overall == d.overall,
         );
         opt("sort", self.sort.token().into(), self.sort == d.sort);
+        opt(
+            "ssort",
+            self.sort_style.token().into(),
+            self.sort_style == d.sort_style,
+        );
         opt(
             "hrow",
             key_param(self.heat_row).into(),
@@ -361,8 +370,9 @@ impl UiState {
                     "0" | "1" => s.overall = raw == "1",
                     _ => bad(&k, raw, "expected 0 or 1"),
                 },
-                "sort" => match MeanSort::parse(raw) {
-                    Some(m) => s.sort = m,
+                "sort" | "ssort" => match MeanSort::parse(raw) {
+                    Some(m) if name == "sort" => s.sort = m,
+                    Some(m) => s.sort_style = m,
                     None => bad(&k, raw, "expected value, name or n"),
                 },
                 "hrow" => match Key::from_name(raw).filter(|k| HEAT_ROWS.contains(k)) {
@@ -460,6 +470,7 @@ mod tests {
         s.bins = 40;
         s.overall = false;
         s.sort = MeanSort::Count;
+        s.sort_style = MeanSort::Name;
         s.heat_row = Key::Nationality;
         s.heat_col = Key::Style;
         s.min_n = 50;

@@ -49,6 +49,7 @@ fields! {
     bins: u16,
     overall: bool,
     sort: MeanSort,
+    sort_style: MeanSort,
     heat_row: Key,
     heat_col: Key,
     min_n: u32,

@@ -25,7 +25,15 @@ pub fn Means(key: Key) -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
     let width = chart_width();
-    let sort = Memo::new(move |_| ctx.ui.sort.get());
+    // Each chart has its own order: the group chart's menu never re-sorts the styles.
+    let by_style = key == Key::Style;
+    let sort = Memo::new(move |_| {
+        if by_style {
+            ctx.ui.sort_style.get()
+        } else {
+            ctx.ui.sort.get()
+        }
+    });
     let independent = Memo::new(move |_| ctx.ui.independent.get());
     let dim = key.dim();
     let rows = Memo::new(move |_| {
@@ -176,7 +184,11 @@ pub fn Means(key: Key) -> impl IntoView {
             "n" => MeanSort::Count,
             _ => MeanSort::Value,
         };
-        ctx.ui.update(|u| u.sort = s);
+        if by_style {
+            ctx.ui.sort_style.set(s);
+        } else {
+            ctx.ui.sort.set(s);
+        }
     };
     view! {
         <Card id=id title=title table=table detail=detail>

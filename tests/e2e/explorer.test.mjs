@@ -118,6 +118,27 @@ test('focus stays on the same group when pressing Enter re-sorts the means', asy
   await clean(o);
 });
 
+test('the two means charts sort on their own: one menu never re-sorts the other chart', async () => {
+  const o = await ready();
+  const { page } = o;
+  const order = (id) => page.locator(`#${id} svg .row`).evaluateAll((els) => els.map((e) => e.getAttribute('aria-label').split(':')[0]));
+  const styles = await order('means-style');
+  await page.selectOption('#means-group .controls select', 'name');
+  await page.waitForFunction(() => /[?&]sort=name/.test(location.search));
+  const groups = await order('means-group');
+  const lower = groups.map((g) => g.toLowerCase());
+  assert.deepEqual(lower, [...lower].sort(), 'groups by name');
+  assert.deepEqual(await order('means-style'), styles, 'the styles keep their order');
+  await page.selectOption('#means-style .controls select', 'n');
+  await page.waitForFunction(() => /[?&]ssort=n(&|$)/.test(location.search));
+  assert.deepEqual(await order('means-group'), groups, 'and the other way round');
+  await page.reload();
+  await page.waitForSelector('#means-style svg .row');
+  assert.equal(await page.inputValue('#means-group .controls select'), 'name');
+  assert.equal(await page.inputValue('#means-style .controls select'), 'n');
+  await clean(o);
+});
+
 test('clicking (or pressing Enter on) a bar, cell or dot filters every view', async () => {
   const o = await ready();
   const { page } = o;
