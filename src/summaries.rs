@@ -47,11 +47,7 @@ impl HeatGrid {
         let t = query::cross_with(ds, c, row, Some(col), scores);
         let centred = scores == Scores::ImageCentred;
         let totals = t.row_totals();
-        let row_order: Vec<u32> = if row == Key::AgeBin {
-            ds.age_bin_order().into_iter().map(u32::from).collect()
-        } else {
-            (0..t.rows as u32).collect()
-        };
+        let row_order = row.reading_order(ds);
         let axis = |k: Key, v: u32| Axis {
             token: k.token(ds, v),
             label: k.label(ds, v),

@@ -69,11 +69,7 @@ pub fn FilterPanel(target: Target) -> impl IntoView {
 /// Options of a dimension in reading order: age bins by age, the rest as the data sorts them.
 fn options(d: Dim, ds: &pamela_core::Dataset) -> Vec<(u32, String, String)> {
     let key = d.key();
-    let order: Vec<u32> = match d {
-        Dim::AgeBin => ds.age_bin_order().into_iter().map(u32::from).collect(),
-        _ => (0..key.domain(ds) as u32).collect(),
-    };
-    order
+    key.reading_order(ds)
         .into_iter()
         .map(|v| (v, key.token(ds, v), key.label(ds, v)))
         .collect()

@@ -17,6 +17,8 @@ pub fn value_of(key: Key, ds: &Dataset, p: usize) -> u32 {
 pub struct Palette {
     pub category: Vec<usize>,
     pub labels: Vec<String>,
+    /// The values in reading order (age groups by age), which the key follows.
+    pub order: Vec<u32>,
 }
 
 impl Palette {
@@ -33,7 +35,28 @@ impl Palette {
             category[v] = rank;
         }
         let labels = (0..dom as u32).map(|v| key.label(ds, v)).collect();
-        Palette { category, labels }
+        Palette {
+            category,
+            labels,
+            order: key.reading_order(ds),
+        }
+    }
+
+    /// The key's entries: (category, label) of each coloured value in reading order, and how
+    /// many values share the grey of "others".
+    pub fn entries(&self) -> (Vec<(usize, String)>, usize) {
+        let shown = self
+            .order
+            .iter()
+            .map(|&v| (self.category[v as usize], self.labels[v as usize].clone()))
+            .filter(|(c, _)| *c < CATEGORICAL.len())
+            .collect();
+        let others = self
+            .category
+            .iter()
+            .filter(|&&c| c >= CATEGORICAL.len())
+            .count();
+        (shown, others)
     }
 
     /// Category of participant p.
@@ -61,15 +84,7 @@ pub fn MarkerKey(palette: Memo<Option<Palette>>) -> impl IntoView {
     };
     move || {
         palette.get().map(|p| {
-            let mut pairs: Vec<(usize, String)> = p
-                .category
-                .iter()
-                .copied()
-                .zip(p.labels.iter().cloned())
-                .filter(|(c, _)| *c < CATEGORICAL.len())
-                .collect();
-            pairs.sort_by_key(|x| x.0);
-            let others = p.category.iter().filter(|&&c| c >= CATEGORICAL.len()).count();
+            let (pairs, others) = p.entries();
             view! {
                 <ul class="legend-list" aria-label="Marker key">
                     {pairs.into_iter().map(|(c, l)| { let (f, s) = category(c); item(s, f, l) }).collect_view()}
@@ -77,5 +92,31 @@ pub fn MarkerKey(palette: Memo<Option<Palette>>) -> impl IntoView {
                 </ul>
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_age_key_reads_from_the_youngest_group_to_the_oldest() {
+        let ds =
+            pamela_core::bundle::decode(include_bytes!("../../www/data/pamela-synthetic.pamb"))
+                .unwrap();
+        let p = Palette::of(Key::AgeBin, &ds);
+        let (shown, _) = p.entries();
+        let labels: Vec<&str> = shown.iter().map(|(_, l)| l.as_str()).collect();
+        let want: Vec<String> = Key::AgeBin
+            .reading_order(&ds)
+            .into_iter()
+            .map(|v| Key::AgeBin.label(&ds, v))
+            .filter(|l| labels.contains(&l.as_str()))
+            .collect();
+        assert_eq!(labels, want);
+        assert_eq!(labels.first(), Some(&"teens"), "{labels:?}");
+        // The colours still go to the most common values first.
+        let ranks: Vec<usize> = shown.iter().map(|(c, _)| *c).collect();
+        assert!(ranks.iter().all(|&c| c < CATEGORICAL.len()));
     }
 }

@@ -236,6 +236,15 @@ impl Key {
         }
     }
 
+    /// The values in the order people read them: age groups by age (teens before twenties),
+    /// every other key as its dictionary sorts it. Filters, heatmap rows and legends use it.
+    pub fn reading_order(self, ds: &Dataset) -> Vec<u32> {
+        match self {
+            Key::AgeBin => ds.age_bin_order().into_iter().map(u32::from).collect(),
+            _ => (0..self.domain(ds) as u32).collect(),
+        }
+    }
+
     /// Number of distinct values: indices run from 0 to `domain - 1`. Style's last value is
     /// "no style" (Photorealism); age runs 0 ..= 150.
     pub fn domain(self, ds: &Dataset) -> usize {
