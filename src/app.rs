@@ -277,6 +277,14 @@ pub fn App() -> impl IntoView {
     provide_context(crate::predictor::PredictorCtx::new());
     sync_url(ctx);
     load_default(ctx);
+    // A link to a card (`#cohorts`) lands on it once the first data has drawn the cards.
+    Effect::new(move |landed: Option<bool>| {
+        if landed == Some(true) || ctx.data.with(|d| d.is_none()) {
+            return landed.unwrap_or(false);
+        }
+        crate::dom::after(0, crate::dom::land_on_hash);
+        true
+    });
 
     let copy_link = move |_| {
         leptos::task::spawn_local(async move {

@@ -26,7 +26,8 @@ pub fn foreign_host(url: &str) -> Option<String> {
     (own.as_deref() != Some(u.origin().as_str())).then(|| u.host())
 }
 
-/// The page's address with this query string (what "copy link" copies).
+/// The page's address with this query string and the current card fragment (what "copy
+/// link" copies: it opens on the same view, scrolled to the same card).
 pub fn link_to(query: &str) -> String {
     let Some(w) = window() else {
         return String::new();
@@ -37,11 +38,45 @@ pub fn link_to(query: &str) -> String {
         l.origin().unwrap_or_default(),
         l.pathname().unwrap_or_default()
     );
-    if query.is_empty() {
-        base
-    } else {
-        format!("{base}?{query}")
+    with_query(&base, query, &l.hash().unwrap_or_default())
+}
+
+/// `base`, then `?query` unless empty, then `hash` (with its `#`, or empty).
+pub fn with_query(base: &str, query: &str, hash: &str) -> String {
+    let mut out = base.to_string();
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(query);
     }
+    out.push_str(hash);
+    out
+}
+
+/// Scrolls to the card the address's fragment names (`#cohorts`) and marks it for a moment.
+/// The browser cannot do it itself on a first visit: the cards appear only once the data is in.
+pub fn land_on_hash() {
+    let Some(d) = window().and_then(|w| w.document()) else {
+        return;
+    };
+    let hash = window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    let id = hash.strip_prefix('#').unwrap_or("");
+    let id = js_sys::decode_uri_component(id)
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    if id.is_empty() {
+        return;
+    }
+    let Some(el) = d.get_element_by_id(&id) else {
+        return;
+    };
+    if !el.class_list().contains("card") {
+        return;
+    }
+    el.scroll_into_view();
+    let _ = el.class_list().add_1("landed");
 }
 
 /// Runs `f` after `ms` milliseconds.
@@ -52,16 +87,17 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) {
     }
 }
 
-/// Puts `query` (without `?`) in the address bar as a new history entry.
+/// Puts `query` (without `?`) in the address bar as a new history entry (the card fragment
+/// stays).
 pub fn push_query(query: &str) {
     let Some(w) = window() else { return };
     let Ok(history) = w.history() else { return };
-    let path = w.location().pathname().unwrap_or_default();
-    let url = if query.is_empty() {
-        path
-    } else {
-        format!("{path}?{query}")
-    };
+    let l = w.location();
+    let url = with_query(
+        &l.pathname().unwrap_or_default(),
+        query,
+        &l.hash().unwrap_or_default(),
+    );
     let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&url));
 }
 
@@ -284,5 +320,18 @@ fn after_draw(id: &str, scroll: bool) {
     });
     if let Some(w) = window() {
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_query;
+
+    #[test]
+    fn a_link_keeps_its_card_fragment_after_the_query() {
+        assert_eq!(with_query("/p/", "", ""), "/p/");
+        assert_eq!(with_query("/p/", "a=1", ""), "/p/?a=1");
+        assert_eq!(with_query("/p/", "a=1", "#cohorts"), "/p/?a=1#cohorts");
+        assert_eq!(with_query("/p/", "", "#cohorts"), "/p/#cohorts");
     }
 }

@@ -31,6 +31,17 @@ struct Item {
     raters: Vec<(u16, u32, String, usize)>,
 }
 
+/// "landscape · Impressionism · Art": group, style and type, each said once (a group that
+/// shares its name across types already ends with its type: "portrait · Photorealism").
+fn image_meta(group: &str, style: Option<&str>, kind: &str) -> String {
+    let mut parts = vec![group];
+    parts.extend(style);
+    if !group.ends_with(&format!(" · {kind}")) && style != Some(kind) {
+        parts.push(kind);
+    }
+    parts.join(" · ")
+}
+
 #[component]
 pub fn Images() -> impl IntoView {
     let ctx = use_ctx();
@@ -75,10 +86,7 @@ pub fn Images() -> impl IntoView {
                         .style_name(ds.images.style[i])
                         .map(pamela_core::query::humanize);
                     let group = ds.group_label(ds.image_group()[i]);
-                    let meta = match style {
-                        Some(s) => format!("{group} · {s} · {kind}"),
-                        None => format!("{group} · {kind}"),
-                    };
+                    let meta = image_meta(&group, style.as_deref(), &kind);
                     let raters = d
                         .ratings_of(st.image)
                         .iter()
@@ -388,5 +396,30 @@ pub fn Images() -> impl IntoView {
                 on:focusin=move |ev: web_sys::FocusEvent| on_describe(ev.into())
                 on:mouseover=move |ev: web_sys::MouseEvent| on_describe(ev.into())></div>
         </Card>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_meta;
+
+    #[test]
+    fn an_image_says_its_group_style_and_type_once_each() {
+        assert_eq!(
+            image_meta("landscape", Some("Impressionism"), "Art"),
+            "landscape · Impressionism · Art"
+        );
+        assert_eq!(
+            image_meta("portrait · Photorealism", None, "Photorealism"),
+            "portrait · Photorealism"
+        );
+        assert_eq!(
+            image_meta("portrait · Art", Some("Cubism"), "Art"),
+            "portrait · Art · Cubism"
+        );
+        assert_eq!(
+            image_meta("sky", None, "Photorealism"),
+            "sky · Photorealism"
+        );
     }
 }

@@ -139,6 +139,19 @@ test('the two means charts sort on their own: one menu never re-sorts the other 
   await clean(o);
 });
 
+test('a link to a card opens scrolled to it and marked; the fragment survives filter changes', async () => {
+  const o = await ready(server.url + '?gender=female#cohorts');
+  const { page } = o;
+  await page.waitForSelector('#cohorts.landed');
+  const top = await page.evaluate(() => document.getElementById('cohorts').getBoundingClientRect().top);
+  assert.ok(top >= -2 && top < 200, `the card is at the top of the screen (${top})`);
+  await page.click('.sidebar fieldset[data-dim="type"] input[type=checkbox] >> nth=0');
+  await page.waitForFunction(() => /[?&]type=/.test(location.search));
+  assert.equal(await page.evaluate(() => location.hash), '#cohorts', 'the address keeps the card');
+  assert.match(page.url(), /\?.*gender=female.*#cohorts$/);
+  await clean(o);
+});
+
 test('clicking (or pressing Enter on) a bar, cell or dot filters every view', async () => {
   const o = await ready();
   const { page } = o;
