@@ -128,6 +128,71 @@ pub fn every_view(ds: &Dataset, f: &Filter, cohort_a: &Filter, cohort_b: &Filter
     check
 }
 
+/// The parts of [`every_view`], each timed on its own over the filter walk (its inputs, such as
+/// the compiled filter and the overview, made beforehand): where a filter change's time goes.
+/// Returns (name, median ms, p95 ms).
+pub fn view_breakdown(ds: &Dataset, reps: usize) -> Vec<(&'static str, f64, f64)> {
+    let walk = filter_walk(ds);
+    let gender = |name: &str| {
+        Filter::default().with(
+            Dim::Gender,
+            Key::Gender
+                .parse(ds, name)
+                .into_iter()
+                .map(|v| v as u16)
+                .collect(),
+        )
+    };
+    let (women, men) = (gender("female"), gender("male"));
+    let compiled: Vec<Compiled> = walk.iter().map(|f| Compiled::new(ds, f)).collect();
+    let overviews: Vec<_> = compiled.iter().map(|c| query::overview(ds, c)).collect();
+    let n = walk.len();
+    let mut out = Vec::new();
+    let mut part = |name: &'static str, f: &mut dyn FnMut(usize) -> u64| {
+        let mut k = 0usize;
+        let (t, _) = time_ms(reps * n, || {
+            k += 1;
+            f(k % n)
+        });
+        out.push((name, percentile(&t, 0.5), percentile(&t, 0.95)));
+    };
+    part("compile filter", &mut |k| {
+        u64::from(Compiled::new(ds, &walk[k]).keeps(ds, 0))
+    });
+    part("overview (facets, per image, per person)", &mut |k| {
+        query::overview(ds, &compiled[k]).total.n
+    });
+    part("histogram + means by 4 keys", &mut |k| {
+        let ov = &overviews[k];
+        let mut check = query::histogram(&ov.score_counts, 40).iter().sum::<u64>();
+        for key in [Key::Group, Key::Style, Key::AgeBin, Key::Gender] {
+            check += query::regroup(ds, ov, key).map_or(0, |v| v.len() as u64);
+        }
+        check
+    });
+    part("heatmap (age bin x group)", &mut |k| {
+        let heat = query::cross(ds, &compiled[k], Key::AgeBin, Some(Key::Group));
+        heat.cells.iter().map(|a| a.n).sum()
+    });
+    part("top / bottom / disputed images", &mut |k| {
+        [ImageOrder::Top, ImageOrder::Bottom, ImageOrder::Disputed]
+            .into_iter()
+            .map(|o| query::rank_images(&overviews[k], o, 12, 3).len() as u64)
+            .sum()
+    });
+    part("participant offsets", &mut |k| {
+        query::participant_offsets(ds, &compiled[k], &overviews[k]).len() as u64
+    });
+    part(
+        "cohort comparison (compile 2 + compare by group)",
+        &mut |_| {
+            let (a, b) = (Compiled::new(ds, &women), Compiled::new(ds, &men));
+            query::compare(ds, &a, &b, Key::Group).len() as u64
+        },
+    );
+    out
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -258,6 +323,20 @@ pub fn run(max: u64, out: &mut dyn Write) -> Result<()> {
             1e3 / percentile(&t_all, 0.5)
         )
         .map_err(io)?;
+    }
+    // Where the time of one filter change goes, at the dataset's size.
+    writeln!(
+        out,
+        "\n{:<50} {:>20}",
+        format!(
+            "parts of 'all views', {} ratings",
+            thousands(base.ratings.len() as u64)
+        ),
+        "med/p95"
+    )
+    .map_err(io)?;
+    for (name, med, p95) in view_breakdown(&base, 40) {
+        writeln!(out, "{name:<50} {med:>9.3} / {p95:>8.3}").map_err(io)?;
     }
     // The "How personal is taste?" view: its own budget (the next frame, < 50 ms in wasm).
     writeln!(

@@ -530,6 +530,23 @@ impl Compiled {
         self.ifail[image as usize] | self.rating_mask(label, score) == 0
     }
 
+    /// Whether image `i` passes the image dimensions.
+    #[inline]
+    pub(crate) fn image_passes(&self, i: u32) -> bool {
+        self.ifail[i as usize] == 0
+    }
+
+    /// Whether label `l` passes the label dimension.
+    #[inline]
+    pub(crate) fn label_passes(&self, l: u8) -> bool {
+        self.lfail[l as usize] == 0
+    }
+
+    /// The inclusive score range kept (thousandths).
+    pub(crate) fn score_range(&self) -> (u16, u16) {
+        self.score
+    }
+
     /// Whether rating `r` is selected.
     #[inline]
     pub fn keeps(&self, ds: &Dataset, r: usize) -> bool {
