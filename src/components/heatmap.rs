@@ -168,6 +168,7 @@ pub fn Heatmap() -> impl IntoView {
         ];
         for c in &g.cols {
             header.push(format!("{} (diff)", c.label));
+            header.push(format!("{} (under the minimum n)", c.label));
             header.push(format!("{} (n)", c.label));
             header.push(format!("{} (people)", c.label));
             if g.centred {
@@ -189,14 +190,12 @@ pub fn Heatmap() -> impl IntoView {
                 for ci in 0..g.cols.len() {
                     let k = ri * g.cols.len() + ci;
                     let s = &g.cells[k];
-                    let d = if s.n == 0 {
+                    row.push(if s.n == 0 {
                         String::new()
-                    } else if s.n < m {
-                        format!("({})", signed(g.diffs[k]))
                     } else {
                         signed(g.diffs[k])
-                    };
-                    row.push(d);
+                    });
+                    row.push(if s.n > 0 && s.n < m { "yes" } else { "" }.into());
                     row.push(s.n.to_string());
                     row.push(s.people.to_string());
                     if g.centred {

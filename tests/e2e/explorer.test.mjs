@@ -339,6 +339,21 @@ test('CSV and SVG exports hold the view\'s numbers and chart', async () => {
   assert.equal(text.length, 22);
   const total = text.slice(1).map((l) => Number(l.split(',').at(-8))).reduce((a, b) => a + b, 0);
   assert.equal(total, TOTAL, 'group counts add up to every rating');
+  // Numbers are plain ASCII numbers a strict parser reads: no Unicode minus, no parentheses.
+  const strict = /^-?[0-9]+(\.[0-9]+)?$/;
+  for (const id of ['heatmap', 'cohorts']) {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click(`#${id} [data-export="csv"]`)]);
+    const lines = fs.readFileSync(await file.path(), 'utf8').trim().split('\n');
+    assert.ok(!/[\u2212()]/.test(lines.slice(1).join('\n')), `${id}: no Unicode minus or parentheses`);
+    const header = lines[0].split(',');
+    const numeric = header.map((h, k) => [h, k]).filter(([h]) => /\((diff|n|people)\)$|^ratings|^people|mean|low|high/.test(h)).map(([, k]) => k);
+    assert.ok(numeric.length > 2, `${id}: numeric columns found in ${lines[0].slice(0, 80)}`);
+    for (const l of lines.slice(1)) {
+      if (l.includes('"')) continue; // a quoted label; the numbers are checked on the other rows
+      const cells = l.split(',');
+      for (const k of numeric) assert.ok(cells[k] === '' || strict.test(cells[k]), `${id}: "${cells[k]}" in ${header[k]} is a number`);
+    }
+  }
   const [svg] = await Promise.all([page.waitForEvent('download'), page.click('#distribution [data-export="svg"]')]);
   const doc = fs.readFileSync(await svg.path(), 'utf8');
   assert.ok(doc.startsWith('<?xml'));

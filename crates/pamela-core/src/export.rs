@@ -28,11 +28,45 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// A whole CSV document with a header row, lines ended by `\n`.
+/// A number written for people ("−0.03", "+0.21", "69,904") as a plain ASCII number ("-0.03",
+/// "0.21", "69904") that any CSV reader parses; anything that is not such a number is kept.
+pub fn plain_number(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    let looks = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | '\u{2212}'))
+        && t.chars().any(|c| c.is_ascii_digit());
+    if !looks {
+        return s.into();
+    }
+    let mut out = t.replace('\u{2212}', "-");
+    if let Some(rest) = out.strip_prefix('+') {
+        out = rest.to_string();
+    }
+    // Thousands separators only between digit groups of three ("69,904", not "1,5").
+    let grouped = out.split('.').next().is_some_and(|int| {
+        let int = int.trim_start_matches('-');
+        let parts: Vec<&str> = int.split(',').collect();
+        parts.len() > 1
+            && (1..=3).contains(&parts[0].len())
+            && parts[1..].iter().all(|p| p.len() == 3)
+    });
+    if grouped {
+        out = out.replace(',', "");
+    }
+    if out.parse::<f64>().is_ok() {
+        out.into()
+    } else {
+        s.into()
+    }
+}
+
+/// A whole CSV document with a header row, lines ended by `\n`. Numbers written for people
+/// become plain ASCII numbers ([`plain_number`]), so the file parses as numbers anywhere.
 pub fn csv(header: &[String], rows: &[Vec<String>]) -> String {
     let mut out = String::new();
     for row in std::iter::once(header).chain(rows.iter().map(|r| r.as_slice())) {
-        let cells: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
+        let cells: Vec<String> = row.iter().map(|c| csv_field(&plain_number(c))).collect();
         out += &cells.join(",");
         out.push('\n');
     }
@@ -42,6 +76,38 @@ pub fn csv(header: &[String], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_for_people_become_plain_ascii_numbers_and_text_stays() {
+        for (shown, plain) in [
+            ("\u{2212}0.03", "-0.03"),
+            ("+0.21", "0.21"),
+            ("-0.06", "-0.06"),
+            ("69,904", "69904"),
+            ("1,234,567", "1234567"),
+            ("3.25", "3.25"),
+            ("0", "0"),
+        ] {
+            assert_eq!(plain_number(shown), plain, "{shown}");
+        }
+        for text in [
+            "",
+            "landscape",
+            "1,5",
+            "p_5d2aeb40",
+            "20-39",
+            "(\u{2212}0.59)",
+            "+",
+            "−",
+        ] {
+            assert_eq!(plain_number(text), text, "{text} is kept");
+        }
+        let doc = csv(
+            &["group".into(), "diff".into(), "n".into()],
+            &[vec!["Art".into(), "\u{2212}0.03".into(), "12,034".into()]],
+        );
+        assert_eq!(doc, "group,diff,n\nArt,-0.03,12034\n");
+    }
 
     #[test]
     fn thousands_are_separated() {
