@@ -1,6 +1,7 @@
 //! The model's metadata, shipped beside the ONNX file: what it was trained on, its feature
 //! encoding (vocabularies included), the priors for the few-shot fit, and its evaluation.
 
+use crate::bootstrap::Intervals;
 use crate::metrics::Metrics;
 use crate::onnx::ModelError;
 use crate::spec::{FeatureSpec, FEATURE_SPEC_VERSION};
@@ -17,6 +18,10 @@ pub struct EvalRow {
     /// Split file stem.
     pub split: String,
     pub metrics: Metrics,
+    /// 95% bootstrap intervals over the split's participants (absent in model files written
+    /// before intervals existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<Intervals>,
 }
 
 /// The few-shot curve: unseen participants with k of their ratings used to fit the personal
@@ -32,6 +37,12 @@ pub struct FewShotPoint {
     pub metrics: Metrics,
     /// The oracle on the same held-out ratings (synthetic data only).
     pub oracle: Option<Metrics>,
+    /// 95% bootstrap intervals over the split's participants, of the model and of the oracle
+    /// (absent in model files written before intervals existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<Intervals>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle_ci: Option<Intervals>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
