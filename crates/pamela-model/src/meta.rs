@@ -100,3 +100,39 @@ impl ModelMeta {
         serde_json::from_slice(bytes).map_err(|e| ModelError::Corrupt(format!("metadata: {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("ci");
+                m.remove("oracle_ci");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn metadata_with_and_without_intervals_loads() {
+        let bytes = include_bytes!("../../../www/model/pamela-model.json");
+        let with = ModelMeta::from_json(bytes).unwrap();
+        with.check().unwrap();
+        assert!(with.evaluation.iter().all(|r| r.ci.is_some()));
+        assert!(with.few_shot.iter().all(|p| p.ci.is_some()));
+        // A file written before intervals existed: the same without `ci` and `oracle_ci`.
+        let mut old: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        strip(&mut old);
+        let without = ModelMeta::from_json(&serde_json::to_vec(&old).unwrap()).unwrap();
+        without.check().unwrap();
+        assert!(without.evaluation.iter().all(|r| r.ci.is_none()));
+        assert_eq!(without.evaluation.len(), with.evaluation.len());
+        // And written again, it does not gain empty interval fields.
+        let again = serde_json::to_string(&without).unwrap();
+        assert!(!again.contains("\"ci\""));
+    }
+}
