@@ -52,11 +52,20 @@ pub struct CardMetrics {
     pub ratings: usize,
 }
 
+/// 95% bootstrap intervals over the split's participants (absent in older model files).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CardIntervals {
+    pub pairwise: Option<[f64; 2]>,
+    pub people: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CardRow {
     pub predictor: String,
     pub split: String,
     pub metrics: CardMetrics,
+    #[serde(default)]
+    pub ci: Option<CardIntervals>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -65,6 +74,8 @@ pub struct CardFewShot {
     pub split: String,
     pub metrics: CardMetrics,
     pub oracle: Option<CardMetrics>,
+    #[serde(default)]
+    pub ci: Option<CardIntervals>,
 }
 
 /// A prediction for every image of the loaded data.

@@ -276,12 +276,18 @@ pub fn ForYou() -> impl IntoView {
     let card = move || {
         pred.card.get().map(|c: Shared<crate::predictor::Card>| {
             let fmt = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.3}"));
+            // "0.845 [0.830, 0.860]" when the model file carries the interval.
+            let with_ci = move |x: Option<f64>, ci: &Option<crate::predictor::CardIntervals>| match ci.as_ref().and_then(|c| c.pairwise) {
+                Some([lo, hi]) => format!("{} [{lo:.3}, {hi:.3}]", fmt(x)),
+                None => fmt(x),
+            };
+            let people = |ci: &Option<crate::predictor::CardIntervals>| ci.as_ref().map_or("–".to_string(), |c| c.people.to_string());
             let rows = c
                 .evaluation
                 .iter()
                 .map(|r| view! {
                     <tr><th scope="row">{r.predictor.clone()}</th><td>{r.split.trim_start_matches("pamela_").to_string()}</td>
-                        <td>{fmt(r.metrics.pairwise)}</td><td>{fmt(r.metrics.spearman)}</td><td>{fmt(r.metrics.rmse)}</td><td>{thousands(r.metrics.ratings as u64)}</td></tr>
+                        <td>{with_ci(r.metrics.pairwise, &r.ci)}</td><td>{fmt(r.metrics.spearman)}</td><td>{fmt(r.metrics.rmse)}</td><td>{people(&r.ci)}</td><td>{thousands(r.metrics.ratings as u64)}</td></tr>
                 })
                 .collect_view();
             let few = c
@@ -289,7 +295,7 @@ pub fn ForYou() -> impl IntoView {
                 .iter()
                 .map(|f| view! {
                     <tr><th scope="row">{f.label.clone()}</th><td>{f.split.trim_start_matches("pamela_").to_string()}</td>
-                        <td>{fmt(f.metrics.pairwise)}</td><td>{fmt(f.oracle.as_ref().and_then(|o| o.pairwise))}</td><td>{fmt(f.metrics.rmse)}</td></tr>
+                        <td>{with_ci(f.metrics.pairwise, &f.ci)}</td><td>{fmt(f.oracle.as_ref().and_then(|o| o.pairwise))}</td><td>{fmt(f.metrics.rmse)}</td></tr>
                 })
                 .collect_view();
             let notes = c.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view();
@@ -298,9 +304,9 @@ pub fn ForYou() -> impl IntoView {
                     <summary>"Model card"</summary>
                     <p>{format!("Trained on {} data ({}), {}; taste rank {}, personal rank {}.", c.data_source, c.data_provenance, c.date, c.rank, c.personal_rank)}</p>
                     <ul>{notes}</ul>
-                    <p class="note muted">"Pairwise accuracy: for two images rated by the same person, how often the model orders them as that person did. The oracle is the synthetic generator's noise-free score (the best any model could do)."</p>
+                    <p class="note muted">"Pairwise accuracy: for two images rated by the same person, how often the model orders them as that person did. The oracle is the synthetic generator's noise-free score (the best any model could do). In brackets: a 95% interval from resampling the split's people (with 7 people in test_unseen, wide, and if anything too narrow)."</p>
                     <div class="table-wrap"><table>
-                        <thead><tr><th scope="col">"predictor"</th><th scope="col">"split"</th><th scope="col">"pairwise"</th><th scope="col">"Spearman"</th><th scope="col">"RMSE"</th><th scope="col">"ratings"</th></tr></thead>
+                        <thead><tr><th scope="col">"predictor"</th><th scope="col">"split"</th><th scope="col">"pairwise"</th><th scope="col">"Spearman"</th><th scope="col">"RMSE"</th><th scope="col">"people"</th><th scope="col">"ratings"</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table></div>
                     <h4>"Few ratings from a new person (unseen participants)"</h4>

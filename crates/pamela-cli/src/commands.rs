@@ -22,10 +22,17 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// `pamela synth`: the five split files, the manifest, the bundle and the ground truth.
-pub fn synth(out: &Path, seed: u64, only_bundle: bool, log: &mut dyn Write) -> Result<()> {
+pub fn synth(
+    out: &Path,
+    generator: synth::Generator,
+    seed: u64,
+    only_bundle: bool,
+    log: &mut dyn Write,
+) -> Result<()> {
     std::fs::create_dir_all(out)
         .map_err(|e| CliError(format!("{}: cannot create the folder: {e}", out.display())))?;
-    let s = synth::generate(seed).map_err(|e| CliError(format!("the generator failed: {e}")))?;
+    let s = synth::generate_by(generator, seed)
+        .map_err(|e| CliError(format!("the generator failed: {e}")))?;
     let ds = &s.dataset;
     let bundle_path = out.join(SYNTHETIC_BUNDLE);
     let bytes = bundle::encode(ds);

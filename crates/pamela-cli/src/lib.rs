@@ -9,6 +9,7 @@ pub mod bench;
 pub mod commands;
 pub mod input;
 pub mod modeling;
+pub mod predictions;
 
 /// An error for the user: one paragraph, no backtrace.
 #[derive(Debug)]

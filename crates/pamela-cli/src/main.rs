@@ -37,6 +37,11 @@ enum Command {
         /// Write only the bundle (as committed under www/data).
         #[arg(long)]
         only_bundle: bool,
+        /// Which taste structure: `default` (the app's data) or `twisted` (non-linear age,
+        /// per-person scale use, sparse likes, partly hidden image quality, heavy-tailed
+        /// noise; see the pamela-synth crate docs).
+        #[arg(long, default_value = "default", value_parser = ["default", "twisted"])]
+        generator: String,
     },
     /// Read real or synthetic JSON / JSON Lines files (or folders) into one bundle.
     Ingest {
@@ -132,20 +137,47 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         personal_rank: usize,
     },
-    /// Evaluate a trained model per split, with baselines, the oracle (synthetic data) and the
-    /// few-shot curve for unseen participants.
+    /// Evaluate a trained model (or a file of per-rating predictions) per split, with
+    /// baselines, the oracle (synthetic data), the few-shot curve for unseen participants, and
+    /// 95% bootstrap intervals over each split's participants.
     Eval {
+        /// A model folder (or its pamela-model.onnx), or a predictions file (.csv or .jsonl,
+        /// the shape `pamela predict` writes: participant_id, image_id, predicted_score; it
+        /// must cover every validation and test rating; no few-shot curve then).
+        model: PathBuf,
+        /// A bundle, a folder or split files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Noise-free scores for the oracle: the generator's ground_truth.json, or a plain
+        /// per-rating file, CSV with a header or JSON Lines, with participant_id, image_id and
+        /// true_score (default: regenerated from the data's provenance when synthetic).
+        #[arg(long)]
+        truth: Option<PathBuf>,
+        /// A second model (or predictions file) B: every metric of the model minus B's, per
+        /// split, with a 95% paired bootstrap interval (the same resampled people for both).
+        #[arg(long)]
+        compare: Option<PathBuf>,
+        /// Bootstrap resamples of the participants for the intervals.
+        #[arg(long, default_value_t = 1000)]
+        bootstrap: usize,
+        /// One JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the model's prediction of every rating (participant_id, image_id, split,
+    /// observed_score, predicted_score), for checking the metrics with your own code.
+    Predict {
         /// A model folder (or its pamela-model.onnx).
         model: PathBuf,
         /// A bundle, a folder or split files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The generator's ground_truth.json (default: regenerated from the data's provenance).
+        /// File to write (.csv or .jsonl picks the format).
         #[arg(long)]
-        truth: Option<PathBuf>,
-        /// One JSON object instead of tables.
-        #[arg(long)]
-        json: bool,
+        out: PathBuf,
+        /// csv or jsonl (default: from the extension of --out).
+        #[arg(long, value_parser = ["csv", "jsonl"])]
+        format: Option<String>,
     },
     /// Time filters, aggregations and bundle decoding at 70 k, 1 M and 10 M ratings.
     Bench {
@@ -222,7 +254,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
             out,
             seed,
             only_bundle,
-        } => commands::synth(&out, seed, only_bundle, &mut stderr),
+            generator,
+        } => {
+            let g = pamela_synth::Generator::from_name(&generator)
+                .ok_or_else(|| CliError(format!("unknown generator {generator}")))?;
+            commands::synth(&out, g, seed, only_bundle, &mut stderr)
+        }
         Command::Ingest { paths, out } => commands::ingest(&paths, &out, &mut stderr),
         Command::Stats { paths, json } => commands::stats(&paths, json, &mut stdout),
         Command::Query {
@@ -283,8 +320,34 @@ fn run(cli: Cli) -> Result<(), CliError> {
             model,
             paths,
             truth,
+            compare,
+            bootstrap,
             json,
-        } => pamela_cli::modeling::eval_cmd(&model, &paths, truth.as_deref(), json, &mut stdout),
+        } => pamela_cli::modeling::eval_cmd(
+            &model,
+            &paths,
+            &pamela_cli::modeling::EvalArgs {
+                truth: truth.as_deref(),
+                compare: compare.as_deref(),
+                bootstrap,
+                json,
+            },
+            &mut stdout,
+        ),
+        Command::Predict {
+            model,
+            paths,
+            out,
+            format,
+        } => pamela_cli::modeling::predict_cmd(
+            &model,
+            &paths,
+            &out,
+            format
+                .as_deref()
+                .and_then(pamela_cli::predictions::Format::from_name),
+            &mut stderr,
+        ),
         Command::Bench { max } => bench::run(max, &mut stdout),
     }
 }

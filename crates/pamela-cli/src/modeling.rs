@@ -1,10 +1,12 @@
 //! `pamela train` and `pamela eval`.
 
 use crate::input;
+use crate::predictions::{self, Format};
 use crate::{CliError, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use pamela_core::{Dataset, SourceKind, Split};
-use pamela_model::eval::{self, EvalOptions, Truth};
+use pamela_model::bootstrap::{self, Bootstrap, Intervals};
+use pamela_model::eval::{self, EvalOptions, SplitStats, Truth};
 use pamela_model::meta::{ModelMeta, META_FORMAT, META_VERSION};
 use pamela_model::train::{train, TrainConfig};
 use pamela_model::{onnx, Personal, Predictor};
@@ -41,28 +43,27 @@ pub fn truth_for(ds: &Dataset, file: Option<&Path>) -> Result<Option<Truth>> {
     if let Some(f) = file {
         let bytes =
             std::fs::read(f).map_err(|e| CliError(format!("{}: cannot read: {e}", f.display())))?;
-        let gt: synth::GroundTruth = serde_json::from_slice(&bytes)
-            .map_err(|e| CliError(format!("{}: not a ground-truth file: {e}", f.display())))?;
-        return Ok(Some(
-            gt.ratings
-                .into_iter()
-                .map(|r| ((r.participant_id, r.image_id), r.true_score))
-                .collect(),
-        ));
+        // The generator's ground_truth.json: one JSON object with `ratings`.
+        let head = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if head == Some(&b'{') {
+            if let Ok(gt) = serde_json::from_slice::<synth::GroundTruth>(&bytes) {
+                return Ok(Some(
+                    gt.ratings
+                        .into_iter()
+                        .map(|r| ((r.participant_id, r.image_id), r.true_score))
+                        .collect(),
+                ));
+            }
+        }
+        // Otherwise a plain per-rating file (CSV, JSON Lines or a JSON array).
+        return predictions::read_scores(f, &predictions::TRUE_SCORE).map(Some);
     }
     if ds.source.kind != SourceKind::Synthetic {
         return Ok(None);
     }
-    let p = &ds.source.provenance;
-    let seed = p
-        .split("--seed ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|s| s.parse::<u64>().ok());
-    let version_ok = p.contains(&format!("(generator v{})", synth::GENERATOR_VERSION));
-    match (seed, version_ok) {
-        (Some(seed), true) => {
-            let s = synth::generate(seed)
+    match synth::from_provenance(&ds.source.provenance) {
+        Some((generator, seed)) => {
+            let s = synth::generate_by(generator, seed)
                 .map_err(|e| CliError(format!("regenerating the ground truth failed: {e}")))?;
             Ok(Some(
                 s.truth
@@ -72,7 +73,7 @@ pub fn truth_for(ds: &Dataset, file: Option<&Path>) -> Result<Option<Truth>> {
                     .collect(),
             ))
         }
-        _ => Ok(None),
+        None => Ok(None),
     }
 }
 
@@ -191,7 +192,13 @@ pub fn train_cmd(
         META_FILE,
         PERSONAL_FILE
     );
-    print_report(&meta, log);
+    print_report(
+        &Report {
+            evaluation: meta.evaluation.clone(),
+            few_shot: meta.few_shot.clone(),
+        },
+        log,
+    );
     Ok(())
 }
 
@@ -230,30 +237,106 @@ pub fn load_model(path: &Path) -> Result<(Predictor, HashMap<String, Personal>)>
     Ok((predictor, personal))
 }
 
+/// An evaluation: the per-split table and the few-shot curve.
+pub struct Report {
+    pub evaluation: Vec<pamela_model::meta::EvalRow>,
+    pub few_shot: Vec<pamela_model::meta::FewShotPoint>,
+}
+
+/// What `eval` evaluates: a trained model, or a file of per-rating predictions.
+pub enum Source {
+    Model(Box<Predictor>, HashMap<String, Personal>),
+    File(PathBuf, predictions::Scores),
+}
+
+impl Source {
+    /// A predictions file by its extension (.csv, .jsonl, .ndjson), else a model folder/file.
+    pub fn load(path: &Path) -> Result<Source> {
+        if path.is_file() && Format::of_path(path).is_some() {
+            let scores = predictions::read_scores(path, &predictions::PREDICTED_SCORE)?;
+            return Ok(Source::File(path.to_path_buf(), scores));
+        }
+        let (p, seen) = load_model(path)?;
+        Ok(Source::Model(Box::new(p), seen))
+    }
+
+    /// Predictions of every rating of the evaluation splits.
+    pub fn predict(&self, ds: &Dataset) -> Result<Vec<f64>> {
+        match self {
+            Source::Model(p, seen) => Ok(eval::predict_ratings(ds, p, seen)
+                .map_err(|e| CliError(e.to_string()))?
+                .into_iter()
+                .map(f64::from)
+                .collect()),
+            Source::File(path, scores) => predictions::for_ratings(ds, scores, path),
+        }
+    }
+}
+
+/// Options of `pamela eval` beyond the model and the data.
+pub struct EvalArgs<'a> {
+    pub truth: Option<&'a Path>,
+    pub compare: Option<&'a Path>,
+    pub bootstrap: usize,
+    pub json: bool,
+}
+
 /// `pamela eval MODEL PATH`.
 pub fn eval_cmd(
     model: &Path,
     paths: &[PathBuf],
-    truth_file: Option<&Path>,
-    json: bool,
+    args: &EvalArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let (predictor, seen) = load_model(model)?;
+    let source = Source::load(model)?;
     let data = input::read(paths)?;
-    let truth = truth_for(&data.dataset, truth_file)?;
-    let (rows, few) = eval::evaluate_model(
-        &data.dataset,
-        &predictor,
-        &seen,
-        truth.as_ref(),
-        &EvalOptions::default(),
-    )
-    .map_err(|e| CliError(e.to_string()))?;
-    let mut meta = predictor.meta.clone();
-    meta.evaluation = rows;
-    meta.few_shot = few;
-    if json {
-        let v = serde_json::json!({ "evaluation": meta.evaluation, "few_shot": meta.few_shot, "targets": targets(&meta) });
+    let ds = &data.dataset;
+    let truth = truth_for(ds, args.truth)?;
+    let opts = EvalOptions {
+        bootstrap: Bootstrap {
+            replicates: args.bootstrap.max(1),
+            ..Bootstrap::default()
+        },
+        ..EvalOptions::default()
+    };
+    let predicted = source.predict(ds)?;
+    let (rows, stats) = eval::evaluate_predictions(ds, &predicted, truth.as_ref(), &opts);
+    let few = match &source {
+        Source::Model(p, _) => {
+            eval::few_shot(ds, p, truth.as_ref(), &opts).map_err(|e| CliError(e.to_string()))?
+        }
+        // The few-shot fit needs the model itself.
+        Source::File(..) => Vec::new(),
+    };
+    let comparison = match args.compare {
+        Some(b) => {
+            let other = Source::load(b)?.predict(ds)?;
+            let (_, stats_b) = eval::evaluate_predictions(ds, &other, truth.as_ref(), &opts);
+            Some(compare(&stats, &stats_b, &opts.bootstrap))
+        }
+        None => None,
+    };
+    let meta = Report {
+        evaluation: rows,
+        few_shot: few,
+    };
+    let people: serde_json::Map<String, serde_json::Value> = stats
+        .iter()
+        .map(|s| (s.split.file_stem().to_string(), s.people.len().into()))
+        .collect();
+    let target_ci = target_intervals(&stats, &opts.bootstrap);
+    if args.json {
+        let mut v = serde_json::json!({
+            "evaluation": meta.evaluation,
+            "few_shot": meta.few_shot,
+            "targets": targets(&meta),
+            "target_intervals": target_ci,
+            "people": people,
+            "bootstrap": {"replicates": opts.bootstrap.replicates, "level": opts.bootstrap.level, "seed": opts.bootstrap.seed, "unit": "participant"},
+        });
+        if let Some(c) = &comparison {
+            v["comparison"] = c.clone();
+        }
         writeln!(
             out,
             "{}",
@@ -262,14 +345,164 @@ pub fn eval_cmd(
         .map_err(|e| CliError(e.to_string()))?;
     } else {
         print_report(&meta, out);
+        let _ = writeln!(
+            out,
+            "target intervals (95%, paired over the same resampled people): {}",
+            serde_json::to_string_pretty(&target_ci).unwrap_or_default()
+        );
+        if let Some(c) = &comparison {
+            print_comparison(c, model, args.compare.unwrap_or(Path::new("")), out);
+        }
     }
     Ok(())
+}
+
+/// Paired bootstrap of A minus B, per evaluation split and metric, on the model rows.
+pub fn compare(a: &[SplitStats], b: &[SplitStats], opts: &Bootstrap) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = a
+        .iter()
+        .zip(b)
+        .filter_map(|(sa, sb)| {
+            let (pa, pb) = (sa.of("model")?, sb.of("model")?);
+            let d = bootstrap::paired(pa, pb, opts);
+            Some(serde_json::json!({
+                "split": sa.split.file_stem(),
+                "people": sa.people.len(),
+                "differences": d,
+            }))
+        })
+        .collect();
+    serde_json::json!({
+        "what": "A minus B on the same ratings; 95% paired bootstrap over participants (the same resampled people for both)",
+        "splits": rows,
+    })
+}
+
+fn print_comparison(c: &serde_json::Value, a: &Path, b: &Path, out: &mut dyn Write) {
+    let _ = writeln!(
+        out,
+        "\ncomparison: A = {}, B = {} (A minus B; 95% paired bootstrap over participants)",
+        a.display(),
+        b.display()
+    );
+    let _ = writeln!(
+        out,
+        "{:<20} {:>6} {:<9} {:>9} {:>9} {:>9}  {:<22}",
+        "split", "people", "metric", "A", "B", "A - B", "95% interval"
+    );
+    for s in c["splits"].as_array().into_iter().flatten() {
+        for d in s["differences"].as_array().into_iter().flatten() {
+            let f = |v: &serde_json::Value| v.as_f64().map_or("–".into(), |x| format!("{x:.4}"));
+            let ci = d["interval"]
+                .as_array()
+                .map_or("–".into(), |v| format!("[{}, {}]", f(&v[0]), f(&v[1])));
+            let _ = writeln!(
+                out,
+                "{:<20} {:>6} {:<9} {:>9} {:>9} {:>9}  {:<22}",
+                s["split"].as_str().unwrap_or(""),
+                s["people"],
+                d["metric"].as_str().unwrap_or(""),
+                f(&d["a"]),
+                f(&d["b"]),
+                f(&d["difference"]),
+                ci
+            );
+        }
+    }
+}
+
+/// Intervals of the target ratios per test split, each ratio computed on the same
+/// resampled people: the model's share of the oracle's pairwise accuracy, and the share of the
+/// gap between the best baseline (chosen on the full split) and the oracle that it captures.
+pub fn target_intervals(stats: &[SplitStats], opts: &Bootstrap) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for s in stats {
+        let (Some(model), Some(oracle)) = (s.of("model"), s.of("oracle")) else {
+            continue;
+        };
+        let ones = vec![1.0; s.people.len()];
+        let pw = |p: &[pamela_model::metrics::PersonStats], w: &[f64]| {
+            pamela_model::metrics::combine(p, w).pairwise
+        };
+        let best = [
+            "global mean",
+            "image metadata mean",
+            "demographic cohort mean",
+        ]
+        .iter()
+        .filter_map(|n| s.of(n).map(|p| (*n, pw(p, &ones), p)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+        let draws = bootstrap::weights(s.people.len(), opts);
+        let share = bootstrap::interval_of(&draws, opts, |w| pw(model, w) / pw(oracle, w));
+        let mut v = serde_json::json!({
+            "people": s.people.len(),
+            "share_of_oracle": pw(model, &ones) / pw(oracle, &ones),
+            "share_of_oracle_ci": share,
+        });
+        if let Some((name, _, base)) = best {
+            let gap = |w: &[f64]| {
+                let b = pw(base, w);
+                (pw(model, w) - b) / (pw(oracle, w) - b)
+            };
+            v["best_baseline"] = name.into();
+            v["gap_captured"] = gap(&ones).into();
+            v["gap_captured_ci"] = serde_json::json!(bootstrap::interval_of(&draws, opts, gap));
+            v["model_minus_best_baseline"] =
+                serde_json::json!(bootstrap::paired(model, base, opts)
+                    .into_iter()
+                    .find(|d| d.metric == "pairwise"));
+        }
+        out.insert(s.split.file_stem().to_string(), v);
+    }
+    serde_json::Value::Object(out)
+}
+
+/// `pamela predict MODEL PATH --out FILE`.
+pub fn predict_cmd(
+    model: &Path,
+    paths: &[PathBuf],
+    out_path: &Path,
+    format: Option<Format>,
+    log: &mut dyn Write,
+) -> Result<()> {
+    let format = format.or_else(|| Format::of_path(out_path)).ok_or_else(|| {
+        CliError(format!(
+            "{}: say the format with --format csv|jsonl or give the file a .csv or .jsonl extension",
+            out_path.display()
+        ))
+    })?;
+    let (predictor, seen) = load_model(model)?;
+    let data = input::read(paths)?;
+    let ds = &data.dataset;
+    let predicted =
+        eval::predict_ratings(ds, &predictor, &seen).map_err(|e| CliError(e.to_string()))?;
+    let file = std::fs::File::create(out_path)
+        .map_err(|e| CliError(format!("{}: cannot write: {e}", out_path.display())))?;
+    let mut w = std::io::BufWriter::new(file);
+    predictions::write(ds, &predicted, format, &mut w)
+        .and_then(|()| w.flush())
+        .map_err(|e| CliError(format!("{}: cannot write: {e}", out_path.display())))?;
+    let _ = writeln!(
+        log,
+        "wrote {} ({} ratings: participant_id, image_id, split, observed_score, predicted_score)",
+        out_path.display(),
+        crate::thousands(predicted.len() as u64)
+    );
+    Ok(())
+}
+
+fn fmt_ci(ci: Option<[f64; 2]>) -> String {
+    ci.map_or(String::new(), |[a, b]| format!("[{a:.3}, {b:.3}]"))
+}
+
+fn ci_of(ci: &Option<Intervals>, f: impl Fn(&Intervals) -> Option<[f64; 2]>) -> String {
+    fmt_ci(ci.as_ref().and_then(f))
 }
 
 /// The targets, computed from an evaluation: test_unseen pairwise accuracy at least 95%
 /// of the oracle's and above every baseline; k = 10 closing at least half the gap between
 /// unseen (k = 0) and seen accuracy (each relative to the oracle on the same ratings).
-pub fn targets(meta: &ModelMeta) -> serde_json::Value {
+pub fn targets(meta: &Report) -> serde_json::Value {
     let get = |p: &str, s: Split| eval::row(&meta.evaluation, p, s).map(|m| m.pairwise);
     let model = get("model", Split::TestUnseen);
     let oracle = get("oracle", Split::TestUnseen);
@@ -321,34 +554,69 @@ pub fn targets(meta: &ModelMeta) -> serde_json::Value {
     })
 }
 
-pub fn print_report(meta: &ModelMeta, out: &mut dyn Write) {
+pub fn print_report(meta: &Report, out: &mut dyn Write) {
     let _ = writeln!(
         out,
-        "\n{:<26} {:<20} {:>9} {:>9} {:>7} {:>7} {:>8}",
-        "predictor", "split", "pairwise", "Spearman", "RMSE", "MAE", "ratings"
+        "\n{:<24} {:<19} {:>6} {:>8} {:<16} {:>8} {:<16} {:>6} {:<16} {:>8}",
+        "predictor",
+        "split",
+        "people",
+        "pairwise",
+        "95% interval",
+        "Spearman",
+        "95% interval",
+        "RMSE",
+        "95% interval",
+        "ratings"
     );
     for r in &meta.evaluation {
         let m = &r.metrics;
         let _ = writeln!(
             out,
-            "{:<26} {:<20} {:>9.4} {:>9.4} {:>7.4} {:>7.4} {:>8}",
-            r.predictor, r.split, m.pairwise, m.spearman, m.rmse, m.mae, m.ratings
+            "{:<24} {:<19} {:>6} {:>8.4} {:<16} {:>8.4} {:<16} {:>6.4} {:<16} {:>8}",
+            r.predictor,
+            r.split,
+            r.ci.as_ref().map_or(m.participants, |c| c.people),
+            m.pairwise,
+            ci_of(&r.ci, |c| c.pairwise),
+            m.spearman,
+            ci_of(&r.ci, |c| c.spearman),
+            m.rmse,
+            ci_of(&r.ci, |c| c.rmse),
+            m.ratings
+        );
+    }
+    if let Some(c) = meta.evaluation.iter().find_map(|r| r.ci.as_ref()) {
+        let _ = writeln!(
+            out,
+            "(95% intervals: percentile bootstrap over each split's participants, {} resamples)",
+            c.replicates
         );
     }
     if !meta.few_shot.is_empty() {
         let _ = writeln!(out, "\nfew-shot (unseen participants; k of their ratings fit the personal part, the rest evaluate)");
         let _ = writeln!(
             out,
-            "{:<20} {:>10} {:>9} {:>9} {:>7} {:>15}",
-            "split", "k", "pairwise", "Spearman", "RMSE", "oracle pairwise"
+            "{:<20} {:>6} {:>10} {:>9} {:<16} {:>9} {:>7} {:>15}",
+            "split",
+            "people",
+            "k",
+            "pairwise",
+            "95% interval",
+            "Spearman",
+            "RMSE",
+            "oracle pairwise"
         );
         for p in &meta.few_shot {
             let _ = writeln!(
                 out,
-                "{:<20} {:>10} {:>9.4} {:>9.4} {:>7.4} {:>15}",
+                "{:<20} {:>6} {:>10} {:>9.4} {:<16} {:>9.4} {:>7.4} {:>15}",
                 p.split,
+                p.ci.as_ref()
+                    .map_or(String::new(), |c| c.people.to_string()),
                 p.label,
                 p.metrics.pairwise,
+                ci_of(&p.ci, |c| c.pairwise),
                 p.metrics.spearman,
                 p.metrics.rmse,
                 p.oracle

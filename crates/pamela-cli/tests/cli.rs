@@ -603,3 +603,407 @@ fn train_writes_a_model_that_eval_reads_and_reports_progress() {
         "/no/such/model",
     );
 }
+
+fn rows_of(v: &serde_json::Value) -> &Vec<serde_json::Value> {
+    v["evaluation"].as_array().unwrap()
+}
+
+#[test]
+fn eval_gives_intervals_over_people_and_says_how_many_each_split_has() {
+    let v = json(&pamela(&[
+        "eval",
+        &committed_model(),
+        &committed_bundle(),
+        "--json",
+        "--bootstrap",
+        "300",
+    ]));
+    assert_eq!(v["people"]["pamela_test_unseen"], 7);
+    assert_eq!(v["people"]["pamela_val_unseen"], 3);
+    assert_eq!(v["bootstrap"]["unit"], "participant");
+    for r in rows_of(&v) {
+        let ci = &r["ci"];
+        assert_eq!(ci["people"], v["people"][r["split"].as_str().unwrap()]);
+        assert_eq!(ci["replicates"], 300);
+        if r["predictor"] == "global mean" {
+            continue; // orders nothing: pairwise exactly 0.5 in every resample
+        }
+        for m in ["pairwise", "rmse", "mae"] {
+            let x = r["metrics"][m].as_f64().unwrap();
+            let lo = ci[m][0].as_f64().unwrap();
+            let hi = ci[m][1].as_f64().unwrap();
+            assert!(
+                lo <= x && x <= hi && lo < hi,
+                "{r}: {m} {x} in [{lo}, {hi}]"
+            );
+        }
+    }
+    // The fewer the people, the wider the interval: test_unseen (7) against test_seen (189).
+    let width = |split: &str| {
+        let r = rows_of(&v)
+            .iter()
+            .find(|r| r["split"] == split && r["predictor"] == "model")
+            .unwrap();
+        r["ci"]["pairwise"][1].as_f64().unwrap() - r["ci"]["pairwise"][0].as_f64().unwrap()
+    };
+    assert!(width("pamela_test_unseen") > width("pamela_test_seen"));
+    // The few-shot curve carries intervals too, and the targets their paired intervals.
+    for f in v["few_shot"].as_array().unwrap() {
+        assert!(f["ci"]["pairwise"].is_array(), "{f}");
+        assert!(f["oracle_ci"]["pairwise"].is_array(), "{f}");
+    }
+    let t = &v["target_intervals"]["pamela_test_unseen"];
+    let share = t["share_of_oracle"].as_f64().unwrap();
+    let ci = t["share_of_oracle_ci"].as_array().unwrap();
+    assert!(ci[0].as_f64().unwrap() <= share && share <= ci[1].as_f64().unwrap());
+    assert!(t["gap_captured_ci"].is_array());
+    assert!(t["model_minus_best_baseline"]["interval"].is_array());
+}
+
+#[test]
+fn predict_writes_the_models_forward_pass_for_every_rating() {
+    use pamela_core::profile::{ImageInfo, Profile};
+    let dir = temp_dir("predict");
+    let csv = dir.join("p.csv");
+    let out = pamela(&[
+        "predict",
+        &committed_model(),
+        &committed_bundle(),
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let body = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("participant_id,image_id,split,observed_score,predicted_score")
+    );
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let (pred, seen) = pamela_cli::modeling::load_model(Path::new(&committed_model())).unwrap();
+    let ds = pamela_core::bundle::decode(&std::fs::read(committed_bundle()).unwrap()).unwrap();
+    assert_eq!(rows.len(), ds.ratings.len(), "one row per rating");
+    let spec = &pred.meta.spec;
+    let zero = pamela_model::Personal::zero(pred.meta.personal_rank);
+    // Every 97th rating, each scored alone through the model: the same number.
+    for r in (0..ds.ratings.len()).step_by(97) {
+        let (p, i) = (
+            ds.ratings.participant[r] as usize,
+            ds.ratings.image[r] as usize,
+        );
+        let row = &rows[r];
+        assert_eq!(row[0], ds.participants.id[p]);
+        assert_eq!(row[1], ds.images.id[i].to_string());
+        assert_eq!(
+            row[2],
+            pamela_core::Split::from_index(ds.ratings.split[r])
+                .unwrap()
+                .file_stem()
+        );
+        assert_eq!(
+            row[3],
+            format!("{:.3}", ds.ratings.score[r] as f64 / 1000.0)
+        );
+        let item = spec.item(&ImageInfo::of(&ds, i));
+        let batch = pamela_model::ItemBatch::new([&item], spec.item_dim());
+        let user =
+            pamela_model::FeatureSpec::dense(&spec.user(&Profile::of(&ds, p)), spec.user_dim());
+        let personal = seen.get(&ds.participants.id[p]).unwrap_or(&zero);
+        let (scores, _) = pred.run(&batch, &user, personal).unwrap();
+        let written: f64 = row[4].parse().unwrap();
+        assert!(
+            (written - scores[0] as f64).abs() < 1e-5,
+            "rating {r}: written {written}, forward pass {}",
+            scores[0]
+        );
+    }
+    // JSON Lines: the same rows.
+    let jl = dir.join("p.jsonl");
+    let out = pamela(&[
+        "predict",
+        &committed_model(),
+        &committed_bundle(),
+        "--out",
+        jl.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let jl_body = std::fs::read_to_string(&jl).unwrap();
+    for (line, row) in jl_body.lines().zip(&rows).step_by(101) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["participant_id"], row[0].as_str());
+        assert_eq!(v["image_id"].as_u64().unwrap().to_string(), row[1]);
+        assert_eq!(v["split"], row[2].as_str());
+        assert_eq!(
+            v["predicted_score"].as_f64().unwrap(),
+            row[4].parse::<f64>().unwrap()
+        );
+    }
+    assert_eq!(jl_body.lines().count(), rows.len());
+    fails_with(
+        &[
+            "predict",
+            &committed_model(),
+            &committed_bundle(),
+            "--out",
+            dir.join("p.txt").to_str().unwrap(),
+        ],
+        "--format",
+    );
+}
+
+#[test]
+fn eval_of_a_predictions_file_equals_eval_of_the_model() {
+    let dir = temp_dir("predeval");
+    let model_eval = json(&pamela(&[
+        "eval",
+        &committed_model(),
+        &committed_bundle(),
+        "--json",
+        "--bootstrap",
+        "200",
+    ]));
+    for name in ["p.csv", "p.jsonl"] {
+        let f = dir.join(name);
+        let out = pamela(&[
+            "predict",
+            &committed_model(),
+            &committed_bundle(),
+            "--out",
+            f.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let file_eval = json(&pamela(&[
+            "eval",
+            f.to_str().unwrap(),
+            &committed_bundle(),
+            "--json",
+            "--bootstrap",
+            "200",
+        ]));
+        assert_eq!(
+            rows_of(&file_eval),
+            rows_of(&model_eval),
+            "{name}: every row, metric and interval"
+        );
+        assert_eq!(
+            file_eval["target_intervals"],
+            model_eval["target_intervals"]
+        );
+        assert_eq!(
+            file_eval["few_shot"].as_array().unwrap().len(),
+            0,
+            "no few-shot curve without the model"
+        );
+    }
+    // A file that misses ratings is refused with the first one it misses.
+    let partial = dir.join("partial.csv");
+    let body = std::fs::read_to_string(dir.join("p.csv")).unwrap();
+    let cut: String = body
+        .lines()
+        .filter(|l| !l.contains("pamela_test_unseen"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&partial, cut).unwrap();
+    fails_with(
+        &["eval", partial.to_str().unwrap(), &committed_bundle()],
+        "no prediction for participant",
+    );
+}
+
+#[test]
+fn eval_reads_a_plain_per_rating_truth_file_like_the_generators_truth() {
+    let dir = temp_dir("truth");
+    let s = pamela_synth::generate(pamela_synth::DEFAULT_SEED).unwrap();
+    let mut csv = String::from("participant_id,image_id,true_score\n");
+    let mut jl = String::new();
+    for r in &s.truth.ratings {
+        csv += &format!("{},{},{}\n", r.participant_id, r.image_id, r.true_score);
+        jl += &format!(
+            "{{\"participant_id\":\"{}\",\"image_id\":{},\"true_score\":{}}}\n",
+            r.participant_id, r.image_id, r.true_score
+        );
+    }
+    std::fs::write(dir.join("truth.csv"), csv).unwrap();
+    std::fs::write(dir.join("truth.jsonl"), jl).unwrap();
+    let oracle = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        rows_of(v)
+            .iter()
+            .filter(|r| r["predictor"] == "oracle")
+            .cloned()
+            .collect()
+    };
+    let regenerated = json(&pamela(&[
+        "eval",
+        &committed_model(),
+        &committed_bundle(),
+        "--json",
+        "--bootstrap",
+        "100",
+    ]));
+    assert_eq!(oracle(&regenerated).len(), 4);
+    for f in ["truth.csv", "truth.jsonl"] {
+        let v = json(&pamela(&[
+            "eval",
+            &committed_model(),
+            &committed_bundle(),
+            "--json",
+            "--bootstrap",
+            "100",
+            "--truth",
+            dir.join(f).to_str().unwrap(),
+        ]));
+        assert_eq!(oracle(&v), oracle(&regenerated), "{f}");
+    }
+    std::fs::write(dir.join("bad.csv"), "who,what\np_1,2\n").unwrap();
+    fails_with(
+        &[
+            "eval",
+            &committed_model(),
+            &committed_bundle(),
+            "--truth",
+            dir.join("bad.csv").to_str().unwrap(),
+        ],
+        "the header needs a column participant_id",
+    );
+}
+
+#[test]
+fn eval_compare_reports_paired_differences_per_split() {
+    let dir = temp_dir("compare");
+    // B = the model's own predictions, from a file: every difference and interval is zero.
+    let f = dir.join("b.csv");
+    let out = pamela(&[
+        "predict",
+        &committed_model(),
+        &committed_bundle(),
+        "--out",
+        f.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = json(&pamela(&[
+        "eval",
+        &committed_model(),
+        &committed_bundle(),
+        "--json",
+        "--bootstrap",
+        "200",
+        "--compare",
+        f.to_str().unwrap(),
+    ]));
+    let splits = v["comparison"]["splits"].as_array().unwrap();
+    assert_eq!(splits.len(), 4);
+    for s in splits {
+        for d in s["differences"].as_array().unwrap() {
+            assert_eq!(d["difference"], 0.0, "{s}");
+            assert_eq!(d["interval"][0], 0.0);
+            assert_eq!(d["interval"][1], 0.0);
+        }
+    }
+    // Against B = a worse predictor (the scores reversed), the model is better in every
+    // split, and the paired interval says so.
+    let body = std::fs::read_to_string(&f).unwrap();
+    let mut reversed = String::new();
+    for (k, l) in body.lines().enumerate() {
+        if k == 0 {
+            reversed += l;
+        } else {
+            let (head, p) = l.rsplit_once(',').unwrap();
+            reversed += &format!("\n{head},{}", 6.0 - p.parse::<f64>().unwrap());
+        }
+    }
+    std::fs::write(dir.join("rev.csv"), reversed + "\n").unwrap();
+    let out = pamela(&[
+        "eval",
+        &committed_model(),
+        &committed_bundle(),
+        "--bootstrap",
+        "200",
+        "--compare",
+        dir.join("rev.csv").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("A minus B"), "{t}");
+    let v = json(&pamela(&[
+        "eval",
+        &committed_model(),
+        &committed_bundle(),
+        "--json",
+        "--bootstrap",
+        "200",
+        "--compare",
+        dir.join("rev.csv").to_str().unwrap(),
+    ]));
+    for s in v["comparison"]["splits"].as_array().unwrap() {
+        let pw = s["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["metric"] == "pairwise")
+            .unwrap();
+        assert!(pw["interval"][0].as_f64().unwrap() > 0.0, "{s}");
+    }
+}
+
+#[test]
+fn synth_twisted_writes_the_card_counts_and_eval_finds_its_oracle() {
+    let dir = temp_dir("twisted");
+    let out = pamela(&[
+        "synth",
+        "--generator",
+        "twisted",
+        "--seed",
+        "42",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = json(&pamela(&["stats", "--json", dir.to_str().unwrap()]));
+    assert_eq!(v["ratings"], 69_904, "{v}");
+    assert_eq!(v["images"], 5_077);
+    assert_eq!(v["participants"], 199);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("synthetic-manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["generator_name"], "twisted");
+    // The oracle comes from regenerating the twisted truth from the provenance line, and it
+    // equals the written ground truth's.
+    let e = json(&pamela(&[
+        "eval",
+        &committed_model(),
+        dir.to_str().unwrap(),
+        "--json",
+        "--bootstrap",
+        "50",
+    ]));
+    let f = json(&pamela(&[
+        "eval",
+        &committed_model(),
+        dir.to_str().unwrap(),
+        "--json",
+        "--bootstrap",
+        "50",
+        "--truth",
+        dir.join("ground_truth.json").to_str().unwrap(),
+    ]));
+    let oracle = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        rows_of(v)
+            .iter()
+            .filter(|r| r["predictor"] == "oracle")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(oracle(&e).len(), 4);
+    assert_eq!(oracle(&e), oracle(&f));
+    let out = pamela(&[
+        "synth",
+        "--generator",
+        "nope",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("possible values: default, twisted"));
+}

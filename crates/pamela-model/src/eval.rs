@@ -8,8 +8,9 @@
 //!   when the cohort has at least 10 ratings there, else the metadata mean;
 //! * oracle: the generator's noise-free scores (synthetic data only) — the ceiling.
 
+use crate::bootstrap::{intervals, Bootstrap};
 use crate::meta::{EvalRow, FewShotPoint};
-use crate::metrics::{evaluate, Metrics};
+use crate::metrics::{evaluate, Metrics, PersonStats};
 use crate::model::Personal;
 use crate::onnx::{ItemBatch, ModelError, Predictor};
 use crate::spec::{FeatureSpec, Sparse};
@@ -120,6 +121,8 @@ impl Baselines {
 pub struct EvalOptions {
     pub repeats: usize,
     pub seed: u64,
+    /// Intervals: a bootstrap over each split's participants.
+    pub bootstrap: Bootstrap,
 }
 
 impl Default for EvalOptions {
@@ -127,37 +130,70 @@ impl Default for EvalOptions {
         EvalOptions {
             repeats: 50,
             seed: 11,
+            bootstrap: Bootstrap::default(),
         }
     }
 }
 
-/// Everything `pamela eval` reports.
-pub fn evaluate_model(
+/// The model's prediction of every rating of the data, in rating order (f32, as tract gives
+/// it): with the fitted personal part for participants seen in training, with none (k = 0)
+/// for everyone else.
+pub fn predict_ratings(
     ds: &Dataset,
     pred: &Predictor,
     seen: &HashMap<String, Personal>,
-    truth: Option<&Truth>,
-    opts: &EvalOptions,
-) -> Result<(Vec<EvalRow>, Vec<FewShotPoint>), ModelError> {
+) -> Result<Vec<f32>, ModelError> {
     let spec = &pred.meta.spec;
     let items: Vec<Sparse> = (0..ds.images.len())
         .map(|i| spec.item(&ImageInfo::of(ds, i)))
         .collect();
-    let users: Vec<Sparse> = (0..ds.participants.len())
-        .map(|p| spec.user(&Profile::of(ds, p)))
-        .collect();
-    let base = Baselines::fit(ds);
     let zero = Personal::zero(pred.meta.personal_rank);
+    let mut out = vec![f32::NAN; ds.ratings.len()];
+    for s in Split::ALL {
+        for (p, list) in runs(ds, s) {
+            let user = spec.user(&Profile::of(ds, p));
+            let personal = seen.get(&ds.participants.id[p]).unwrap_or(&zero);
+            let (scores, _) = run_for(pred, &items, &user, &list, ds, personal)?;
+            for (&r, &sc) in list.iter().zip(&scores) {
+                out[r] = sc;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One split's per-participant statistics of every predictor (same people, same order), for
+/// intervals and paired comparisons.
+pub struct SplitStats {
+    pub split: Split,
+    /// Participant indices, in the order of every `stats` vector.
+    pub people: Vec<usize>,
+    /// (predictor name, one entry per participant).
+    pub stats: Vec<(String, Vec<PersonStats>)>,
+}
+
+impl SplitStats {
+    pub fn of(&self, predictor: &str) -> Option<&[PersonStats]> {
+        self.stats
+            .iter()
+            .find(|(n, _)| n == predictor)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+/// The per-split table (model, baselines, oracle) from predictions of every rating of the
+/// evaluation splits (`predicted[r]` for rating `r`; other splits are not read), with intervals.
+pub fn evaluate_predictions(
+    ds: &Dataset,
+    predicted: &[f64],
+    truth: Option<&Truth>,
+    opts: &EvalOptions,
+) -> (Vec<EvalRow>, Vec<SplitStats>) {
+    let base = Baselines::fit(ds);
     let obs = |r: usize| ds.ratings.score[r] as f64 / 1000.0;
-    let truth_of = |r: usize| -> Option<f64> {
-        let t = truth?;
-        let key = (
-            ds.participants.id[ds.ratings.participant[r] as usize].clone(),
-            ds.images.id[ds.ratings.image[r] as usize],
-        );
-        t.get(&key).copied()
-    };
+    let truth_of = |r: usize| truth_score(ds, truth, r);
     let mut rows = Vec::new();
+    let mut all = Vec::new();
     for s in EVAL_SPLITS {
         let rs = runs(ds, s);
         if rs.is_empty() {
@@ -167,12 +203,9 @@ pub fn evaluate_model(
         let (mut global, mut meta, mut cohort, mut oracle) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (p, list) in &rs {
-            let personal = seen.get(&ds.participants.id[*p]).unwrap_or(&zero);
-            let (scores, _) = run_for(pred, &items, &users[*p], list, ds, personal)?;
             model.push(
                 list.iter()
-                    .zip(&scores)
-                    .map(|(&r, &sc)| (sc as f64, obs(r)))
+                    .map(|&r| (predicted[r], obs(r)))
                     .collect::<Vec<_>>(),
             );
             global.push(
@@ -204,6 +237,11 @@ pub fn evaluate_model(
             }
         }
         let stem = s.file_stem().to_string();
+        let mut split_stats = SplitStats {
+            split: s,
+            people: rs.iter().map(|(p, _)| *p).collect(),
+            stats: Vec::new(),
+        };
         for (name, groups) in [
             ("model", &model),
             ("global mean", &global),
@@ -212,14 +250,64 @@ pub fn evaluate_model(
             ("oracle", &oracle),
         ] {
             if !groups.is_empty() {
+                let people: Vec<PersonStats> =
+                    groups.iter().map(|g| PersonStats::of(&[g])).collect();
                 rows.push(EvalRow {
                     predictor: name.into(),
                     split: stem.clone(),
                     metrics: evaluate(groups),
+                    ci: Some(intervals(&people, &opts.bootstrap)),
                 });
+                split_stats.stats.push((name.to_string(), people));
             }
         }
+        all.push(split_stats);
     }
+    (rows, all)
+}
+
+fn truth_score(ds: &Dataset, truth: Option<&Truth>, r: usize) -> Option<f64> {
+    let t = truth?;
+    let key = (
+        ds.participants.id[ds.ratings.participant[r] as usize].clone(),
+        ds.images.id[ds.ratings.image[r] as usize],
+    );
+    t.get(&key).copied()
+}
+
+/// Everything `pamela eval` reports.
+pub fn evaluate_model(
+    ds: &Dataset,
+    pred: &Predictor,
+    seen: &HashMap<String, Personal>,
+    truth: Option<&Truth>,
+    opts: &EvalOptions,
+) -> Result<(Vec<EvalRow>, Vec<FewShotPoint>), ModelError> {
+    let predicted: Vec<f64> = predict_ratings(ds, pred, seen)?
+        .into_iter()
+        .map(f64::from)
+        .collect();
+    let (rows, _) = evaluate_predictions(ds, &predicted, truth, opts);
+    Ok((rows, few_shot(ds, pred, truth, opts)?))
+}
+
+/// The few-shot curve of the unseen splits, with intervals over their participants.
+pub fn few_shot(
+    ds: &Dataset,
+    pred: &Predictor,
+    truth: Option<&Truth>,
+    opts: &EvalOptions,
+) -> Result<Vec<FewShotPoint>, ModelError> {
+    let spec = &pred.meta.spec;
+    let items: Vec<Sparse> = (0..ds.images.len())
+        .map(|i| spec.item(&ImageInfo::of(ds, i)))
+        .collect();
+    let users: Vec<Sparse> = (0..ds.participants.len())
+        .map(|p| spec.user(&Profile::of(ds, p)))
+        .collect();
+    let zero = Personal::zero(pred.meta.personal_rank);
+    let obs = |r: usize| ds.ratings.score[r] as f64 / 1000.0;
+    let truth_of = |r: usize| truth_score(ds, truth, r);
     // Few-shot: each unseen participant's ratings are split at random (repeatedly) into a held-out
     // third for evaluation and a pool; the personal part is fitted on the first k of the pool
     // (k = 0, 5, 10, 20) and on the whole pool ("all": as much as a seen participant has), and
@@ -232,6 +320,9 @@ pub fn evaluate_model(
         let mut by_k: Vec<Vec<Vec<(f64, f64)>>> = vec![Vec::new(); FEW_SHOT_KS.len() + 1];
         let mut pool_sizes = Vec::new();
         let mut oracle_groups: Vec<Vec<(f64, f64)>> = Vec::new();
+        // Which participant (index into `people`) each group belongs to.
+        let mut group_person: Vec<usize> = Vec::new();
+        let mut people = 0usize;
         for (p, list) in &rs {
             let held_n = list.len() / 3;
             if list.len() - held_n < kmax + 1 || held_n < 10 {
@@ -240,7 +331,9 @@ pub fn evaluate_model(
             // Base scores and embeddings of all their ratings, once.
             let (base_scores, emb) = run_for(pred, &items, &users[*p], list, ds, &zero)?;
             let r = pred.meta.personal_rank;
+            people += 1;
             for _ in 0..opts.repeats {
+                group_person.push(people - 1);
                 let mut order: Vec<usize> = (0..list.len()).collect();
                 rng.shuffle(&mut order);
                 let (held, pool) = order.split_at(held_n);
@@ -285,6 +378,15 @@ pub fn evaluate_model(
             continue;
         }
         let oracle = (!oracle_groups.is_empty()).then(|| evaluate(&oracle_groups));
+        let per_person = |groups: &[Vec<(f64, f64)>]| -> Vec<PersonStats> {
+            let mut v = vec![PersonStats::default(); people];
+            for (g, &who) in groups.iter().zip(&group_person) {
+                v[who].add_group(g);
+            }
+            v
+        };
+        let oracle_ci = (!oracle_groups.is_empty())
+            .then(|| intervals(&per_person(&oracle_groups), &opts.bootstrap));
         let mean_pool = pool_sizes.iter().sum::<usize>() / pool_sizes.len().max(1);
         for (ki, groups) in by_k.iter().enumerate() {
             let (k, label) = match FEW_SHOT_KS.get(ki) {
@@ -297,10 +399,12 @@ pub fn evaluate_model(
                 split: s.file_stem().to_string(),
                 metrics: evaluate(groups),
                 oracle,
+                ci: Some(intervals(&per_person(groups), &opts.bootstrap)),
+                oracle_ci,
             });
         }
     }
-    Ok((rows, few))
+    Ok(few)
 }
 
 /// The few-shot fit with the model's own priors.

@@ -9,8 +9,10 @@
 //! * [`train`]: deterministic full-batch training with validation-based selection;
 //! * [`onnx`]: ONNX export with prost, loading and running with tract;
 //! * [`metrics`]: pairwise accuracy, Spearman, RMSE, MAE;
+//! * [`bootstrap`]: 95% intervals over participants, and paired differences;
 //! * [`eval`]: baselines, per-split evaluation and the few-shot curve (native).
 
+pub mod bootstrap;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
 pub mod meta;

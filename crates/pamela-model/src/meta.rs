@@ -1,6 +1,7 @@
 //! The model's metadata, shipped beside the ONNX file: what it was trained on, its feature
 //! encoding (vocabularies included), the priors for the few-shot fit, and its evaluation.
 
+use crate::bootstrap::Intervals;
 use crate::metrics::Metrics;
 use crate::onnx::ModelError;
 use crate::spec::{FeatureSpec, FEATURE_SPEC_VERSION};
@@ -17,6 +18,10 @@ pub struct EvalRow {
     /// Split file stem.
     pub split: String,
     pub metrics: Metrics,
+    /// 95% bootstrap intervals over the split's participants (absent in model files written
+    /// before intervals existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<Intervals>,
 }
 
 /// The few-shot curve: unseen participants with k of their ratings used to fit the personal
@@ -32,6 +37,12 @@ pub struct FewShotPoint {
     pub metrics: Metrics,
     /// The oracle on the same held-out ratings (synthetic data only).
     pub oracle: Option<Metrics>,
+    /// 95% bootstrap intervals over the split's participants, of the model and of the oracle
+    /// (absent in model files written before intervals existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<Intervals>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle_ci: Option<Intervals>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,5 +98,41 @@ impl ModelMeta {
 
     pub fn from_json(bytes: &[u8]) -> Result<ModelMeta, ModelError> {
         serde_json::from_slice(bytes).map_err(|e| ModelError::Corrupt(format!("metadata: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("ci");
+                m.remove("oracle_ci");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn metadata_with_and_without_intervals_loads() {
+        let bytes = include_bytes!("../../../www/model/pamela-model.json");
+        let with = ModelMeta::from_json(bytes).unwrap();
+        with.check().unwrap();
+        assert!(with.evaluation.iter().all(|r| r.ci.is_some()));
+        assert!(with.few_shot.iter().all(|p| p.ci.is_some()));
+        // A file written before intervals existed: the same without `ci` and `oracle_ci`.
+        let mut old: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        strip(&mut old);
+        let without = ModelMeta::from_json(&serde_json::to_vec(&old).unwrap()).unwrap();
+        without.check().unwrap();
+        assert!(without.evaluation.iter().all(|r| r.ci.is_none()));
+        assert_eq!(without.evaluation.len(), with.evaluation.len());
+        // And written again, it does not gain empty interval fields.
+        let again = serde_json::to_string(&without).unwrap();
+        assert!(!again.contains("\"ci\""));
     }
 }

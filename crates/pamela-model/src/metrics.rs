@@ -147,6 +147,82 @@ pub fn evaluate(groups: &[Vec<(f64, f64)>]) -> Metrics {
     }
 }
 
+/// One participant's contribution to every metric, so that a bootstrap over participants can
+/// recompute the metrics of any resample by weighted sums (no pass over the ratings).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PersonStats {
+    /// Correctly ordered pairs (ties count a half) and pairs with different observations.
+    pub good: f64,
+    pub pairs: u64,
+    /// Sum and number of defined Spearman correlations (one per group).
+    pub rho_sum: f64,
+    pub rho_n: usize,
+    /// Sums of squared and absolute errors, and the ratings.
+    pub sq: f64,
+    pub abs: f64,
+    pub n: usize,
+}
+
+impl PersonStats {
+    /// Adds one group of (prediction, observation) of this participant (the few-shot curve
+    /// holds several per participant, one per random split).
+    pub fn add_group(&mut self, g: &[(f64, f64)]) {
+        let (gd, pr) = pairwise(g);
+        self.good += gd;
+        self.pairs += pr;
+        for &(p, o) in g {
+            self.sq += (p - o) * (p - o);
+            self.abs += (p - o).abs();
+            self.n += 1;
+        }
+        if let Some(r) = spearman(g) {
+            self.rho_sum += r;
+            self.rho_n += 1;
+        }
+    }
+
+    pub fn of(groups: &[&[(f64, f64)]]) -> PersonStats {
+        let mut s = PersonStats::default();
+        for g in groups {
+            s.add_group(g);
+        }
+        s
+    }
+}
+
+/// The metrics of participants taken with weights (a bootstrap resample: how often each was
+/// drawn). With all weights 1 this is [`evaluate`] of their groups, up to rounding.
+pub fn combine(people: &[PersonStats], weights: &[f64]) -> Metrics {
+    let (mut good, mut pairs, mut rho, mut rho_n, mut sq, mut abs, mut n) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut participants = 0usize;
+    for (s, &w) in people.iter().zip(weights) {
+        if w == 0.0 {
+            continue;
+        }
+        good += w * s.good;
+        pairs += w * s.pairs as f64;
+        rho += w * s.rho_sum;
+        rho_n += w * s.rho_n as f64;
+        sq += w * s.sq;
+        abs += w * s.abs;
+        n += w * s.n as f64;
+        if s.n > 0 {
+            participants += w as usize;
+        }
+    }
+    let div = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    Metrics {
+        pairwise: div(good, pairs),
+        spearman: div(rho, rho_n),
+        rmse: div(sq, n).sqrt(),
+        mae: div(abs, n),
+        ratings: n as usize,
+        pairs: pairs as u64,
+        participants,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +278,32 @@ mod tests {
         assert!((m.mae - 0.75).abs() < 1e-12);
         assert!((m.rmse - (5.0f64 / 4.0).sqrt()).abs() < 1e-12);
         assert_eq!(m.participants, 2);
+    }
+
+    #[test]
+    fn combining_people_with_unit_weights_equals_evaluating_their_ratings() {
+        let groups = vec![
+            vec![(1.0, 2.0), (3.0, 3.0), (2.0, 4.5), (0.5, 1.0)],
+            vec![(2.0, 2.0), (2.0, 4.0), (1.0, 1.5)],
+            vec![(4.0, 3.0), (1.0, 2.0), (3.5, 5.0), (2.0, 1.0), (2.5, 2.5)],
+        ];
+        let direct = evaluate(&groups);
+        let people: Vec<PersonStats> = groups.iter().map(|g| PersonStats::of(&[g])).collect();
+        let c = combine(&people, &[1.0; 3]);
+        assert_eq!(c.pairs, direct.pairs);
+        assert_eq!(c.ratings, direct.ratings);
+        assert_eq!(c.participants, direct.participants);
+        for (a, b) in [
+            (c.pairwise, direct.pairwise),
+            (c.spearman, direct.spearman),
+            (c.rmse, direct.rmse),
+            (c.mae, direct.mae),
+        ] {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        // Drawing the first person twice counts their pairs twice.
+        let twice = combine(&people, &[2.0, 1.0, 0.0]);
+        assert_eq!(twice.pairs, 2 * people[0].pairs + people[1].pairs);
+        assert_eq!(twice.participants, 3);
     }
 }

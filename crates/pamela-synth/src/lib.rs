@@ -62,6 +62,20 @@
 //!
 //! The ground truth ([`GroundTruth`]): every rating's noise-free score and all latent parameters,
 //! for the predictor's evaluation (the oracle baseline).
+//!
+//! # Two generators ([`Generator`], `pamela synth --generator NAME`)
+//! `default` is the model above: the app's data, and the structure the predictor was designed
+//! around, so the predictor's figures on it flatter it. `twisted` keeps everything above the
+//! "Generative model" heading (people, images, prompts, who rates what: every count of the
+//! card, the same layout for a seed) and replaces the way scores arise with a deliberately
+//! different taste structure: non-linear age effects, per-person use of the scale (offset,
+//! stretch, and for a third of people only part of the 1-5 range, through a logistic link),
+//! sparse strong personal likes of a few groups or styles, an image quality only partly visible
+//! in metadata (feature-pair interactions and a hidden per-image part) and heavy-tailed noise
+//! with lapses. Its design, and why each part, is in the [`twisted`](crate::TwistedTruth)
+//! module's documentation (`src/twisted.rs`). Model changes are evaluated on both; the ground
+//! truth of either gives the oracle (`pamela eval` regenerates it from the provenance line,
+//! which names the generator, its version and the seed: [`from_provenance`]).
 
 use pamela_core::dataset::{
     Dataset, Dicts, Images, Interner, Participants, Ratings, Source, SourceKind,
@@ -70,9 +84,84 @@ use pamela_core::rng::{apportion, Rng};
 use pamela_core::schema::{decade_name, score_to_milli, Label, Split};
 use serde::{Deserialize, Serialize};
 
-/// Bump when the generator's output changes for a given seed.
+mod twisted;
+pub use twisted::{age_basis, TwistedPerson, TwistedTruth, TWISTED_VERSION};
+
+/// Bump when the (default) generator's output changes for a given seed.
 pub const GENERATOR_VERSION: u32 = 1;
 pub const DEFAULT_SEED: u64 = 42;
+
+/// The synthetic generators: same layout and counts, different taste structures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Generator {
+    /// The app's default data: linear age, low-rank personal latent, affine scale, Gaussian
+    /// noise (the structure the predictor shares).
+    Default,
+    /// A deliberately different taste structure (see the `twisted` section of the crate docs).
+    Twisted,
+}
+
+impl Generator {
+    pub const ALL: [Generator; 2] = [Generator::Default, Generator::Twisted];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Generator::Default => "default",
+            Generator::Twisted => "twisted",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Generator> {
+        Generator::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    pub fn version(self) -> u32 {
+        match self {
+            Generator::Default => GENERATOR_VERSION,
+            Generator::Twisted => TWISTED_VERSION,
+        }
+    }
+}
+
+fn default_generator_name() -> String {
+    Generator::Default.name().to_string()
+}
+
+/// The provenance line of generated data. The default generator's line is unchanged since
+/// there was one generator (the committed bundle holds it).
+pub fn provenance(generator: Generator, seed: u64) -> String {
+    match generator {
+        Generator::Default => {
+            format!("pamela synth --seed {seed} (generator v{GENERATOR_VERSION}); not real ratings")
+        }
+        g => format!(
+            "pamela synth --generator {} --seed {seed} (generator {} v{}); not real ratings",
+            g.name(),
+            g.name(),
+            g.version()
+        ),
+    }
+}
+
+/// Which generator and seed made data with this provenance line, if this version of the crate
+/// can regenerate it exactly (same generator version); `None` otherwise.
+pub fn from_provenance(provenance: &str) -> Option<(Generator, u64)> {
+    let seed = provenance
+        .split("--seed ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|s| s.parse::<u64>().ok())?;
+    Generator::ALL
+        .into_iter()
+        .find(|&g| {
+            let tag = match g {
+                Generator::Default => format!("(generator v{})", g.version()),
+                _ => format!("(generator {} v{})", g.name(), g.version()),
+            };
+            provenance.contains(&tag)
+        })
+        .map(|g| (g, seed))
+}
 
 /// The card's published counts.
 pub mod card {
@@ -524,8 +613,23 @@ pub struct ImageTruth {
 }
 
 /// Everything the generator knows and the data does not show.
+///
+/// The fields after `generator_version` describe the default model. For `twisted` they hold
+/// its analogues where one exists (`quality_effect`: the visible quality per feature;
+/// `gender_effect`: the Art-only gender effect; `region_effect`; per participant `bias` =
+/// offset, `scale` = stretch, `latent` = the first two of three latent coordinates; per image
+/// `residual` = hidden quality + interaction part) and are empty where none does
+/// (`age_effect`, `country_effect`, `individual_loadings`); its own parameters are in
+/// `twisted`. `ratings` (the noise-free scores, what the oracle uses) has the same meaning for
+/// every generator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroundTruth {
+    /// `default` or `twisted` (files written before there were two generators: `default`).
+    #[serde(default = "default_generator_name")]
+    pub generator: String,
+    /// The twisted model's own parameters (absent for the default generator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twisted: Option<twisted::TwistedTruth>,
     pub generator_version: u32,
     pub seed: u64,
     pub params: Params,
@@ -604,6 +708,15 @@ pub fn generate(seed: u64) -> Result<Synthetic, String> {
 }
 
 pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
+    generate_impl(Generator::Default, seed, params)
+}
+
+/// Generates the dataset of one generator for a seed.
+pub fn generate_by(generator: Generator, seed: u64) -> Result<Synthetic, String> {
+    generate_impl(generator, seed, Params::default())
+}
+
+fn generate_impl(generator: Generator, seed: u64, params: Params) -> Result<Synthetic, String> {
     let root = Rng::new(seed);
     let mut rng_plan = root.fork(1);
     let mut rng_people = root.fork(2);
@@ -897,51 +1010,6 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
     }
 
     // ---- Effects -------------------------------------------------------------------------
-    let nf = features.len();
-    let find = |name: &str| features.iter().position(|f| f == name);
-    let mut quality: Vec<f64> = (0..nf)
-        .map(|_| params.quality_sd * rng_effects.normal())
-        .collect();
-    for (name, shift) in QUALITY_SHIFTS {
-        if let Some(f) = find(name) {
-            quality[f] += shift;
-        }
-    }
-    let mut age_effect: Vec<f64> = (0..nf)
-        .map(|_| params.age_sd * rng_effects.normal())
-        .collect();
-    for (name, shift) in AGE_SHIFTS {
-        if let Some(f) = find(name) {
-            age_effect[f] += shift;
-        }
-    }
-    let gender_effect: Vec<f64> = (0..nf)
-        .map(|_| params.gender_sd * rng_effects.normal())
-        .collect();
-    let region_effect: Vec<Vec<f64>> = REGIONS
-        .iter()
-        .map(|_| {
-            (0..nf)
-                .map(|_| params.region_sd * rng_effects.normal())
-                .collect()
-        })
-        .collect();
-    let country_effect: Vec<Vec<f64>> = COUNTRIES
-        .iter()
-        .map(|_| {
-            (0..nf)
-                .map(|_| params.country_sd * rng_effects.normal())
-                .collect()
-        })
-        .collect();
-    let loadings: Vec<[f64; LATENT]> = (0..nf)
-        .map(|_| std::array::from_fn(|_| params.individual_sd * rng_effects.normal()))
-        .collect();
-    let region_bias: Vec<f64> = REGIONS
-        .iter()
-        .map(|_| 0.15 * rng_effects.normal())
-        .collect();
-
     struct PersonDraft {
         id: String,
         age: u8,
@@ -953,44 +1021,154 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
         taste: Vec<f64>,
         counts: [u64; 5],
     }
-    let mut people: Vec<PersonDraft> = Vec::with_capacity(plan.len());
-    for (k, pp) in plan.iter().enumerate() {
-        let age = ages[k];
-        let country = nat_slots[k];
-        let region = COUNTRIES[country].2;
-        let age_z = (age as f64 - 35.0) / 12.0;
-        let g = match pp.gender {
-            "female" => 1.0,
-            "male" => -1.0,
-            _ => 0.0,
-        };
-        // A random direction with a similar strength for everyone (norm near sqrt(2), the
-        // mean norm of a 2-d standard normal): each person has a distinct taste of their own,
-        // rather than a few strong individualists among many average raters.
-        let angle = 2.0 * std::f64::consts::PI * rng_effects.uniform();
-        let radius = std::f64::consts::SQRT_2 * (0.85 + 0.3 * rng_effects.uniform());
-        let latent: [f64; LATENT] = [radius * libm::cos(angle), radius * libm::sin(angle)];
-        let taste = (0..nf)
-            .map(|f| {
-                age_z * age_effect[f]
-                    + g * gender_effect[f] / 2.0
-                    + region_effect[region][f]
-                    + country_effect[country][f]
-                    + (0..LATENT).map(|d| loadings[f][d] * latent[d]).sum::<f64>()
+    let nf = features.len();
+    let (
+        quality,
+        age_effect,
+        gender_effect,
+        region_effect,
+        country_effect,
+        loadings,
+        people,
+        twist,
+    ) = if generator == Generator::Twisted {
+        let demo: Vec<twisted::Person> = plan
+            .iter()
+            .enumerate()
+            .map(|(k, pp)| twisted::Person {
+                age: ages[k],
+                gender: pp.gender,
+                region: COUNTRIES[nat_slots[k]].2,
             })
             .collect();
-        people.push(PersonDraft {
-            id: ids[k].clone(),
-            age,
-            gender: pp.gender,
-            country,
-            bias: params.bias_sd * rng_effects.normal() + 0.06 * age_z + region_bias[region],
-            scale: (params.scale_log_sd * rng_effects.normal()).exp(),
-            latent,
-            taste,
-            counts: pp.counts,
-        });
-    }
+        let image_features: Vec<Vec<u32>> = drafts.iter().map(|d| d.features.clone()).collect();
+        let m = twisted::Model::draw(
+            &mut rng_effects,
+            &features,
+            &image_features,
+            &demo,
+            REGIONS.len(),
+            &ids,
+        );
+        let people: Vec<PersonDraft> = plan
+            .iter()
+            .enumerate()
+            .map(|(k, pp)| PersonDraft {
+                id: ids[k].clone(),
+                age: ages[k],
+                gender: pp.gender,
+                country: nat_slots[k],
+                bias: m.people[k].offset,
+                scale: m.people[k].stretch,
+                latent: [m.people[k].latent[0], m.people[k].latent[1]],
+                taste: Vec::new(),
+                counts: pp.counts,
+            })
+            .collect();
+        (
+            m.quality.clone(),
+            Vec::new(),
+            m.gender_art.clone(),
+            m.region.clone(),
+            Vec::new(),
+            Vec::new(),
+            people,
+            Some(m),
+        )
+    } else {
+        let find = |name: &str| features.iter().position(|f| f == name);
+        let mut quality: Vec<f64> = (0..nf)
+            .map(|_| params.quality_sd * rng_effects.normal())
+            .collect();
+        for (name, shift) in QUALITY_SHIFTS {
+            if let Some(f) = find(name) {
+                quality[f] += shift;
+            }
+        }
+        let mut age_effect: Vec<f64> = (0..nf)
+            .map(|_| params.age_sd * rng_effects.normal())
+            .collect();
+        for (name, shift) in AGE_SHIFTS {
+            if let Some(f) = find(name) {
+                age_effect[f] += shift;
+            }
+        }
+        let gender_effect: Vec<f64> = (0..nf)
+            .map(|_| params.gender_sd * rng_effects.normal())
+            .collect();
+        let region_effect: Vec<Vec<f64>> = REGIONS
+            .iter()
+            .map(|_| {
+                (0..nf)
+                    .map(|_| params.region_sd * rng_effects.normal())
+                    .collect()
+            })
+            .collect();
+        let country_effect: Vec<Vec<f64>> = COUNTRIES
+            .iter()
+            .map(|_| {
+                (0..nf)
+                    .map(|_| params.country_sd * rng_effects.normal())
+                    .collect()
+            })
+            .collect();
+        let loadings: Vec<[f64; LATENT]> = (0..nf)
+            .map(|_| std::array::from_fn(|_| params.individual_sd * rng_effects.normal()))
+            .collect();
+        let region_bias: Vec<f64> = REGIONS
+            .iter()
+            .map(|_| 0.15 * rng_effects.normal())
+            .collect();
+
+        let mut people: Vec<PersonDraft> = Vec::with_capacity(plan.len());
+        for (k, pp) in plan.iter().enumerate() {
+            let age = ages[k];
+            let country = nat_slots[k];
+            let region = COUNTRIES[country].2;
+            let age_z = (age as f64 - 35.0) / 12.0;
+            let g = match pp.gender {
+                "female" => 1.0,
+                "male" => -1.0,
+                _ => 0.0,
+            };
+            // A random direction with a similar strength for everyone (norm near sqrt(2), the
+            // mean norm of a 2-d standard normal): each person has a distinct taste of their own,
+            // rather than a few strong individualists among many average raters.
+            let angle = 2.0 * std::f64::consts::PI * rng_effects.uniform();
+            let radius = std::f64::consts::SQRT_2 * (0.85 + 0.3 * rng_effects.uniform());
+            let latent: [f64; LATENT] = [radius * libm::cos(angle), radius * libm::sin(angle)];
+            let taste = (0..nf)
+                .map(|f| {
+                    age_z * age_effect[f]
+                        + g * gender_effect[f] / 2.0
+                        + region_effect[region][f]
+                        + country_effect[country][f]
+                        + (0..LATENT).map(|d| loadings[f][d] * latent[d]).sum::<f64>()
+                })
+                .collect();
+            people.push(PersonDraft {
+                id: ids[k].clone(),
+                age,
+                gender: pp.gender,
+                country,
+                bias: params.bias_sd * rng_effects.normal() + 0.06 * age_z + region_bias[region],
+                scale: (params.scale_log_sd * rng_effects.normal()).exp(),
+                latent,
+                taste,
+                counts: pp.counts,
+            });
+        }
+        (
+            quality,
+            age_effect,
+            gender_effect,
+            region_effect,
+            country_effect,
+            loadings,
+            people,
+            None,
+        )
+    };
 
     // ---- Who rates what --------------------------------------------------------------------
     // Per pool, a bipartite graph with given degrees (people's counts, images' raters), built
@@ -1048,14 +1226,20 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
     for &(p, i, s) in &pairs {
         let person = &people[p];
         let img = &drafts[i];
-        let signal: f64 = img
-            .features
-            .iter()
-            .map(|&f| quality[f as usize] + person.taste[f as usize])
-            .sum::<f64>()
-            + img.residual;
-        let truth = (params.base + person.bias + person.scale * signal).clamp(1.0, 5.0);
-        let observed = (truth + params.noise_sd * rng_noise.normal()).clamp(1.0, 5.0);
+        let (truth, observed) = match &twist {
+            Some(m) => m.rate(p, i, &mut rng_noise),
+            None => {
+                let signal: f64 = img
+                    .features
+                    .iter()
+                    .map(|&f| quality[f as usize] + person.taste[f as usize])
+                    .sum::<f64>()
+                    + img.residual;
+                let truth = (params.base + person.bias + person.scale * signal).clamp(1.0, 5.0);
+                let observed = (truth + params.noise_sd * rng_noise.normal()).clamp(1.0, 5.0);
+                (truth, observed)
+            }
+        };
         raw.push((p, i, s, truth, score_to_milli(observed)));
     }
 
@@ -1091,7 +1275,10 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
         image_truth.push(ImageTruth {
             id: d.id,
             features: d.features.clone(),
-            residual: d.residual,
+            residual: match &twist {
+                Some(m) => m.hidden[i] + m.interaction[i],
+                None => d.residual,
+            },
         });
     }
     let mut part_order: Vec<usize> = (0..people.len()).collect();
@@ -1156,9 +1343,7 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
     }
     let source = Source {
         kind: SourceKind::Synthetic,
-        provenance: format!(
-            "pamela synth --seed {seed} (generator v{GENERATOR_VERSION}); not real ratings"
-        ),
+        provenance: provenance(generator, seed),
     };
     let dicts = Dicts {
         group_names,
@@ -1171,8 +1356,22 @@ pub fn generate_with(seed: u64, params: Params) -> Result<Synthetic, String> {
     };
     let dataset = Dataset::new(source, dicts, raw_images, raw_parts, ratings)
         .map_err(|e| format!("generated store is invalid: {e}"))?;
+    let twisted_truth = twist.as_ref().map(|m| {
+        let (age_basis, age_effects, loadings) = m.truth_parts();
+        twisted::TwistedTruth {
+            version: twisted::TWISTED_VERSION,
+            age_basis,
+            age_effects,
+            loadings,
+            hidden_quality: img_order.iter().map(|&i| m.hidden[i]).collect(),
+            interaction: img_order.iter().map(|&i| m.interaction[i]).collect(),
+            people: part_order.iter().map(|&p| m.people[p].clone()).collect(),
+        }
+    });
     let truth = GroundTruth {
-        generator_version: GENERATOR_VERSION,
+        generator: generator.name().to_string(),
+        twisted: twisted_truth,
+        generator_version: generator.version(),
         seed,
         params,
         features,
@@ -1207,10 +1406,14 @@ pub fn split_file(ds: &Dataset, split: Split) -> Vec<u8> {
 
 /// The manifest that marks a folder of split files as synthetic for the loader.
 pub fn manifest(ds: &Dataset) -> Vec<u8> {
+    let g = from_provenance(&ds.source.provenance)
+        .map(|(g, _)| g)
+        .unwrap_or(Generator::Default);
     let v = serde_json::json!({
         "synthetic": true,
         "generator": "pamela synth",
-        "generator_version": GENERATOR_VERSION,
+        "generator_name": g.name(),
+        "generator_version": g.version(),
         "provenance": ds.source.provenance,
         "note": "These files are a synthetic sample generated to the PAMELA dataset card's \
                  counts. They are not real ratings.",

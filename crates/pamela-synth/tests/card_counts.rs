@@ -1,18 +1,23 @@
-//! The synthetic sample equals the dataset card, count for count.
+//! The synthetic sample of every generator equals the dataset card, count for count.
 
 use pamela_core::query::{self, Compiled, Filter, Key};
 use pamela_core::{Dataset, Split};
 use pamela_synth::card;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn sample() -> &'static Dataset {
+/// The sample of every generator for the default seed: each must equal the card.
+fn samples() -> [&'static Dataset; 2] {
+    use pamela_synth::Generator;
     use std::sync::OnceLock;
-    static DS: OnceLock<Dataset> = OnceLock::new();
-    DS.get_or_init(|| {
-        pamela_synth::generate(pamela_synth::DEFAULT_SEED)
-            .unwrap()
-            .dataset
-    })
+    static DS: [OnceLock<Dataset>; 2] = [OnceLock::new(), OnceLock::new()];
+    let get = |k: usize, g: Generator| {
+        DS[k].get_or_init(|| {
+            pamela_synth::generate_by(g, pamela_synth::DEFAULT_SEED)
+                .unwrap()
+                .dataset
+        })
+    };
+    [get(0, Generator::Default), get(1, Generator::Twisted)]
 }
 
 fn counts_by(ds: &Dataset, key: Key) -> BTreeMap<String, u64> {
@@ -25,7 +30,12 @@ fn counts_by(ds: &Dataset, key: Key) -> BTreeMap<String, u64> {
 
 #[test]
 fn ratings_images_and_participants_match_the_card() {
-    let ds = sample();
+    for ds in samples() {
+        ratings_images_and_participants_match_the_card_in(ds);
+    }
+}
+
+fn ratings_images_and_participants_match_the_card_in(ds: &Dataset) {
     assert_eq!(ds.ratings.len() as u64, card::RATINGS);
     assert_eq!(ds.images.len(), card::IMAGES);
     assert_eq!(ds.participants.len(), card::PARTICIPANTS);
@@ -33,7 +43,12 @@ fn ratings_images_and_participants_match_the_card() {
 
 #[test]
 fn every_split_has_its_published_count() {
-    let ds = sample();
+    for ds in samples() {
+        every_split_has_its_published_count_in(ds);
+    }
+}
+
+fn every_split_has_its_published_count_in(ds: &Dataset) {
     for (stem, n) in card::SPLITS {
         let s = Split::from_name(stem).unwrap();
         assert_eq!(ds.split_range(s).len() as u64, n, "{stem}");
@@ -42,7 +57,12 @@ fn every_split_has_its_published_count() {
 
 #[test]
 fn ratings_by_type_and_gender_match_the_card() {
-    let ds = sample();
+    for ds in samples() {
+        ratings_by_type_and_gender_match_the_card_in(ds);
+    }
+}
+
+fn ratings_by_type_and_gender_match_the_card_in(ds: &Dataset) {
     let types = counts_by(ds, Key::Type);
     assert_eq!(types["Art"], card::ART_RATINGS);
     assert_eq!(types["Photorealism"], card::PHOTO_RATINGS);
@@ -55,7 +75,12 @@ fn ratings_by_type_and_gender_match_the_card() {
 
 #[test]
 fn demographics_span_the_published_ranges() {
-    let ds = sample();
+    for ds in samples() {
+        demographics_span_the_published_ranges_in(ds);
+    }
+}
+
+fn demographics_span_the_published_ranges_in(ds: &Dataset) {
     assert_eq!(ds.dicts.nationalities.len(), card::NATIONALITIES);
     assert_eq!(*ds.participants.age.iter().min().unwrap(), card::AGE_MIN);
     assert_eq!(*ds.participants.age.iter().max().unwrap(), card::AGE_MAX);
@@ -70,7 +95,12 @@ fn demographics_span_the_published_ranges() {
 
 #[test]
 fn groups_and_styles_follow_the_card() {
-    let ds = sample();
+    for ds in samples() {
+        groups_and_styles_follow_the_card_in(ds);
+    }
+}
+
+fn groups_and_styles_follow_the_card_in(ds: &Dataset) {
     assert_eq!(ds.groups().len(), card::GROUPS);
     assert_eq!(ds.dicts.group_names.len(), card::GROUP_NAMES);
     for name in ["landscape", "portrait"] {
@@ -92,7 +122,12 @@ fn groups_and_styles_follow_the_card() {
 
 #[test]
 fn every_image_has_13_to_15_raters() {
-    let ds = sample();
+    for ds in samples() {
+        every_image_has_13_to_15_raters_in(ds);
+    }
+}
+
+fn every_image_has_13_to_15_raters_in(ds: &Dataset) {
     let mut raters = vec![0u64; ds.images.len()];
     for &i in &ds.ratings.image {
         raters[i as usize] += 1;
@@ -104,7 +139,12 @@ fn every_image_has_13_to_15_raters() {
 
 #[test]
 fn unseen_participants_never_rate_in_train_and_seen_test_images_are_new() {
-    let ds = sample();
+    for ds in samples() {
+        unseen_participants_never_rate_in_train_and_seen_test_images_are_new_in(ds);
+    }
+}
+
+fn unseen_participants_never_rate_in_train_and_seen_test_images_are_new_in(ds: &Dataset) {
     let ids = |s: Split, of_images: bool| -> BTreeSet<u32> {
         ds.split_range(s)
             .map(|r| {
@@ -134,7 +174,12 @@ fn unseen_participants_never_rate_in_train_and_seen_test_images_are_new() {
 
 #[test]
 fn scores_have_three_decimals_and_labels_round_to_nearest() {
-    let ds = sample();
+    for ds in samples() {
+        scores_have_three_decimals_and_labels_round_to_nearest_in(ds);
+    }
+}
+
+fn scores_have_three_decimals_and_labels_round_to_nearest_in(ds: &Dataset) {
     for r in 0..ds.ratings.len() {
         let s = ds.ratings.score[r];
         assert!((1000..=5000).contains(&s));
@@ -145,7 +190,12 @@ fn scores_have_three_decimals_and_labels_round_to_nearest() {
 
 #[test]
 fn ids_are_shaped_like_the_real_ones() {
-    let ds = sample();
+    for ds in samples() {
+        ids_are_shaped_like_the_real_ones_in(ds);
+    }
+}
+
+fn ids_are_shaped_like_the_real_ones_in(ds: &Dataset) {
     for id in &ds.participants.id {
         assert!(id.starts_with("p_") && id.len() == 10, "{id}");
         assert!(id[2..]
