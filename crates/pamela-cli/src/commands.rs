@@ -65,8 +65,50 @@ pub fn synth(out: &Path, seed: u64, only_bundle: bool, log: &mut dyn Write) -> R
     Ok(())
 }
 
+/// Whether two paths name the same file (the same inode on Unix: also through hard links,
+/// symlinks and `..`; elsewhere, the same canonical path). A path that does not exist is no file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+/// Refuses an output path that is one of the files the inputs would be read from: writing the
+/// bundle there would destroy the data it was made from.
+pub fn refuse_overwriting_inputs(paths: &[PathBuf], out: &Path) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    let mut inputs = pamela_core::loader::input_files(paths)?;
+    // A bundle given as input is read whole before the write, but replacing it is still not
+    // what `ingest` is for.
+    inputs.extend(paths.iter().filter(|p| p.is_file()).cloned());
+    if let Some(hit) = inputs.iter().find(|p| same_file(p, out)) {
+        return Err(CliError(format!(
+            "{}: the output file is one of the inputs ({}); writing the bundle there would \
+             destroy the data it is made from: choose another --out",
+            out.display(),
+            hit.display()
+        )));
+    }
+    Ok(())
+}
+
 /// `pamela ingest`: files or folders to a bundle, with a summary.
 pub fn ingest(paths: &[PathBuf], out: &Path, log: &mut dyn Write) -> Result<()> {
+    refuse_overwriting_inputs(paths, out)?;
     let Input {
         dataset,
         warnings,

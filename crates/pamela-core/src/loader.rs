@@ -909,13 +909,17 @@ fn plain_type(expected: &str) -> String {
     }
 }
 
-/// Loads files and folders from disk. A folder contributes its split files (and the synthetic
-/// manifest, when present); other files in it are ignored.
+/// Whether a folder entry named `name` is read by [`load_paths`]: a split file or the manifest.
+pub fn is_input_name(name: &str) -> bool {
+    name == SYNTHETIC_MANIFEST
+        || (Split::from_file_name(name).is_some()
+            && (name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".ndjson")))
+}
+
+/// The files [`load_paths`] reads for `paths`, in order: a folder contributes its split files
+/// (and the synthetic manifest, when present), sorted by name; a file is taken as it is.
 #[cfg(not(target_family = "wasm"))]
-pub fn load_paths(
-    paths: &[std::path::PathBuf],
-    progress: &mut dyn FnMut(&str, usize, usize),
-) -> Result<(Dataset, Vec<Warning>, Vec<FileSummary>), LoadError> {
+pub fn input_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, LoadError> {
     let mut files = Vec::new();
     for path in paths {
         let shown = path.display().to_string();
@@ -933,13 +937,9 @@ pub fn load_paths(
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.is_file()
-                        && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                            n == SYNTHETIC_MANIFEST
-                                || (Split::from_file_name(n).is_some()
-                                    && (n.ends_with(".json")
-                                        || n.ends_with(".jsonl")
-                                        || n.ends_with(".ndjson")))
-                        })
+                        && p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(is_input_name)
                 })
                 .collect();
             entries.sort();
@@ -956,6 +956,17 @@ pub fn load_paths(
             files.push(path.clone());
         }
     }
+    Ok(files)
+}
+
+/// Loads files and folders from disk. A folder contributes its split files (and the synthetic
+/// manifest, when present); other files in it are ignored.
+#[cfg(not(target_family = "wasm"))]
+pub fn load_paths(
+    paths: &[std::path::PathBuf],
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<(Dataset, Vec<Warning>, Vec<FileSummary>), LoadError> {
+    let files = input_files(paths)?;
     let mut loader = Loader::new();
     let mut names = Vec::new();
     for f in &files {
