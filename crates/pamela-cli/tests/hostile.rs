@@ -144,3 +144,28 @@ fn ingest_writes_beside_its_inputs_when_the_name_differs() {
     assert_ok(&out);
     assert!(d.join("data.pamb").is_file());
 }
+
+// ---- bundles ----
+
+/// A small valid bundle written by `ingest`, in `d`.
+fn make_bundle(d: &Path) -> PathBuf {
+    let src = d.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("pamela_train.json"), array(&good_records())).unwrap();
+    let out = d.join("small.pamb");
+    assert_ok(&pamela(&["ingest", s(&src), "--out", s(&out)]));
+    out
+}
+
+#[test]
+fn stats_refuses_a_bundle_with_trailing_bytes_naming_the_file_and_count() {
+    let d = temp_dir("bundle-trailing");
+    let b = make_bundle(&d);
+    let mut bytes = std::fs::read(&b).unwrap();
+    bytes.extend_from_slice(b"0123456789");
+    std::fs::write(&b, &bytes).unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&b)]),
+        &["small.pamb", "10 unexpected bytes"],
+    );
+}

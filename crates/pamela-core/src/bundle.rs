@@ -25,8 +25,11 @@
 //! compressed with zopfli (slow to write, 7% smaller than zlib's best, read by any inflater);
 //! bundles that stay in memory use a fast level.
 //! Decoding treats the bytes as hostile: every length is bounded by the input, the declared
-//! payload size is capped (and by deflate's maximum ratio), all arithmetic is checked, and the
-//! resulting store goes through the same validation as a loaded one. It never panics.
+//! payload size is capped (and by deflate's maximum ratio), all arithmetic is checked, bytes
+//! after the end of the compressed stream are refused ([`BundleError::TrailingBytes`], with
+//! their count: the file is not what was written), and the resulting store goes through the
+//! same validation as a loaded one. It never panics. The page and the command line both call
+//! [`decode`], so both refuse the same files.
 //!
 //! Decoding is always built. Writing is behind features, because the app only reads: `encode`
 //! gives [`encode_with`] at [`Effort::Fast`] and [`seal`] (miniz's deflater), and `zopfli` adds
@@ -57,6 +60,9 @@ pub enum BundleError {
     TooLarge(usize),
     /// The bytes are damaged: checksum, encoding or consistency.
     Corrupt(String),
+    /// This many bytes follow the end of the compressed stream (two files joined, a download
+    /// that appended something): refused, since the file is not what was written.
+    TrailingBytes(usize),
 }
 
 impl fmt::Display for BundleError {
@@ -76,6 +82,12 @@ impl fmt::Display for BundleError {
                  or than its size permits"
             ),
             BundleError::Corrupt(m) => write!(f, "the bundle is damaged: {m}"),
+            BundleError::TrailingBytes(n) => write!(
+                f,
+                "the bundle is followed by {n} unexpected byte{} after its end (two files \
+                 joined, or a damaged download?)",
+                if *n == 1 { "" } else { "s" }
+            ),
         }
     }
 }
@@ -392,17 +404,21 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, BundleError> {
     if declared > MAX_PAYLOAD || declared > compressed.len().saturating_mul(MAX_RATIO) {
         return Err(BundleError::TooLarge(declared));
     }
-    let payload = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(compressed, declared)
-        .map_err(|e| match e.status {
-            miniz_oxide::inflate::TINFLStatus::FailedCannotMakeProgress => BundleError::Truncated,
-            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-                BundleError::Corrupt("the content is longer than the header says".into())
+    let (payload, used) =
+        crate::inflate::inflate_bounded(compressed, true, declared).map_err(|status| {
+            use crate::inflate::TINFLStatus;
+            match status {
+                TINFLStatus::FailedCannotMakeProgress => BundleError::Truncated,
+                TINFLStatus::HasMoreOutput => {
+                    BundleError::Corrupt("the content is longer than the header says".into())
+                }
+                TINFLStatus::Adler32Mismatch => BundleError::Corrupt("checksum mismatch".into()),
+                other => BundleError::Corrupt(format!("compressed stream is invalid ({other:?})")),
             }
-            miniz_oxide::inflate::TINFLStatus::Adler32Mismatch => {
-                BundleError::Corrupt("checksum mismatch".into())
-            }
-            other => BundleError::Corrupt(format!("compressed stream is invalid ({other:?})")),
         })?;
+    if used < compressed.len() {
+        return Err(BundleError::TrailingBytes(compressed.len() - used));
+    }
     if payload.len() != declared {
         return Err(BundleError::Corrupt(
             "the content is shorter than the header says".into(),

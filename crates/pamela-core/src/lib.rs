@@ -63,6 +63,7 @@ pub mod cohort;
 pub mod dataset;
 pub mod error;
 pub mod export;
+pub mod inflate;
 pub mod loader;
 pub mod profile;
 pub mod query;

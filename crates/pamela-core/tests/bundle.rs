@@ -209,3 +209,32 @@ fn the_committed_default_bundle_is_what_the_generator_makes() {
         pamela_synth::DEFAULT_SEED
     );
 }
+
+#[test]
+fn bytes_after_the_end_of_a_bundle_are_refused_with_their_count() {
+    let mut b = bundle::encode(&small());
+    b.extend_from_slice(b"extra!!");
+    let e = bundle::decode(&b).unwrap_err();
+    assert_eq!(e, BundleError::TrailingBytes(7));
+    assert!(e.to_string().contains("7 unexpected bytes"), "{e}");
+}
+
+#[test]
+fn a_single_trailing_zero_byte_is_refused() {
+    let mut b = bundle::encode(&small());
+    b.push(0);
+    assert_eq!(
+        bundle::decode(&b).unwrap_err(),
+        BundleError::TrailingBytes(1)
+    );
+}
+
+#[test]
+fn a_bundle_followed_by_a_copy_of_itself_is_refused() {
+    let one = bundle::encode(&small());
+    let two = [one.clone(), one.clone()].concat();
+    assert_eq!(
+        bundle::decode(&two).unwrap_err(),
+        BundleError::TrailingBytes(one.len())
+    );
+}
