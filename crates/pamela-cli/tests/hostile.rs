@@ -169,3 +169,343 @@ fn stats_refuses_a_bundle_with_trailing_bytes_naming_the_file_and_count() {
         &["small.pamb", "10 unexpected bytes"],
     );
 }
+
+// ---- what a path is, and how a file is encoded ----
+
+/// Runs the binary, killing it after 30 s (a hang is a failure, not a stuck test run).
+fn pamela_bounded(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pamela"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("pamela {args:?} hung for 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn mkfifo(p: &Path) {
+    let st = Command::new("mkfifo").arg(p).status().expect("mkfifo runs");
+    assert!(st.success());
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    out.extend(miniz_oxide::deflate::compress_to_vec(data, 6));
+    out.extend(pamela_core::bundle::crc32(data).to_le_bytes());
+    out.extend((data.len() as u32).to_le_bytes());
+    out
+}
+
+fn utf16(text: &[u8], big_endian: bool) -> Vec<u8> {
+    let s = std::str::from_utf8(text).unwrap();
+    let mut out = if big_endian {
+        vec![0xFE, 0xFF]
+    } else {
+        vec![0xFF, 0xFE]
+    };
+    for u in s.encode_utf16() {
+        out.extend(if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+fn ratings_in(stats_json: &str) -> u64 {
+    let v: Value = serde_json::from_str(stats_json).unwrap();
+    v["ratings"].as_u64().unwrap()
+}
+
+#[test]
+fn a_named_pipe_given_as_a_file_is_refused_without_opening_it() {
+    let d = temp_dir("fifo-file");
+    let p = d.join("pamela_train.json");
+    mkfifo(&p);
+    let out = pamela_bounded(&["stats", s(&p)]);
+    assert_refused(
+        &out,
+        &["pamela_train.json", "named pipe", "not a regular file"],
+    );
+}
+
+#[test]
+fn a_named_pipe_inside_a_folder_is_refused_naming_it() {
+    let d = temp_dir("fifo-folder");
+    std::fs::write(d.join("pamela_test_seen.json"), array(&good_records())).unwrap();
+    mkfifo(&d.join("pamela_train.json"));
+    let out = pamela_bounded(&["stats", s(&d)]);
+    assert_refused(&out, &["pamela_train.json", "named pipe"]);
+}
+
+#[test]
+fn a_character_device_is_refused() {
+    let out = pamela_bounded(&["stats", "/dev/zero"]);
+    assert_refused(&out, &["/dev/zero", "character device"]);
+}
+
+#[test]
+fn a_symlink_loop_is_reported_as_a_loop() {
+    let d = temp_dir("loop");
+    let a = d.join("pamela_train.json");
+    let b = d.join("other.json");
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let out = pamela_bounded(&["stats", s(&a)]);
+    let err = assert_refused(&out, &["pamela_train.json", "symbolic link that loops"]);
+    assert!(!err.contains("no such file"), "{err}");
+}
+
+#[test]
+fn a_symlink_to_itself_inside_a_folder_is_reported_as_a_loop() {
+    let d = temp_dir("self-loop");
+    let a = d.join("pamela_train.json");
+    std::os::unix::fs::symlink("pamela_train.json", &a).unwrap();
+    let out = pamela_bounded(&["stats", s(&d)]);
+    assert_refused(&out, &["pamela_train.json", "loops"]);
+}
+
+#[test]
+fn a_dangling_symlink_names_its_missing_target() {
+    let d = temp_dir("dangling");
+    let a = d.join("pamela_train.json");
+    std::os::unix::fs::symlink(d.join("gone.json"), &a).unwrap();
+    let out = pamela(&["stats", s(&a)]);
+    assert_refused(&out, &["pamela_train.json", "gone.json", "does not exist"]);
+}
+
+#[test]
+fn a_missing_path_is_named() {
+    let d = temp_dir("missing");
+    let out = pamela(&["stats", s(&d.join("pamela_train.json"))]);
+    assert_refused(&out, &["pamela_train.json", "no such file or folder"]);
+}
+
+#[test]
+fn a_symlink_to_a_good_file_is_followed() {
+    let d = temp_dir("good-link");
+    let real = d.join("real.json");
+    std::fs::write(&real, array(&good_records())).unwrap();
+    let a = d.join("pamela_train.json");
+    std::os::unix::fs::symlink(&real, &a).unwrap();
+    assert_eq!(
+        ratings_in(&assert_ok(&pamela(&["stats", "--json", s(&a)]))),
+        3
+    );
+}
+
+#[test]
+fn a_gzip_file_is_read() {
+    let d = temp_dir("gzip");
+    let p = d.join("pamela_train.json.gz");
+    std::fs::write(&p, gzip(&array(&good_records()))).unwrap();
+    assert_eq!(
+        ratings_in(&assert_ok(&pamela(&["stats", "--json", s(&p)]))),
+        3
+    );
+}
+
+#[test]
+fn gzip_json_lines_in_a_folder_are_read() {
+    let d = temp_dir("gzip-folder");
+    std::fs::write(
+        d.join("pamela_train.jsonl.gz"),
+        gzip(&lines(&good_records())),
+    )
+    .unwrap();
+    assert_eq!(
+        ratings_in(&assert_ok(&pamela(&["stats", "--json", s(&d)]))),
+        3
+    );
+}
+
+#[test]
+fn a_gzip_file_with_a_wrong_checksum_is_refused_as_damaged() {
+    let d = temp_dir("gzip-crc");
+    let p = d.join("pamela_train.json.gz");
+    let mut gz = gzip(&array(&good_records()));
+    let n = gz.len();
+    gz[n - 7] ^= 0x40;
+    std::fs::write(&p, gz).unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&p)]),
+        &["pamela_train.json.gz", "gzip", "CRC-32"],
+    );
+}
+
+#[test]
+fn a_cut_gzip_file_is_refused_as_cut_short() {
+    let d = temp_dir("gzip-cut");
+    let p = d.join("pamela_train.json.gz");
+    let gz = gzip(&array(&good_records()));
+    std::fs::write(&p, &gz[..gz.len() / 2]).unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&p)]),
+        &["pamela_train.json.gz", "gzip", "cut short"],
+    );
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_the_file_limit() {
+    let d = temp_dir("gzip-bomb");
+    let p = d.join("pamela_train.json.gz");
+    // 64 MiB of spaces compress to about 64 KiB.
+    std::fs::write(&p, gzip(&vec![b' '; 64 << 20])).unwrap();
+    assert_refused(
+        &pamela(&["stats", "--max-file-size", "1MiB", s(&p)]),
+        &[
+            "pamela_train.json.gz",
+            "inflates to more than the limit of 1.0 MiB",
+            "--max-file-size",
+        ],
+    );
+}
+
+#[test]
+fn a_gzip_file_of_garbage_after_its_header_is_refused() {
+    let d = temp_dir("gzip-garbage");
+    let p = d.join("pamela_train.json.gz");
+    let mut b = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    b.extend([0xFFu8; 40]);
+    std::fs::write(&p, b).unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&p)]),
+        &["pamela_train.json.gz", "gzip"],
+    );
+}
+
+#[test]
+fn utf16_little_endian_with_a_mark_is_read() {
+    let d = temp_dir("utf16le");
+    let p = d.join("pamela_train.json");
+    std::fs::write(&p, utf16(&array(&good_records()), false)).unwrap();
+    assert_eq!(
+        ratings_in(&assert_ok(&pamela(&["stats", "--json", s(&p)]))),
+        3
+    );
+}
+
+#[test]
+fn utf16_big_endian_json_lines_with_a_mark_are_read() {
+    let d = temp_dir("utf16be");
+    let p = d.join("pamela_train.jsonl");
+    std::fs::write(&p, utf16(&lines(&good_records()), true)).unwrap();
+    assert_eq!(
+        ratings_in(&assert_ok(&pamela(&["stats", "--json", s(&p)]))),
+        3
+    );
+}
+
+#[test]
+fn utf16_without_a_mark_is_named_with_what_to_do() {
+    let d = temp_dir("utf16-nobom");
+    let p = d.join("pamela_train.json");
+    let t = utf16(&array(&good_records()), false);
+    std::fs::write(&p, &t[2..]).unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&p)]),
+        &["pamela_train.json", "UTF-16", "save it as UTF-8"],
+    );
+}
+
+#[test]
+fn a_zip_archive_is_named_as_one() {
+    let d = temp_dir("zip");
+    let p = d.join("pamela_train.json");
+    std::fs::write(&p, b"PK\x03\x04\x14\x00\x00\x00rest of a zip").unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&p)]),
+        &["pamela_train.json", "zip archive", "extract"],
+    );
+}
+
+#[test]
+fn one_split_as_json_and_jsonl_in_one_folder_is_refused_naming_both() {
+    let d = temp_dir("json-and-jsonl");
+    std::fs::write(d.join("pamela_train.json"), array(&good_records())).unwrap();
+    std::fs::write(d.join("pamela_train.jsonl"), lines(&good_records())).unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&d)]),
+        &["pamela_train.json ", "pamela_train.jsonl", "twice"],
+    );
+}
+
+#[test]
+fn one_split_as_json_and_gzip_in_one_folder_is_refused_naming_both() {
+    let d = temp_dir("json-and-gz");
+    std::fs::write(d.join("pamela_train.json"), array(&good_records())).unwrap();
+    std::fs::write(
+        d.join("pamela_train.json.gz"),
+        gzip(&array(&good_records())),
+    )
+    .unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&d)]),
+        &["pamela_train.json ", "pamela_train.json.gz"],
+    );
+}
+
+#[test]
+fn the_same_file_given_twice_is_refused() {
+    let d = temp_dir("twice");
+    let p = d.join("pamela_train.json");
+    std::fs::write(&p, array(&good_records())).unwrap();
+    let other = d.join(".").join("pamela_train.json");
+    assert_refused(
+        &pamela(&["stats", s(&p), s(&other)]),
+        &["pamela_train.json", "given twice"],
+    );
+}
+
+#[test]
+fn a_folder_named_like_a_split_file_is_refused() {
+    let d = temp_dir("dir-named-json");
+    std::fs::create_dir_all(d.join("pamela_train.json")).unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&d)]),
+        &["pamela_train.json", "is a folder named like a split file"],
+    );
+}
+
+#[test]
+fn a_file_above_the_size_limit_is_refused_naming_the_limit_and_the_flag() {
+    let d = temp_dir("limit");
+    let p = d.join("pamela_train.json");
+    std::fs::write(&p, array(&good_records())).unwrap();
+    assert_refused(
+        &pamela(&["stats", "--max-file-size", "100", s(&p)]),
+        &[
+            "pamela_train.json",
+            "more than the limit of 100 bytes",
+            "--max-file-size",
+        ],
+    );
+}
+
+#[test]
+fn a_bundle_above_the_size_limit_is_refused() {
+    let d = temp_dir("limit-bundle");
+    let b = make_bundle(&d);
+    assert_refused(
+        &pamela(&["stats", "--max-file-size", "64", s(&b)]),
+        &["small.pamb", "more than the limit of 64 bytes"],
+    );
+}
+
+#[test]
+fn a_nonsense_size_limit_is_a_usage_error() {
+    let out = pamela(&["stats", "--max-file-size", "lots", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("expected a size such as 2GiB"));
+}

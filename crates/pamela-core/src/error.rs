@@ -55,8 +55,10 @@ pub enum ErrorKind {
     ConflictingParticipant,
     /// The input exceeds a size limit.
     TooLarge,
-    /// Reading the file from disk failed.
+    /// Reading the file from disk failed, or the path is not a regular file or folder.
     Io,
+    /// One split is given twice (the same file twice, or `.json` and `.jsonl` of one folder).
+    DuplicateSplit,
     /// No ratings at all were given.
     NoData,
 }

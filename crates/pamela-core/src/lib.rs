@@ -64,6 +64,7 @@ pub mod dataset;
 pub mod error;
 pub mod export;
 pub mod inflate;
+pub mod intake;
 pub mod loader;
 pub mod profile;
 pub mod query;

@@ -87,11 +87,25 @@ pub struct Loader {
     files: Vec<FileSummary>,
     rounded: usize,
     synthetic: Option<String>,
+    /// Bound on one file's text (after inflating gzip); `None` is
+    /// [`crate::intake::DEFAULT_MAX_FILE_SIZE`].
+    max_file_size: Option<u64>,
 }
 
 impl Loader {
     pub fn new() -> Loader {
         Loader::default()
+    }
+
+    /// Bounds one file's text (what a gzip file inflates to, a UTF-16 file decodes to); the
+    /// default is [`crate::intake::DEFAULT_MAX_FILE_SIZE`].
+    pub fn set_max_file_size(&mut self, max: u64) {
+        self.max_file_size = Some(max);
+    }
+
+    fn max_file_size(&self) -> u64 {
+        self.max_file_size
+            .unwrap_or(crate::intake::DEFAULT_MAX_FILE_SIZE)
     }
 
     /// The files added so far.
@@ -152,7 +166,8 @@ impl Loader {
                  pamela_test_unseen",
             )
         })?;
-        let text = strip_bom(bytes);
+        let decoded = crate::intake::decode_text(name, bytes, self.max_file_size())?;
+        let text = strip_bom(&decoded);
         let (format, items) = split_records(name, text)?;
         let file = self.files.len() as u32;
         let total = text.len();
@@ -911,74 +926,171 @@ fn plain_type(expected: &str) -> String {
 
 /// Whether a folder entry named `name` is read by [`load_paths`]: a split file or the manifest.
 pub fn is_input_name(name: &str) -> bool {
+    let plain = name.strip_suffix(".gz").unwrap_or(name);
     name == SYNTHETIC_MANIFEST
         || (Split::from_file_name(name).is_some()
-            && (name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".ndjson")))
+            && (plain.ends_with(".json")
+                || plain.ends_with(".jsonl")
+                || plain.ends_with(".ndjson")))
+}
+
+/// A split file's name without its extensions (`pamela_train` for `pamela_train.jsonl.gz`):
+/// two files of one folder with the same stem hold the same split twice.
+pub fn file_stem(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
 }
 
 /// The files [`load_paths`] reads for `paths`, in order: a folder contributes its split files
 /// (and the synthetic manifest, when present), sorted by name; a file is taken as it is.
+///
+/// Every path is looked at through its metadata first ([`crate::intake::inspect`]): pipes,
+/// devices, sockets, missing paths and symbolic links that loop or dangle are errors naming the
+/// path, also among a folder's split files. A folder holding one split under two names that
+/// differ only in their extensions (`pamela_train.json` and `pamela_train.jsonl`) is an error
+/// naming both: they are most likely two exports of the same ratings, and loading both would
+/// count every rating twice (split files of one split under different stems, such as
+/// `pamela_train_1.json` and `pamela_train_2.json`, are read and noted in the data notes). The
+/// same file given twice is an error.
 #[cfg(not(target_family = "wasm"))]
 pub fn input_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, LoadError> {
-    let mut files = Vec::new();
+    use crate::intake::{inspect, Entry};
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
     for path in paths {
         let shown = path.display().to_string();
-        let io = |e: std::io::Error| {
-            LoadError::new(
-                ErrorKind::Io,
-                &shown,
-                Location::File,
-                format!("cannot read: {e}"),
-            )
-        };
-        if path.is_dir() {
-            let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(path)
-                .map_err(io)?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.file_name()
+        match inspect(path)? {
+            Entry::File(_) => files.push(path.clone()),
+            Entry::Folder => {
+                let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+                    .map_err(|e| {
+                        LoadError::new(
+                            ErrorKind::Io,
+                            &shown,
+                            Location::File,
+                            format!("cannot list the folder: {e}"),
+                        )
+                    })?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.file_name()
                             .and_then(|n| n.to_str())
                             .is_some_and(is_input_name)
-                })
-                .collect();
-            entries.sort();
-            if entries.is_empty() {
-                return Err(LoadError::new(
-                    ErrorKind::NoData,
-                    &shown,
-                    Location::File,
-                    "the folder holds no pamela_*.json or pamela_*.jsonl files",
-                ));
+                    })
+                    .collect();
+                entries.sort();
+                for e in &entries {
+                    if inspect(e)? == Entry::Folder {
+                        return Err(LoadError::new(
+                            ErrorKind::Io,
+                            &e.display().to_string(),
+                            Location::File,
+                            "is a folder named like a split file: rename it or remove it",
+                        ));
+                    }
+                }
+                let base = |p: &std::path::Path| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                for (k, a) in entries.iter().enumerate() {
+                    let an = base(a);
+                    if an == SYNTHETIC_MANIFEST {
+                        continue;
+                    }
+                    if let Some(b) = entries[k + 1..]
+                        .iter()
+                        .find(|b| file_stem(&base(b)) == file_stem(&an))
+                    {
+                        return Err(LoadError::new(
+                            ErrorKind::DuplicateSplit,
+                            &shown,
+                            Location::File,
+                            format!(
+                                "the folder holds {} twice: {} and {}; loading both would count \
+                                 its ratings twice: move one of them out of the folder",
+                                file_stem(&an),
+                                an,
+                                base(b)
+                            ),
+                        ));
+                    }
+                }
+                if entries.is_empty() {
+                    return Err(LoadError::new(
+                        ErrorKind::NoData,
+                        &shown,
+                        Location::File,
+                        "the folder holds no pamela_*.json or pamela_*.jsonl files",
+                    ));
+                }
+                files.extend(entries);
             }
-            files.extend(entries);
-        } else {
-            files.push(path.clone());
+        }
+    }
+    let canonical: Vec<Option<std::path::PathBuf>> = files
+        .iter()
+        .map(|f| std::fs::canonicalize(f).ok())
+        .collect();
+    for (k, a) in canonical.iter().enumerate() {
+        let Some(a) = a else { continue };
+        if let Some(j) = canonical[k + 1..]
+            .iter()
+            .position(|b| b.as_ref() == Some(a))
+        {
+            return Err(LoadError::new(
+                ErrorKind::DuplicateSplit,
+                &files[k + 1 + j].display().to_string(),
+                Location::File,
+                format!(
+                    "the same file is given twice (also as {}): its ratings would count twice",
+                    files[k].display()
+                ),
+            ));
         }
     }
     Ok(files)
 }
 
-/// Loads files and folders from disk. A folder contributes its split files (and the synthetic
-/// manifest, when present); other files in it are ignored.
+/// How [`load_paths_with`] reads files from disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Bound on one file's size on disk, and on its text after inflating gzip.
+    pub max_file_size: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_file_size: crate::intake::DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// [`load_paths_with`] at the default options.
 #[cfg(not(target_family = "wasm"))]
 pub fn load_paths(
     paths: &[std::path::PathBuf],
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<(Dataset, Vec<Warning>, Vec<FileSummary>), LoadError> {
+    load_paths_with(paths, &ReadOptions::default(), progress)
+}
+
+/// Loads files and folders from disk ([`input_files`] says which files and refuses what is not
+/// a regular file). Each file is read whole, bounded by `options.max_file_size`.
+#[cfg(not(target_family = "wasm"))]
+pub fn load_paths_with(
+    paths: &[std::path::PathBuf],
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<(Dataset, Vec<Warning>, Vec<FileSummary>), LoadError> {
     let files = input_files(paths)?;
     let mut loader = Loader::new();
+    loader.set_max_file_size(options.max_file_size);
     let mut names = Vec::new();
     for f in &files {
         let shown = f.display().to_string();
-        let bytes = std::fs::read(f).map_err(|e| {
-            LoadError::new(
-                ErrorKind::Io,
-                &shown,
-                Location::File,
-                format!("cannot read: {e}"),
-            )
-        })?;
+        let bytes = crate::intake::read_bounded(f, options.max_file_size)?;
         let base = f.file_name().and_then(|n| n.to_str()).unwrap_or(&shown);
         if base == SYNTHETIC_MANIFEST {
             loader.add_synthetic_manifest(&shown, &bytes)?;
@@ -988,6 +1100,7 @@ pub fn load_paths(
         loader.add_file(&shown, &bytes, &mut |done, total| {
             progress(&shown, done, total)
         })?;
+        drop(bytes);
     }
     let summaries = loader.files().to_vec();
     let source = Source {
