@@ -83,11 +83,11 @@ pub fn read(paths: &[PathBuf]) -> Result<Input> {
         let head = read_head(one)?;
         if bundle::is_bundle(&head) {
             let bytes = intake::read_bounded(one, max).map_err(explain)?;
-            let dataset =
-                bundle::decode(&bytes).map_err(|e| CliError(format!("{}: {e}", one.display())))?;
+            let (dataset, warnings) = bundle::decode_report(&bytes)
+                .map_err(|e| CliError(format!("{}: {e}", one.display())))?;
             return Ok(Input {
                 dataset,
-                warnings: Vec::new(),
+                warnings,
                 files: Vec::new(),
                 from_bundle: true,
             });

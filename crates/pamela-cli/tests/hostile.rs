@@ -509,3 +509,150 @@ fn a_nonsense_size_limit_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("expected a size such as 2GiB"));
 }
+
+// ---- imperfect data: loaded, with a data-quality report ----
+
+/// Records with one slip of each kind that does not break the schema.
+fn imperfect_folder(d: &Path) {
+    let mut train = good_records();
+    let mut older = record("p_01", 3, 3.0);
+    older["user_demographics"]["age"] = json!(29);
+    train.push(older);
+    let mut photo = record("p_03", 9, 3.0);
+    photo["image_metadata"]["type"] = json!("Photorealism");
+    train.push(photo);
+    let mut label = record("p_03", 10, 4.9);
+    label["quality_label"] = json!("fair");
+    train.push(label);
+    train.push(record("p_02", 1, 3.1)); // the same pair again in one split
+    std::fs::write(d.join("pamela_train.json"), array(&train)).unwrap();
+    // The pair (p_01, 1) again, in a test split: a leak.
+    std::fs::write(
+        d.join("pamela_test_seen.jsonl"),
+        lines(&[record("p_01", 1, 3.0)]),
+    )
+    .unwrap();
+}
+
+fn kinds(warnings: &Value) -> Vec<String> {
+    warnings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn stats_json_lists_every_data_note_with_count_and_placed_examples() {
+    let d = temp_dir("notes-json");
+    imperfect_folder(&d);
+    let v: Value = serde_json::from_str(&assert_ok(&pamela(&["stats", "--json", s(&d)]))).unwrap();
+    assert_eq!(v["ratings"], 8, "everything loads");
+    let w = &v["warnings"];
+    let k = kinds(w);
+    for kind in [
+        "conflicting_demographics",
+        "split_leak",
+        "duplicate_pair",
+        "style_on_photorealism",
+        "label_disagrees_with_score",
+        "missing_split",
+    ] {
+        assert!(k.contains(&kind.to_string()), "{kind} missing in {k:?}");
+    }
+    let conflict = w
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "conflicting_demographics")
+        .unwrap();
+    assert_eq!(conflict["count"], 1);
+    let e = &conflict["examples"][0];
+    assert!(e["file"].as_str().unwrap().ends_with("pamela_train.json"));
+    assert_eq!(e["location"], "record 3");
+    assert_eq!(e["field"], "user_demographics.age");
+    assert!(e["detail"].as_str().unwrap().contains("28 is kept"));
+    let leak = w
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "split_leak")
+        .unwrap();
+    // Files are read in name order (pamela_test_seen before pamela_train): the example sits at
+    // the later of the two places and names the earlier.
+    let e = &leak["examples"][0];
+    assert!(e["file"].as_str().unwrap().ends_with("pamela_train.json"));
+    assert_eq!(e["location"], "record 0");
+    assert!(e["detail"]
+        .as_str()
+        .unwrap()
+        .contains("pamela_test_seen.jsonl, line 1"));
+}
+
+#[test]
+fn stats_json_of_clean_data_has_an_empty_warnings_array_apart_from_missing_splits() {
+    let d = temp_dir("notes-clean");
+    std::fs::write(d.join("pamela_train.json"), array(&good_records())).unwrap();
+    let v: Value = serde_json::from_str(&assert_ok(&pamela(&["stats", "--json", s(&d)]))).unwrap();
+    assert_eq!(kinds(&v["warnings"]), vec!["missing_split".to_string()]);
+}
+
+#[test]
+fn stats_prints_the_data_notes_as_a_table_with_places() {
+    let d = temp_dir("notes-table");
+    imperfect_folder(&d);
+    let out = assert_ok(&pamela(&["stats", s(&d)]));
+    assert!(out.contains("data notes"), "{out}");
+    assert!(out.contains("conflicting_demographics"), "{out}");
+    assert!(
+        out.contains("pamela_train.json, record 3, field `user_demographics.age`"),
+        "{out}"
+    );
+    assert!(out.contains("split_leak"), "{out}");
+}
+
+#[test]
+fn ingest_keeps_the_data_notes_in_the_bundle_it_writes() {
+    let d = temp_dir("notes-bundle");
+    let src = d.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    imperfect_folder(&src);
+    let direct: Value =
+        serde_json::from_str(&assert_ok(&pamela(&["stats", "--json", s(&src)]))).unwrap();
+    let b = d.join("data.pamb");
+    let log = text(&pamela(&["ingest", s(&src), "--out", s(&b)]).stderr);
+    assert!(log.contains("conflicting_demographics"), "{log}");
+    let via: Value =
+        serde_json::from_str(&assert_ok(&pamela(&["stats", "--json", s(&b)]))).unwrap();
+    assert_eq!(via["warnings"], direct["warnings"]);
+}
+
+#[test]
+fn a_bundle_without_notes_is_written_in_the_old_version() {
+    let d = temp_dir("notes-none");
+    let src = d.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    // All five splits present, nothing odd: no notes at all.
+    for (k, stem) in [
+        "pamela_train",
+        "pamela_val_seen",
+        "pamela_val_unseen",
+        "pamela_test_seen",
+        "pamela_test_unseen",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let p = format!("p_{k:02}");
+        std::fs::write(
+            src.join(format!("{stem}.json")),
+            array(&[record(&p, k as u64 + 1, 3.0)]),
+        )
+        .unwrap();
+    }
+    let b = d.join("data.pamb");
+    assert_ok(&pamela(&["ingest", s(&src), "--out", s(&b)]));
+    let bytes = std::fs::read(&b).unwrap();
+    assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 2);
+}

@@ -90,11 +90,9 @@ pub fn load_any(
 ) -> Result<(Dataset, Vec<Warning>), LoadError> {
     if let [(name, bytes)] = files {
         if bundle::is_bundle(bytes) {
-            return bundle::decode(bytes)
-                .map(|ds| (ds, Vec::new()))
-                .map_err(|e| {
-                    LoadError::new(ErrorKind::InvalidValue, name, Location::File, e.to_string())
-                });
+            return bundle::decode_report(bytes).map_err(|e| {
+                LoadError::new(ErrorKind::InvalidValue, name, Location::File, e.to_string())
+            });
         }
     }
     let mut loader = Loader::new();

@@ -238,3 +238,36 @@ fn a_bundle_followed_by_a_copy_of_itself_is_refused() {
         BundleError::TrailingBytes(one.len())
     );
 }
+
+#[test]
+fn data_notes_survive_a_bundle_round_trip() {
+    use pamela_core::error::{Example, Warning, WarningKind};
+    use pamela_core::Location;
+    let notes = vec![Warning {
+        kind: WarningKind::ConflictingDemographics,
+        count: 3,
+        examples: vec![Example {
+            file: "pamela_train.json".into(),
+            location: Location::Record(4),
+            field: Some("user_demographics.age".into()),
+            detail: "participant p_1 has age 29 here but 28 in pamela_train.json, record 0".into(),
+        }],
+        message: "1 participant has demographics that differ".into(),
+    }];
+    let b = bundle::encode_report(&small(), &notes);
+    assert_eq!(u16::from_le_bytes([b[8], b[9]]), bundle::VERSION);
+    let (ds, back) = bundle::decode_report(&b).unwrap();
+    assert_eq!(back, notes);
+    assert_eq!(ds.ratings.len(), small().ratings.len());
+}
+
+#[test]
+fn a_store_without_notes_is_written_as_version_2_exactly_as_before() {
+    let b = bundle::encode(&small());
+    assert_eq!(
+        u16::from_le_bytes([b[8], b[9]]),
+        bundle::VERSION_WITHOUT_NOTES
+    );
+    assert_eq!(bundle::encode_report(&small(), &[]), b);
+    assert!(bundle::decode_report(&b).unwrap().1.is_empty());
+}
