@@ -57,6 +57,7 @@
 //! the unused code, but only after every build had compiled it). Nor do the model (whose
 //! predictor runs in its own worker) and the synthetic generator (`pamela-synth`) enable one.
 
+pub mod address;
 pub mod agreement;
 pub mod bundle;
 pub mod cohort;
