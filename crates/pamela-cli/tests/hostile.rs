@@ -656,3 +656,436 @@ fn a_bundle_without_notes_is_written_in_the_old_version() {
     let bytes = std::fs::read(&b).unwrap();
     assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 2);
 }
+
+// ---- broken records: each names the file, the record (or line) and the field ----
+
+/// Writes `bytes` as `name` in a fresh folder and runs `stats` on the file.
+fn stats_on(case: &str, name: &str, bytes: &[u8]) -> Output {
+    let d = temp_dir(case);
+    let p = d.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    pamela(&["stats", s(&p)])
+}
+
+/// The good records with the second one edited.
+fn second_edited(edit: impl Fn(&mut Value)) -> Vec<u8> {
+    let mut r = good_records();
+    edit(&mut r[1]);
+    array(&r)
+}
+
+macro_rules! refused {
+    ($name:ident, $file:expr, $bytes:expr, [$($needle:expr),+ $(,)?]) => {
+        #[test]
+        fn $name() {
+            let bytes: Vec<u8> = $bytes.to_vec();
+            let out = stats_on(stringify!($name), $file, &bytes);
+            assert_refused(&out, &[$file, $($needle),+]);
+        }
+    };
+}
+
+refused!(
+    an_empty_file_is_refused_as_empty,
+    "pamela_train.json",
+    b"",
+    ["empty"]
+);
+refused!(
+    a_blank_file_is_refused_as_empty,
+    "pamela_train.json",
+    b"  \n\t\n",
+    ["empty"]
+);
+refused!(
+    a_bare_number_is_not_a_list,
+    "pamela_train.json",
+    b"42",
+    ["expected a JSON array"]
+);
+refused!(
+    a_bare_string_is_not_a_list,
+    "pamela_train.json",
+    b"\"x\"",
+    ["expected a JSON array"]
+);
+refused!(
+    an_unclosed_array_is_truncated,
+    "pamela_train.json",
+    array(&good_records())[..40].to_vec(),
+    ["record 0", "truncated"]
+);
+refused!(
+    a_missing_comma_is_named_at_its_record,
+    "pamela_train.json",
+    array(&good_records())
+        .iter()
+        .copied()
+        .filter(|&b| b != b',')
+        .collect::<Vec<u8>>(),
+    ["record 0"]
+);
+refused!(
+    text_after_the_array_is_refused,
+    "pamela_train.json",
+    [array(&good_records()), b" trailing".to_vec()].concat(),
+    ["after the closing"]
+);
+refused!(
+    a_number_in_the_array_is_not_a_record,
+    "pamela_train.json",
+    b"[1, 2]".to_vec(),
+    ["record 0", "expected a rating object"]
+);
+refused!(
+    a_missing_score_is_named,
+    "pamela_train.json",
+    second_edited(|r| {
+        r.as_object_mut().unwrap().remove("original_score");
+    }),
+    ["record 1", "original_score", "missing"]
+);
+refused!(
+    a_missing_nested_age_is_named_with_its_path,
+    "pamela_train.json",
+    second_edited(|r| {
+        r["user_demographics"]
+            .as_object_mut()
+            .unwrap()
+            .remove("age");
+    }),
+    ["record 1", "user_demographics.age"]
+);
+refused!(
+    a_missing_style_key_is_named,
+    "pamela_train.json",
+    second_edited(|r| {
+        r["image_metadata"].as_object_mut().unwrap().remove("style");
+    }),
+    ["record 1", "image_metadata.style"]
+);
+refused!(
+    a_score_as_text_is_a_type_error,
+    "pamela_train.json",
+    second_edited(|r| r["original_score"] = json!("3.5")),
+    ["record 1", "original_score", "a number"]
+);
+refused!(
+    a_null_score_is_a_type_error,
+    "pamela_train.json",
+    second_edited(|r| r["original_score"] = Value::Null),
+    ["record 1", "original_score"]
+);
+refused!(
+    a_score_above_five_is_out_of_range,
+    "pamela_train.json",
+    second_edited(|r| r["original_score"] = json!(5.01)),
+    ["record 1", "original_score", "1.0 to 5.0"]
+);
+refused!(
+    a_score_below_one_is_out_of_range,
+    "pamela_train.json",
+    second_edited(|r| r["original_score"] = json!(0.99)),
+    ["record 1", "original_score", "1.0 to 5.0"]
+);
+refused!(
+    a_negative_score_is_out_of_range,
+    "pamela_train.json",
+    second_edited(|r| r["original_score"] = json!(-3)),
+    ["record 1", "original_score"]
+);
+refused!(
+    a_huge_score_is_refused,
+    "pamela_train.json",
+    br#"[{"original_score": 1e999}]"#.to_vec(),
+    ["record 0"]
+);
+refused!(
+    an_image_id_as_text_is_a_type_error,
+    "pamela_train.json",
+    second_edited(|r| r["image_id"] = json!("1049071")),
+    ["record 1", "image_id"]
+);
+refused!(
+    a_negative_image_id_is_invalid,
+    "pamela_train.json",
+    second_edited(|r| r["image_id"] = json!(-5)),
+    ["record 1", "image_id"]
+);
+refused!(
+    a_fractional_image_id_is_invalid,
+    "pamela_train.json",
+    second_edited(|r| r["image_id"] = json!(1.5)),
+    ["record 1", "image_id"]
+);
+refused!(
+    an_image_id_beyond_u64_is_invalid,
+    "pamela_train.json",
+    String::from_utf8(second_edited(|r| r["image_id"] = json!(7)))
+        .unwrap()
+        .replacen(
+            "\"image_id\": 7",
+            "\"image_id\": 99999999999999999999999",
+            1
+        )
+        .into_bytes(),
+    ["record 1", "image_id"]
+);
+refused!(
+    an_age_as_text_is_a_type_error,
+    "pamela_train.json",
+    second_edited(|r| r["user_demographics"]["age"] = json!("28")),
+    ["record 1", "user_demographics.age"]
+);
+refused!(
+    an_age_of_400_is_invalid,
+    "pamela_train.json",
+    second_edited(|r| r["user_demographics"]["age"] = json!(400)),
+    ["record 1", "user_demographics.age"]
+);
+refused!(
+    a_negative_age_is_invalid,
+    "pamela_train.json",
+    second_edited(|r| r["user_demographics"]["age"] = json!(-1)),
+    ["record 1", "user_demographics.age"]
+);
+refused!(
+    an_unknown_label_is_refused,
+    "pamela_train.json",
+    second_edited(|r| r["quality_label"] = json!("superb")),
+    ["record 1", "quality_label", "poor, fair"]
+);
+refused!(
+    a_numeric_label_is_refused,
+    "pamela_train.json",
+    second_edited(|r| r["quality_label"] = json!(3)),
+    ["record 1", "quality_label"]
+);
+refused!(
+    an_empty_participant_id_is_refused,
+    "pamela_train.json",
+    second_edited(|r| r["participant_id"] = json!("  ")),
+    ["record 1", "participant_id"]
+);
+refused!(
+    a_participant_id_as_number_is_a_type_error,
+    "pamela_train.json",
+    second_edited(|r| r["participant_id"] = json!(17)),
+    ["record 1", "participant_id"]
+);
+refused!(
+    metadata_as_a_list_is_a_type_error,
+    "pamela_train.json",
+    second_edited(|r| r["image_metadata"] = json!([1, 2])),
+    ["record 1", "image_metadata"]
+);
+refused!(
+    demographics_as_text_is_a_type_error,
+    "pamela_train.json",
+    second_edited(|r| r["user_demographics"] = json!("male, 28")),
+    ["record 1", "user_demographics"]
+);
+refused!(
+    a_style_as_a_number_is_a_type_error,
+    "pamela_train.json",
+    second_edited(|r| r["image_metadata"]["style"] = json!(5)),
+    ["record 1", "image_metadata.style"]
+);
+refused!(
+    a_prompt_as_an_object_is_a_type_error,
+    "pamela_train.json",
+    second_edited(|r| r["image_metadata"]["prompt"] = json!({"a": 1})),
+    ["record 1", "image_metadata.prompt"]
+);
+refused!(
+    an_image_whose_type_changes_is_refused,
+    "pamela_train.json",
+    second_edited(|r| {
+        r["image_id"] = json!(1);
+        r["participant_id"] = json!("p_09");
+        r["image_metadata"]["type"] = json!("Photorealism");
+    }),
+    ["record 1", "image_metadata.type"]
+);
+refused!(
+    an_image_whose_prompt_changes_is_refused,
+    "pamela_train.json",
+    second_edited(|r| {
+        r["image_id"] = json!(1);
+        r["participant_id"] = json!("p_09");
+        r["image_metadata"]["prompt"] = json!("other");
+    }),
+    ["record 1", "image_metadata.prompt"]
+);
+refused!(
+    a_broken_json_line_names_its_line,
+    "pamela_train.jsonl",
+    [lines(&good_records()), b"{\"image_id\": \n".to_vec()].concat(),
+    ["line 4"]
+);
+refused!(
+    a_json_line_that_is_a_list_names_its_line,
+    "pamela_train.jsonl",
+    [lines(&good_records()[..1]), b"[1]\n".to_vec()].concat(),
+    ["line 2"]
+);
+refused!(
+    a_wrong_type_on_a_json_line_names_line_and_field,
+    "pamela_train.jsonl",
+    lines(&[good_records()[0].clone(), {
+        let mut r = good_records()[1].clone();
+        r["original_score"] = json!(true);
+        r
+    }]),
+    ["line 2", "original_score"]
+);
+refused!(
+    latin1_text_is_refused_as_not_utf8,
+    "pamela_train.json",
+    {
+        let mut b = array(&good_records());
+        let p = b.windows(6).position(|w| w == b"palace").unwrap();
+        b[p + 3] = 0xE4;
+        b
+    },
+    ["record 0", "UTF-8"]
+);
+refused!(
+    a_repeated_key_is_refused,
+    "pamela_train.json",
+    br#"[{"image_id": 1, "image_id": 2}]"#.to_vec(),
+    ["record 0"]
+);
+refused!(
+    a_name_without_a_split_is_refused,
+    "ratings.json",
+    array(&good_records()),
+    ["cannot tell the split"]
+);
+refused!(
+    a_deeply_nested_record_is_refused_without_a_crash,
+    "pamela_train.json",
+    [
+        b"[".to_vec(),
+        vec![b'['; 100_000],
+        vec![b']'; 100_000],
+        b"]".to_vec()
+    ]
+    .concat(),
+    ["record 0"]
+);
+
+// ---- broken bundles ----
+
+fn bundle_case(case: &str, edit: impl Fn(&mut Vec<u8>)) -> Output {
+    let d = temp_dir(case);
+    let b = make_bundle(&d);
+    let mut bytes = std::fs::read(&b).unwrap();
+    edit(&mut bytes);
+    std::fs::write(&b, &bytes).unwrap();
+    pamela(&["stats", s(&b)])
+}
+
+#[test]
+fn a_bundle_cut_in_its_header_is_truncated() {
+    assert_refused(
+        &bundle_case("b-header", |b| b.truncate(12)),
+        &["small.pamb", "truncated"],
+    );
+}
+
+#[test]
+fn a_bundle_cut_in_its_stream_is_refused() {
+    assert_refused(
+        &bundle_case("b-stream", |b| {
+            let n = b.len();
+            b.truncate(n - 10)
+        }),
+        &["small.pamb"],
+    );
+}
+
+#[test]
+fn a_bundle_of_an_unknown_version_is_named() {
+    assert_refused(
+        &bundle_case("b-version", |b| b[8] = 99),
+        &["small.pamb", "version 99 is not supported"],
+    );
+}
+
+#[test]
+fn a_bundle_declaring_a_huge_size_is_refused_before_allocating() {
+    assert_refused(
+        &bundle_case("b-huge", |b| {
+            b[10..14].copy_from_slice(&u32::MAX.to_le_bytes())
+        }),
+        &["small.pamb", "declares"],
+    );
+}
+
+#[test]
+fn a_bundle_with_a_flipped_byte_is_damaged() {
+    assert_refused(
+        &bundle_case("b-flip", |b| {
+            let n = b.len();
+            b[n / 2] ^= 0x55
+        }),
+        &["small.pamb"],
+    );
+}
+
+#[test]
+fn a_bundle_with_a_wrong_crc_is_damaged() {
+    assert_refused(
+        &bundle_case("b-crc", |b| b[14] ^= 1),
+        &["small.pamb", "damaged"],
+    );
+}
+
+#[test]
+fn a_bundle_given_with_a_split_file_is_refused() {
+    let d = temp_dir("b-with-json");
+    let b = make_bundle(&d);
+    let j = d.join("pamela_train.json");
+    std::fs::write(&j, array(&good_records())).unwrap();
+    assert_refused(
+        &pamela(&["stats", s(&j), s(&b)]),
+        &["small.pamb", "on its own"],
+    );
+}
+
+#[test]
+fn only_the_magic_is_a_truncated_bundle() {
+    assert_refused(
+        &stats_on("b-magic", "x.pamb", b"PAMELAbd"),
+        &["x.pamb", "truncated"],
+    );
+}
+
+// ---- corrupt models ----
+
+fn eval_on_model(case: &str, onnx: &[u8], meta: Option<&[u8]>) -> Output {
+    let d = temp_dir(case);
+    let m = d.join("model");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("pamela-model.onnx"), onnx).unwrap();
+    if let Some(meta) = meta {
+        std::fs::write(m.join("pamela-model.json"), meta).unwrap();
+    }
+    let b = make_bundle(&d);
+    pamela(&["eval", s(&m), s(&b)])
+}
+
+#[test]
+fn an_onnx_file_of_garbage_is_refused_without_panic() {
+    let out = eval_on_model("m-garbage", b"not a model at all", Some(b"{}"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn model_metadata_that_is_not_json_is_refused_without_panic() {
+    let out = eval_on_model("m-meta", b"\x08\x07", Some(b"{not json"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+}
