@@ -287,9 +287,11 @@ impl UiState {
         let mut notices = Vec::new();
         let q = q.strip_prefix('?').unwrap_or(q);
         let mut cohorts_seen = [false, false];
+        let mut ignored: Vec<(String, String)> = Vec::new();
         let mut bad = |k: &str, v: &str, why: &str| {
             let shown: String = v.chars().take(60).collect();
-            notices.push(format!("ignored the link parameter “{k}={shown}”: {why}"));
+            let k: String = k.chars().take(60).collect();
+            ignored.push((format!("{k}={shown}"), why.to_string()));
         };
         for part in q.split('&').filter(|p| !p.is_empty()) {
             let (k, raw) = part.split_once('=').unwrap_or((part, ""));
@@ -411,19 +413,92 @@ impl UiState {
                     Some(u) => s.image_base = u,
                     None => bad(&k, raw, "expected an https:// address"),
                 },
-                _ => bad(&k, raw, "unknown parameter"),
+                _ => bad(&k, raw, UNKNOWN_PARAMETER),
             }
         }
+        notices.extend(fold_ignored(&ignored));
         (s, notices)
     }
 }
 
-/// Image bases are https URLs (or http on this machine, for tests), ending in `/`.
+const UNKNOWN_PARAMETER: &str = "unknown parameter";
+
+/// How many parameters a folded notice lists by name.
+pub const LISTED: usize = 5;
+
+/// Notices for ignored link parameters, given as (`key=value`, reason): one notice per reason,
+/// in the order first met. A reason met once keeps its own sentence; several with one reason
+/// fold into one notice that counts them and lists the first [`LISTED`], so 5,000 unknown
+/// parameters make one notice, not 5,000.
+pub fn fold_ignored(ignored: &[(String, String)]) -> Vec<String> {
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (param, why) in ignored {
+        match reasons.iter_mut().find(|(w, _)| w == why) {
+            Some((_, list)) => list.push(param),
+            None => reasons.push((why, vec![param])),
+        }
+    }
+    reasons
+        .into_iter()
+        .map(|(why, params)| match params.as_slice() {
+            [one] => format!("ignored the link parameter “{one}”: {why}"),
+            many => {
+                let names: Vec<String> = many
+                    .iter()
+                    .take(LISTED)
+                    .map(|p| {
+                        if why == UNKNOWN_PARAMETER {
+                            p.split('=').next().unwrap_or(p).to_string()
+                        } else {
+                            p.to_string()
+                        }
+                    })
+                    .collect();
+                let more = if many.len() > LISTED { ", …" } else { "" };
+                if why == UNKNOWN_PARAMETER {
+                    format!(
+                        "ignored {} unknown link parameters: {}{more}",
+                        many.len(),
+                        names.join(", ")
+                    )
+                } else {
+                    format!(
+                        "ignored {} link parameters ({why}): {}{more}",
+                        many.len(),
+                        names
+                            .iter()
+                            .map(|n| format!("“{n}”"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            }
+        })
+        .collect()
+}
+
+/// The hosts that need no consent (the default image host).
+pub const TRUSTED_HOSTS: &[&str] = &["huggingface.co"];
+
+/// What an image base from a link is ([`pamela_core::address::classify`]: the URL parsed, not
+/// compared by prefix).
+pub fn image_base_address(u: &str) -> pamela_core::address::Address {
+    if u.len() > 500 {
+        return pamela_core::address::Address::Invalid(
+            "the address is longer than 500 characters".into(),
+        );
+    }
+    pamela_core::address::classify(u, TRUSTED_HOSTS)
+}
+
+/// Image bases are https URLs (or http on this machine, for tests). Foreign hosts are still
+/// accepted here (the consent step comes with the page's consent UI); what the parse refuses
+/// (user info hiding the host, plain http elsewhere, broken hosts) is not.
 pub fn valid_image_base(u: &str) -> bool {
-    let ok_scheme = u.starts_with("https://")
-        || u.starts_with("http://127.0.0.1")
-        || u.starts_with("http://localhost");
-    ok_scheme && u.len() <= 500 && !u.contains(['"', '<', '>', ' ', '\\'])
+    !matches!(
+        image_base_address(u),
+        pamela_core::address::Address::Invalid(_)
+    )
 }
 
 /// The full address of an image under a base (the record's `./images/x.png` joined to it).
@@ -553,6 +628,58 @@ mod tests {
         assert!(!valid_image_base("javascript:alert(1)"));
         assert!(!valid_image_base("http://evil.example/"));
         assert!(valid_image_base("https://mirror.example/pamela/"));
+    }
+
+    #[test]
+    fn image_bases_are_parsed_not_compared_by_prefix() {
+        use pamela_core::address::Address;
+        // A user name that looks like this machine, before a foreign host.
+        assert!(!valid_image_base("http://127.0.0.1@203.0.113.9/"));
+        // A public name that starts like a loopback address, over plain http.
+        assert!(!valid_image_base("http://127.0.0.1.nip.io/"));
+        assert!(valid_image_base("http://127.0.0.1:8000/images/"));
+        assert!(matches!(
+            image_base_address(DEFAULT_IMAGE_BASE),
+            Address::Trusted { .. }
+        ));
+        assert_eq!(
+            image_base_address("https://mirror.example/p/"),
+            Address::Foreign {
+                host: "mirror.example".into()
+            }
+        );
+        let (s, n) = UiState::from_query("imgbase=http%3A%2F%2F127.0.0.1%40203.0.113.9%2F");
+        assert_eq!(s.image_base, DEFAULT_IMAGE_BASE);
+        assert_eq!(n.len(), 1, "{n:?}");
+    }
+
+    #[test]
+    fn many_unknown_parameters_fold_into_one_notice_listing_a_few() {
+        let q: Vec<String> = (0..5000).map(|k| format!("x{k}=1")).collect();
+        let (_, n) = UiState::from_query(&q.join("&"));
+        assert_eq!(n.len(), 1, "{:?}", &n[..n.len().min(3)]);
+        assert!(
+            n[0].starts_with("ignored 5000 unknown link parameters: x0, x1, x2, x3, x4, …"),
+            "{}",
+            n[0]
+        );
+    }
+
+    #[test]
+    fn notices_fold_per_reason_and_a_single_one_keeps_its_sentence() {
+        let (_, n) = UiState::from_query("a1=1&thumbs=2&a2=1&thumbs=x&bins=0");
+        assert_eq!(n.len(), 3, "{n:#?}");
+        assert_eq!(n[0], "ignored 2 unknown link parameters: a1, a2");
+        assert!(
+            n[1].starts_with("ignored 2 link parameters (expected 0 or 1): “thumbs=2”, “thumbs=x”"),
+            "{}",
+            n[1]
+        );
+        assert!(
+            n[2].starts_with("ignored the link parameter “bins=0”"),
+            "{}",
+            n[2]
+        );
     }
 
     #[test]

@@ -72,8 +72,50 @@ pub fn synth(
     Ok(())
 }
 
+/// Whether two paths name the same file (the same inode on Unix: also through hard links,
+/// symlinks and `..`; elsewhere, the same canonical path). A path that does not exist is no file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+/// Refuses an output path that is one of the files the inputs would be read from: writing the
+/// bundle there would destroy the data it was made from.
+pub fn refuse_overwriting_inputs(paths: &[PathBuf], out: &Path) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    let mut inputs = pamela_core::loader::input_files(paths)?;
+    // A bundle given as input is read whole before the write, but replacing it is still not
+    // what `ingest` is for.
+    inputs.extend(paths.iter().filter(|p| p.is_file()).cloned());
+    if let Some(hit) = inputs.iter().find(|p| same_file(p, out)) {
+        return Err(CliError(format!(
+            "{}: the output file is one of the inputs ({}); writing the bundle there would \
+             destroy the data it is made from: choose another --out",
+            out.display(),
+            hit.display()
+        )));
+    }
+    Ok(())
+}
+
 /// `pamela ingest`: files or folders to a bundle, with a summary.
 pub fn ingest(paths: &[PathBuf], out: &Path, log: &mut dyn Write) -> Result<()> {
+    refuse_overwriting_inputs(paths, out)?;
     let Input {
         dataset,
         warnings,
@@ -90,10 +132,9 @@ pub fn ingest(paths: &[PathBuf], out: &Path, log: &mut dyn Write) -> Result<()> 
             f.format
         );
     }
-    for w in &warnings {
-        let _ = writeln!(log, "warning: {w}");
-    }
-    let bytes = bundle::encode(&dataset);
+    let _ = write!(log, "{}", notes_table(&warnings));
+    // The data notes go into the bundle: whoever loads it sees what was odd in the files.
+    let bytes = bundle::encode_report(&dataset, &warnings);
     write(out, &bytes)?;
     let _ = writeln!(
         log,
@@ -109,13 +150,74 @@ pub fn ingest(paths: &[PathBuf], out: &Path, log: &mut dyn Write) -> Result<()> 
     Ok(())
 }
 
+/// The data notes as a table: kind, count, what it means, then the first examples, each
+/// naming its place.
+pub fn notes_table(notes: &[pamela_core::Warning]) -> String {
+    if notes.is_empty() {
+        return String::new();
+    }
+    let mut t = String::from("\ndata notes                          count\n");
+    for w in notes {
+        t += &format!(
+            "{:<30}{:>11}  {}\n",
+            w.kind.name(),
+            thousands(w.count),
+            w.kind.counts()
+        );
+        t += &format!("  {}\n", w.message);
+        for e in &w.examples {
+            t += &format!("  - {e}\n");
+        }
+        if (w.examples.len() as u64) < w.count && !w.examples.is_empty() {
+            t += &format!(
+                "  ({} more not listed)\n",
+                thousands(w.count - w.examples.len() as u64)
+            );
+        }
+    }
+    t
+}
+
+/// The data notes as JSON: `[{kind, count, message, examples: [{file, location, field,
+/// detail}]}]`; `location` is `record 3`, `line 7` or null for the file as a whole.
+pub fn notes_json(notes: &[pamela_core::Warning]) -> serde_json::Value {
+    use pamela_core::Location;
+    serde_json::Value::Array(
+        notes
+            .iter()
+            .map(|w| {
+                serde_json::json!({
+                    "kind": w.kind.name(),
+                    "count": w.count,
+                    "counts": w.kind.counts(),
+                    "message": w.message,
+                    "examples": w.examples.iter().map(|e| serde_json::json!({
+                        "file": e.file,
+                        "location": match e.location {
+                            Location::File => serde_json::Value::Null,
+                            ref l => serde_json::Value::String(l.to_string()),
+                        },
+                        "field": e.field,
+                        "detail": e.detail,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
 /// `pamela stats`: the card's table from the data.
 pub fn stats(paths: &[PathBuf], json: bool, out: &mut dyn Write) -> Result<()> {
     let input = input::read(paths)?;
     let s = CardStats::of(&input.dataset);
     let io = |e: std::io::Error| CliError(format!("cannot write the output: {e}"));
     if json {
-        let text = serde_json::to_string_pretty(&s)
+        let mut v =
+            serde_json::to_value(&s).map_err(|e| CliError(format!("cannot encode: {e}")))?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("warnings".into(), notes_json(&input.warnings));
+        }
+        let text = serde_json::to_string_pretty(&v)
             .map_err(|e| CliError(format!("cannot encode: {e}")))?;
         writeln!(out, "{text}").map_err(io)?;
         return Ok(());
@@ -158,9 +260,7 @@ pub fn stats(paths: &[PathBuf], json: bool, out: &mut dyn Write) -> Result<()> {
         s.raters_per_image_max,
         s.raters_per_image_mean
     );
-    for w in &input.warnings {
-        t += &format!("warning: {w}\n");
-    }
+    t += &notes_table(&input.warnings);
     out.write_all(t.as_bytes()).map_err(io)
 }
 

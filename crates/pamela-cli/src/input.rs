@@ -2,9 +2,58 @@
 
 use crate::{CliError, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use pamela_core::loader::{self, FileSummary};
-use pamela_core::{bundle, Dataset, Warning};
+use pamela_core::intake::{self, Entry};
+use pamela_core::loader::{self, FileSummary, ReadOptions};
+use pamela_core::{bundle, Dataset, ErrorKind, LoadError, Warning};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The per-file bound of this run (`--max-file-size`): one setting for the whole process.
+static MAX_FILE_SIZE: AtomicU64 = AtomicU64::new(intake::DEFAULT_MAX_FILE_SIZE);
+
+/// Sets the per-file bound for every later [`read`].
+pub fn set_max_file_size(max: u64) {
+    MAX_FILE_SIZE.store(max, Ordering::Relaxed);
+}
+
+fn max_file_size() -> u64 {
+    MAX_FILE_SIZE.load(Ordering::Relaxed)
+}
+
+/// Parses a size as written on the command line: `2GiB`, `500MiB`, `64KiB`, `1500` (bytes);
+/// `GB`, `MB`, `KB` (and `G`, `M`, `K`) are read as their binary kin.
+pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a size such as 2GiB, 500MiB or 1000000"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        other => {
+            return Err(format!(
+                "{text:?}: unknown unit {other:?}; use KiB, MiB or GiB (or bytes)"
+            ))
+        }
+    };
+    n.checked_mul(1u64 << shift)
+        .filter(|&b| b > 0)
+        .ok_or_else(|| format!("{text:?}: expected a size above 0 and below 16 EiB"))
+}
+
+/// A load error for the user; the size limit says how to raise it.
+fn explain(e: LoadError) -> CliError {
+    if e.kind == ErrorKind::TooLarge && e.location == pamela_core::Location::File {
+        CliError(format!("{e} (raise the limit with --max-file-size)"))
+    } else {
+        CliError::from(e)
+    }
+}
 
 /// What was read, for summaries.
 pub struct Input {
@@ -23,28 +72,29 @@ pub fn read(paths: &[PathBuf]) -> Result<Input> {
             "no input given: name a bundle, a folder or split files".into(),
         ));
     }
-    if let [one] = paths {
-        if one.is_file() {
-            let head = read_head(one)?;
-            if bundle::is_bundle(&head) {
-                let bytes = std::fs::read(one)
-                    .map_err(|e| CliError(format!("{}: cannot read: {e}", one.display())))?;
-                let dataset = bundle::decode(&bytes)
-                    .map_err(|e| CliError(format!("{}: {e}", one.display())))?;
-                return Ok(Input {
-                    dataset,
-                    warnings: Vec::new(),
-                    files: Vec::new(),
-                    from_bundle: true,
-                });
-            }
+    let max = max_file_size();
+    // Every path's kind first, from its metadata: nothing is opened before it is known to be a
+    // regular file or a folder (a named pipe would block the open).
+    let mut kinds = Vec::with_capacity(paths.len());
+    for p in paths {
+        kinds.push(intake::inspect(p).map_err(explain)?);
+    }
+    if let ([one], [Entry::File(_)]) = (paths, &kinds[..]) {
+        let head = read_head(one)?;
+        if bundle::is_bundle(&head) {
+            let bytes = intake::read_bounded(one, max).map_err(explain)?;
+            let (dataset, warnings) = bundle::decode_report(&bytes)
+                .map_err(|e| CliError(format!("{}: {e}", one.display())))?;
+            return Ok(Input {
+                dataset,
+                warnings,
+                files: Vec::new(),
+                from_bundle: true,
+            });
         }
     }
-    for p in paths {
-        if !p.exists() {
-            return Err(CliError(format!("{}: no such file or folder", p.display())));
-        }
-        if p.is_file() && bundle::is_bundle(&read_head(p)?) {
+    for (p, kind) in paths.iter().zip(&kinds) {
+        if matches!(kind, Entry::File(_)) && bundle::is_bundle(&read_head(p)?) {
             return Err(CliError(format!(
                 "{}: a bundle must be given on its own, not with other files",
                 p.display()
@@ -65,7 +115,8 @@ pub fn read(paths: &[PathBuf]) -> Result<Input> {
     let mut before = 0u64;
     let mut current = String::new();
     let mut last_done = 0u64;
-    let result = loader::load_paths(paths, &mut |name, done, _| {
+    let options = ReadOptions { max_file_size: max };
+    let result = loader::load_paths_with(paths, &options, &mut |name, done, _| {
         if let Some(b) = &bar {
             if name != current {
                 before += last_done;
@@ -79,7 +130,7 @@ pub fn read(paths: &[PathBuf]) -> Result<Input> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let (dataset, warnings, files) = result?;
+    let (dataset, warnings, files) = result.map_err(explain)?;
     Ok(Input {
         dataset,
         warnings,

@@ -19,6 +19,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Largest input file read (and largest text a gzip file may inflate to), e.g. 2GiB,
+    /// 500MiB, 1000000 (bytes).
+    #[arg(long, global = true, default_value = "2GiB", value_parser = pamela_cli::input::parse_size)]
+    max_file_size: u64,
 }
 
 #[derive(Subcommand)]
@@ -247,6 +251,7 @@ impl FilterFlags {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    pamela_cli::input::set_max_file_size(cli.max_file_size);
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     match cli.command {

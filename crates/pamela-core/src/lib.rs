@@ -57,12 +57,15 @@
 //! the unused code, but only after every build had compiled it). Nor do the model (whose
 //! predictor runs in its own worker) and the synthetic generator (`pamela-synth`) enable one.
 
+pub mod address;
 pub mod agreement;
 pub mod bundle;
 pub mod cohort;
 pub mod dataset;
 pub mod error;
 pub mod export;
+pub mod inflate;
+pub mod intake;
 pub mod loader;
 pub mod profile;
 pub mod query;
@@ -89,11 +92,9 @@ pub fn load_any(
 ) -> Result<(Dataset, Vec<Warning>), LoadError> {
     if let [(name, bytes)] = files {
         if bundle::is_bundle(bytes) || name.to_ascii_lowercase().ends_with(".pamb") {
-            return bundle::decode(bytes)
-                .map(|ds| (ds, Vec::new()))
-                .map_err(|e| {
-                    LoadError::new(ErrorKind::InvalidValue, name, Location::File, e.to_string())
-                });
+            return bundle::decode_report(bytes).map_err(|e| {
+                LoadError::new(ErrorKind::InvalidValue, name, Location::File, e.to_string())
+            });
         }
     }
     let mut loader = Loader::new();

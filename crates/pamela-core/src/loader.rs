@@ -9,17 +9,25 @@
 //! | check | outcome |
 //! |---|---|
 //! | broken JSON, missing or mistyped field, unknown label, score outside 1..5, age outside 0..150, empty id | error |
-//! | one image id with two different metadata | error: the images table cannot hold both |
-//! | one participant with two different demographics | error: same reason |
-//! | one participant rating one image twice | warning; every rating is kept |
-//! | a participant of an `_unseen` split who also rated in `pamela_train` | warning; the split then does not mean what its name says |
-//! | a score with more than 3 decimals | warning; rounded to thousandths, the store's resolution |
-//! | a split with no file | warning |
+//! | one image id with two different metadata (type, group, style, prompt, path, category) | error: the images table cannot hold both, and an image's type decides what it is |
+//! | one participant with two different demographics (age, age bin, gender, nationality) | note; the first values are kept, every conflicting record counted and the first listed |
+//! | one participant rating one image twice in one split | note; every rating is kept |
+//! | one (participant, image) pair in two splits | note (split leak); every rating is kept |
+//! | a participant of an `_unseen` split who also rated in `pamela_train` | note; the split then does not mean what its name says |
+//! | a `Photorealism` image with a style | note; the style is kept |
+//! | a label other than the nearest-integer rule gives the score | note; the label is kept as given (the card does not state the rule) |
+//! | a score with more than 3 decimals | note; rounded to thousandths, the store's resolution |
+//! | a split with no file, or with more than one file | note |
 //!
-//! An error stops the load: the caller keeps whatever it had loaded before.
+//! An error stops the load: the caller keeps whatever it had loaded before. The notes (the
+//! data-quality report, [`Warning`]s with a count and the first [`MAX_EXAMPLES`] places) come
+//! with the data: real collections have slips, and a researcher needs the data loaded and the
+//! slips reported, not 69,904 ratings refused for one participant's two ages. What stays an
+//! error is what breaks the schema or the store: wrong types, values out of range, unknown
+//! structure, an image whose metadata changes.
 
 use crate::dataset::{Dataset, Dicts, Images, Interner, Participants, Ratings, Source, NO_STYLE};
-use crate::error::{ErrorKind, LoadError, Location, Warning, WarningKind};
+use crate::error::{ErrorKind, Example, LoadError, Location, Warning, WarningKind, MAX_EXAMPLES};
 use crate::schema::{Record, Split};
 use std::collections::HashMap;
 
@@ -69,6 +77,31 @@ struct ParticipantRow {
     origin: Origin,
 }
 
+/// A count and its first examples.
+#[derive(Debug, Default)]
+struct Tally {
+    count: u64,
+    examples: Vec<Example>,
+}
+
+impl Tally {
+    fn add(&mut self, example: impl FnOnce() -> Example) {
+        self.count += 1;
+        if self.examples.len() < MAX_EXAMPLES {
+            self.examples.push(example());
+        }
+    }
+
+    fn into_warning(self, kind: WarningKind, message: String) -> Option<Warning> {
+        (self.count > 0).then_some(Warning {
+            kind,
+            count: self.count,
+            examples: self.examples,
+            message,
+        })
+    }
+}
+
 /// Accumulates files, then [`Loader::finish`]es into a canonical [`Dataset`].
 #[derive(Debug, Default)]
 pub struct Loader {
@@ -84,14 +117,34 @@ pub struct Loader {
     participant_ids: HashMap<String, u32>,
     participants: Vec<(String, ParticipantRow)>,
     ratings: Vec<(u32, u32, u16, u8, u8)>,
+    /// Where each rating was read: (file, record index or line).
+    rating_origin: Vec<(u32, u32)>,
     files: Vec<FileSummary>,
+    conflicts: Tally,
+    conflicting_people: std::collections::HashSet<u32>,
+    styled_photos: Tally,
+    label_mismatch: Tally,
     rounded: usize,
     synthetic: Option<String>,
+    /// Bound on one file's text (after inflating gzip); `None` is
+    /// [`crate::intake::DEFAULT_MAX_FILE_SIZE`].
+    max_file_size: Option<u64>,
 }
 
 impl Loader {
     pub fn new() -> Loader {
         Loader::default()
+    }
+
+    /// Bounds one file's text (what a gzip file inflates to, a UTF-16 file decodes to); the
+    /// default is [`crate::intake::DEFAULT_MAX_FILE_SIZE`].
+    pub fn set_max_file_size(&mut self, max: u64) {
+        self.max_file_size = Some(max);
+    }
+
+    fn max_file_size(&self) -> u64 {
+        self.max_file_size
+            .unwrap_or(crate::intake::DEFAULT_MAX_FILE_SIZE)
     }
 
     /// The files added so far.
@@ -152,7 +205,8 @@ impl Loader {
                  pamela_test_unseen",
             )
         })?;
-        let text = strip_bom(bytes);
+        let decoded = crate::intake::decode_text(name, bytes, self.max_file_size())?;
+        let text = strip_bom(&decoded);
         let (format, items) = split_records(name, text)?;
         let file = self.files.len() as u32;
         let total = text.len();
@@ -257,24 +311,37 @@ impl Loader {
                         Some(&self.nationalities),
                     ),
                 ];
+                let mut differs = Vec::new();
                 for (field, a, b, dict) in fields {
                     if a != b {
                         let show = |v: u32| match dict {
                             Some(d) => format!("{:?}", d_value(d, v)),
                             None => v.to_string(),
                         };
-                        return err(
-                            ErrorKind::ConflictingParticipant,
-                            &format!("user_demographics.{field}"),
-                            format!(
-                                "participant {} has {field} {} here but {} in {}",
-                                rec.participant_id,
-                                show(b),
-                                show(a),
-                                where_(&old.origin)
-                            ),
-                        );
+                        differs.push((field, show(b), show(a)));
                     }
+                }
+                if let Some((field, here, kept)) = differs.first() {
+                    let more = match differs.len() {
+                        1 => String::new(),
+                        n => format!(
+                            " (and {} more field{})",
+                            n - 1,
+                            if n > 2 { "s" } else { "" }
+                        ),
+                    };
+                    let detail = format!(
+                        "participant {} has {field} {here} here but {kept} in {}; {kept} is kept{more}",
+                        rec.participant_id,
+                        where_(&old.origin)
+                    );
+                    self.conflicts.add(|| Example {
+                        file: name.to_string(),
+                        location: loc.clone(),
+                        field: Some(format!("user_demographics.{field}")),
+                        detail,
+                    });
+                    self.conflicting_people.insert(p);
                 }
                 p
             }
@@ -323,6 +390,19 @@ impl Loader {
                 i
             }
             None => {
+                if m.kind == "Photorealism" {
+                    if let Some(style) = &m.style {
+                        self.styled_photos.add(|| Example {
+                            file: name.to_string(),
+                            location: loc.clone(),
+                            field: Some("image_metadata.style".into()),
+                            detail: format!(
+                                "image {} is Photorealism but has style {style:?}; kept",
+                                rec.image_id
+                            ),
+                        });
+                    }
+                }
                 let i = self.images.len() as u32;
                 self.image_ids.insert(rec.image_id, i);
                 self.images.push((rec.image_id, irow));
@@ -355,13 +435,28 @@ impl Loader {
                 "more than 4,294,967,294 ratings",
             ));
         }
+        let nearest = crate::schema::Label::nearest_to_milli(milli);
+        if nearest != rec.quality_label {
+            self.label_mismatch.add(|| Example {
+                file: name.to_string(),
+                location: loc.clone(),
+                field: Some("quality_label".into()),
+                detail: format!(
+                    "label {} with score {s}, where the nearest-integer rule gives {}; kept",
+                    rec.quality_label.name(),
+                    nearest.name()
+                ),
+            });
+        }
         self.ratings
             .push((p, i, milli, rec.quality_label.index(), split.index()));
+        self.rating_origin
+            .push((origin.file, u32::try_from(origin.at).unwrap_or(u32::MAX)));
         Ok(())
     }
 
     /// Builds the store and reports the cross-record warnings.
-    pub fn finish(self, default_source: Source) -> Result<(Dataset, Vec<Warning>), LoadError> {
+    pub fn finish(mut self, default_source: Source) -> Result<(Dataset, Vec<Warning>), LoadError> {
         if self.ratings.is_empty() {
             let names: Vec<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
             let name = if names.is_empty() {
@@ -376,7 +471,7 @@ impl Loader {
                 "no ratings were found",
             ));
         }
-        let mut warnings = Vec::new();
+        let mut warnings = self.record_notes();
         let source = match self.synthetic {
             Some(provenance) => Source {
                 kind: crate::dataset::SourceKind::Synthetic,
@@ -462,13 +557,14 @@ impl Loader {
         })?;
         warnings.extend(cross_record_warnings(&ds));
         if self.rounded > 0 {
-            warnings.push(Warning {
-                kind: WarningKind::ScoreRounded,
-                message: format!(
+            warnings.push(Warning::new(
+                WarningKind::ScoreRounded,
+                self.rounded as u64,
+                format!(
                     "{} scores had more than 3 decimals and were rounded to thousandths",
                     self.rounded
                 ),
-            });
+            ));
         }
         let missing: Vec<&str> = Split::ALL
             .iter()
@@ -476,12 +572,184 @@ impl Loader {
             .map(|s| s.file_stem())
             .collect();
         if !missing.is_empty() {
-            warnings.push(Warning {
-                kind: WarningKind::Splits,
-                message: format!("no file was given for {}", missing.join(", ")),
-            });
+            let mut w = Warning::new(
+                WarningKind::Splits,
+                missing.len() as u64,
+                format!("no file was given for {}", missing.join(", ")),
+            );
+            w.examples = missing
+                .iter()
+                .map(|m| Example {
+                    file: String::new(),
+                    location: Location::File,
+                    field: None,
+                    detail: format!("no file for {m}"),
+                })
+                .collect();
+            warnings.push(w);
         }
+        let order = |w: &Warning| WarningKind::ALL.iter().position(|k| *k == w.kind);
+        warnings.sort_by_key(order);
         Ok((ds, warnings))
+    }
+}
+
+impl Loader {
+    fn place(&self, (file, at): (u32, u32)) -> (String, Location) {
+        let f = &self.files[file as usize];
+        let at = at as usize;
+        let loc = match f.format {
+            Format::JsonLines => Location::Line(at),
+            Format::JsonArray => Location::Record(at),
+        };
+        (f.name.clone(), loc)
+    }
+
+    /// The notes found record by record, and those on pairs and files, before the store is
+    /// built (they need the records' places).
+    fn record_notes(&mut self) -> Vec<Warning> {
+        let mut out = Vec::new();
+        let people = self.conflicting_people.len();
+        let records = self.conflicts.count;
+        out.extend(std::mem::take(&mut self.conflicts).into_warning(
+            WarningKind::ConflictingDemographics,
+            format!(
+                "{} participant{} demographics that differ between records; the first \
+                 values are kept ({} records disagree with them)",
+                people,
+                if people == 1 { " has" } else { "s have" },
+                records
+            ),
+        ));
+        let styled = std::mem::take(&mut self.styled_photos);
+        let n = styled.count;
+        out.extend(styled.into_warning(
+            WarningKind::StyleOnPhotorealism,
+            format!("{n} Photorealism images carry a style (the card says only Art images do); the styles are kept"),
+        ));
+        let labels = std::mem::take(&mut self.label_mismatch);
+        let n = labels.count;
+        out.extend(labels.into_warning(
+            WarningKind::LabelDisagreesWithScore,
+            format!(
+                "{n} ratings have a label other than the nearest-integer rule gives their score; \
+                 the labels are kept as given"
+            ),
+        ));
+        out.extend(self.pair_notes());
+        for split in Split::ALL {
+            let of: Vec<&FileSummary> = self.files.iter().filter(|f| f.split == split).collect();
+            if of.len() > 1 {
+                let names: Vec<&str> = of.iter().map(|f| f.name.as_str()).collect();
+                out.push(Warning {
+                    kind: WarningKind::DuplicateSplitFile,
+                    count: of.len() as u64 - 1,
+                    examples: of[1..]
+                        .iter()
+                        .take(MAX_EXAMPLES)
+                        .map(|f| Example {
+                            file: f.name.clone(),
+                            location: Location::File,
+                            field: None,
+                            detail: format!(
+                                "another file for {} (first: {}); its {} ratings are added",
+                                split.file_stem(),
+                                of[0].name,
+                                f.records
+                            ),
+                        })
+                        .collect(),
+                    message: format!(
+                        "{} is given by {} files ({}); all are read",
+                        split.file_stem(),
+                        of.len(),
+                        names.join(", ")
+                    ),
+                });
+            }
+        }
+        out
+    }
+
+    /// Pairs rated twice: within one split (repeated) or across splits (a leak).
+    fn pair_notes(&self) -> Vec<Warning> {
+        let r = &self.ratings;
+        let mut idx: Vec<u32> = (0..r.len() as u32).collect();
+        idx.sort_unstable_by_key(|&k| (r[k as usize].0, r[k as usize].1, k));
+        let mut repeated = Tally::default();
+        let mut leaks = Tally::default();
+        let mut start = 0;
+        while start < idx.len() {
+            let key = |k: u32| (r[k as usize].0, r[k as usize].1);
+            let mut end = start + 1;
+            while end < idx.len() && key(idx[end]) == key(idx[start]) {
+                end += 1;
+            }
+            if end - start > 1 {
+                let group = &idx[start..end];
+                let (p, i) = key(group[0]);
+                let pid = &self.participants[p as usize].0;
+                let iid = self.images[i as usize].0;
+                let split_of = |k: u32| Split::ALL[r[k as usize].4 as usize];
+                let first = group[0];
+                let (ffile, floc) = self.place(self.rating_origin[first as usize]);
+                if group.iter().any(|&k| split_of(k) != split_of(first)) {
+                    let other = *group
+                        .iter()
+                        .find(|&&k| split_of(k) != split_of(first))
+                        .expect("a second split");
+                    let (file, location) = self.place(self.rating_origin[other as usize]);
+                    leaks.add(|| Example {
+                        file,
+                        location,
+                        field: None,
+                        detail: format!(
+                            "participant {pid} rates image {iid} in {} here and in {} ({ffile}, {floc})",
+                            split_of(other).file_stem(),
+                            split_of(first).file_stem()
+                        ),
+                    });
+                }
+                for (n, &k) in group.iter().enumerate().skip(1) {
+                    if group[..n].iter().any(|&j| split_of(j) == split_of(k)) {
+                        let (file, location) = self.place(self.rating_origin[k as usize]);
+                        let (ffile, floc) = (ffile.clone(), floc.clone());
+                        repeated.add(|| Example {
+                            file,
+                            location,
+                            field: None,
+                            detail: format!(
+                                "participant {pid} rates image {iid} again (first in {ffile}, {floc})"
+                            ),
+                        });
+                    }
+                }
+            }
+            start = end;
+        }
+        let mut out = Vec::new();
+        let n = leaks.count;
+        out.extend(leaks.into_warning(
+            WarningKind::SplitLeak,
+            format!(
+                "{n} (participant, image) pairs are rated in two splits, so those splits leak \
+                 into each other; all ratings are kept"
+            ),
+        ));
+        let n = repeated.count;
+        let first = repeated
+            .examples
+            .first()
+            .map(|e| e.detail.clone())
+            .unwrap_or_default();
+        out.extend(repeated.into_warning(
+            WarningKind::RepeatedPair,
+            format!(
+                "{n} ratings repeat a (participant, image) pair already rated in the same split, \
+                 e.g. {first}; all are kept"
+            ),
+        ));
+        out
     }
 }
 
@@ -506,35 +774,11 @@ impl Origin {
     }
 }
 
-/// Repeated (participant, image) pairs and unseen participants found in train.
+/// Participants of an unseen split found in train (the pair notes come from the loader, which
+/// knows each rating's place).
 pub fn cross_record_warnings(ds: &Dataset) -> Vec<Warning> {
     let mut out = Vec::new();
     let r = &ds.ratings;
-    let mut pairs: Vec<(u32, u32)> = r
-        .participant
-        .iter()
-        .copied()
-        .zip(r.image.iter().copied())
-        .collect();
-    pairs.sort_unstable();
-    let mut repeated = 0usize;
-    let mut example = None;
-    for w in pairs.windows(2) {
-        if w[0] == w[1] {
-            repeated += 1;
-            example.get_or_insert(w[0]);
-        }
-    }
-    if let Some((p, i)) = example {
-        out.push(Warning {
-            kind: WarningKind::RepeatedPair,
-            message: format!(
-                "{repeated} ratings repeat a (participant, image) pair already rated, e.g. \
-                 participant {} and image {}; all are kept",
-                ds.participants.id[p as usize], ds.images.id[i as usize]
-            ),
-        });
-    }
     let mut in_train = vec![false; ds.participants.len()];
     for k in ds.split_range(Split::Train) {
         in_train[r.participant[k] as usize] = true;
@@ -549,15 +793,30 @@ pub fn cross_record_warnings(ds: &Dataset) -> Vec<Warning> {
         }
     }
     if let Some(&p) = leaked.first() {
-        out.push(Warning {
-            kind: WarningKind::UnseenParticipantInTrain,
-            message: format!(
+        let mut w = Warning::new(
+            WarningKind::UnseenParticipantInTrain,
+            leaked.len() as u64,
+            format!(
                 "{} participants of an unseen split also rate in pamela_train (e.g. {}), so \
                  those splits are not fully unseen",
                 leaked.len(),
                 ds.participants.id[p as usize]
             ),
-        });
+        );
+        w.examples = leaked
+            .iter()
+            .take(MAX_EXAMPLES)
+            .map(|&p| Example {
+                file: String::new(),
+                location: Location::File,
+                field: None,
+                detail: format!(
+                    "participant {} rates in an unseen split and in pamela_train",
+                    ds.participants.id[p as usize]
+                ),
+            })
+            .collect();
+        out.push(w);
     }
     out
 }
@@ -909,65 +1168,173 @@ fn plain_type(expected: &str) -> String {
     }
 }
 
-/// Loads files and folders from disk. A folder contributes its split files (and the synthetic
-/// manifest, when present); other files in it are ignored.
+/// Whether a folder entry named `name` is read by [`load_paths`]: a split file or the manifest.
+pub fn is_input_name(name: &str) -> bool {
+    let plain = name.strip_suffix(".gz").unwrap_or(name);
+    name == SYNTHETIC_MANIFEST
+        || (Split::from_file_name(name).is_some()
+            && (plain.ends_with(".json")
+                || plain.ends_with(".jsonl")
+                || plain.ends_with(".ndjson")))
+}
+
+/// A split file's name without its extensions (`pamela_train` for `pamela_train.jsonl.gz`):
+/// two files of one folder with the same stem hold the same split twice.
+pub fn file_stem(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+/// The files [`load_paths`] reads for `paths`, in order: a folder contributes its split files
+/// (and the synthetic manifest, when present), sorted by name; a file is taken as it is.
+///
+/// Every path is looked at through its metadata first ([`crate::intake::inspect`]): pipes,
+/// devices, sockets, missing paths and symbolic links that loop or dangle are errors naming the
+/// path, also among a folder's split files. A folder holding one split under two names that
+/// differ only in their extensions (`pamela_train.json` and `pamela_train.jsonl`) is an error
+/// naming both: they are most likely two exports of the same ratings, and loading both would
+/// count every rating twice (split files of one split under different stems, such as
+/// `pamela_train_1.json` and `pamela_train_2.json`, are read and noted in the data notes). The
+/// same file given twice is an error.
+#[cfg(not(target_family = "wasm"))]
+pub fn input_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, LoadError> {
+    use crate::intake::{inspect, Entry};
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        match inspect(path)? {
+            Entry::File(_) => files.push(path.clone()),
+            Entry::Folder => {
+                let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+                    .map_err(|e| {
+                        LoadError::new(
+                            ErrorKind::Io,
+                            &shown,
+                            Location::File,
+                            format!("cannot list the folder: {e}"),
+                        )
+                    })?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(is_input_name)
+                    })
+                    .collect();
+                entries.sort();
+                for e in &entries {
+                    if inspect(e)? == Entry::Folder {
+                        return Err(LoadError::new(
+                            ErrorKind::Io,
+                            &e.display().to_string(),
+                            Location::File,
+                            "is a folder named like a split file: rename it or remove it",
+                        ));
+                    }
+                }
+                let base = |p: &std::path::Path| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                for (k, a) in entries.iter().enumerate() {
+                    let an = base(a);
+                    if an == SYNTHETIC_MANIFEST {
+                        continue;
+                    }
+                    if let Some(b) = entries[k + 1..]
+                        .iter()
+                        .find(|b| file_stem(&base(b)) == file_stem(&an))
+                    {
+                        return Err(LoadError::new(
+                            ErrorKind::DuplicateSplit,
+                            &shown,
+                            Location::File,
+                            format!(
+                                "the folder holds {} twice: {} and {}; loading both would count \
+                                 its ratings twice: move one of them out of the folder",
+                                file_stem(&an),
+                                an,
+                                base(b)
+                            ),
+                        ));
+                    }
+                }
+                if entries.is_empty() {
+                    return Err(LoadError::new(
+                        ErrorKind::NoData,
+                        &shown,
+                        Location::File,
+                        "the folder holds no pamela_*.json or pamela_*.jsonl files",
+                    ));
+                }
+                files.extend(entries);
+            }
+        }
+    }
+    let canonical: Vec<Option<std::path::PathBuf>> = files
+        .iter()
+        .map(|f| std::fs::canonicalize(f).ok())
+        .collect();
+    for (k, a) in canonical.iter().enumerate() {
+        let Some(a) = a else { continue };
+        if let Some(j) = canonical[k + 1..]
+            .iter()
+            .position(|b| b.as_ref() == Some(a))
+        {
+            return Err(LoadError::new(
+                ErrorKind::DuplicateSplit,
+                &files[k + 1 + j].display().to_string(),
+                Location::File,
+                format!(
+                    "the same file is given twice (also as {}): its ratings would count twice",
+                    files[k].display()
+                ),
+            ));
+        }
+    }
+    Ok(files)
+}
+
+/// How [`load_paths_with`] reads files from disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Bound on one file's size on disk, and on its text after inflating gzip.
+    pub max_file_size: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_file_size: crate::intake::DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// [`load_paths_with`] at the default options.
 #[cfg(not(target_family = "wasm"))]
 pub fn load_paths(
     paths: &[std::path::PathBuf],
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<(Dataset, Vec<Warning>, Vec<FileSummary>), LoadError> {
-    let mut files = Vec::new();
-    for path in paths {
-        let shown = path.display().to_string();
-        let io = |e: std::io::Error| {
-            LoadError::new(
-                ErrorKind::Io,
-                &shown,
-                Location::File,
-                format!("cannot read: {e}"),
-            )
-        };
-        if path.is_dir() {
-            let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(path)
-                .map_err(io)?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                            n == SYNTHETIC_MANIFEST
-                                || (Split::from_file_name(n).is_some()
-                                    && (n.ends_with(".json")
-                                        || n.ends_with(".jsonl")
-                                        || n.ends_with(".ndjson")))
-                        })
-                })
-                .collect();
-            entries.sort();
-            if entries.is_empty() {
-                return Err(LoadError::new(
-                    ErrorKind::NoData,
-                    &shown,
-                    Location::File,
-                    "the folder holds no pamela_*.json or pamela_*.jsonl files",
-                ));
-            }
-            files.extend(entries);
-        } else {
-            files.push(path.clone());
-        }
-    }
+    load_paths_with(paths, &ReadOptions::default(), progress)
+}
+
+/// Loads files and folders from disk ([`input_files`] says which files and refuses what is not
+/// a regular file). Each file is read whole, bounded by `options.max_file_size`.
+#[cfg(not(target_family = "wasm"))]
+pub fn load_paths_with(
+    paths: &[std::path::PathBuf],
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<(Dataset, Vec<Warning>, Vec<FileSummary>), LoadError> {
+    let files = input_files(paths)?;
     let mut loader = Loader::new();
+    loader.set_max_file_size(options.max_file_size);
     let mut names = Vec::new();
     for f in &files {
         let shown = f.display().to_string();
-        let bytes = std::fs::read(f).map_err(|e| {
-            LoadError::new(
-                ErrorKind::Io,
-                &shown,
-                Location::File,
-                format!("cannot read: {e}"),
-            )
-        })?;
+        let bytes = crate::intake::read_bounded(f, options.max_file_size)?;
         let base = f.file_name().and_then(|n| n.to_str()).unwrap_or(&shown);
         if base == SYNTHETIC_MANIFEST {
             loader.add_synthetic_manifest(&shown, &bytes)?;
@@ -977,6 +1344,7 @@ pub fn load_paths(
         loader.add_file(&shown, &bytes, &mut |done, total| {
             progress(&shown, done, total)
         })?;
+        drop(bytes);
     }
     let summaries = loader.files().to_vec();
     let source = Source {

@@ -209,3 +209,65 @@ fn the_committed_default_bundle_is_what_the_generator_makes() {
         pamela_synth::DEFAULT_SEED
     );
 }
+
+#[test]
+fn bytes_after_the_end_of_a_bundle_are_refused_with_their_count() {
+    let mut b = bundle::encode(&small());
+    b.extend_from_slice(b"extra!!");
+    let e = bundle::decode(&b).unwrap_err();
+    assert_eq!(e, BundleError::TrailingBytes(7));
+    assert!(e.to_string().contains("7 unexpected bytes"), "{e}");
+}
+
+#[test]
+fn a_single_trailing_zero_byte_is_refused() {
+    let mut b = bundle::encode(&small());
+    b.push(0);
+    assert_eq!(
+        bundle::decode(&b).unwrap_err(),
+        BundleError::TrailingBytes(1)
+    );
+}
+
+#[test]
+fn a_bundle_followed_by_a_copy_of_itself_is_refused() {
+    let one = bundle::encode(&small());
+    let two = [one.clone(), one.clone()].concat();
+    assert_eq!(
+        bundle::decode(&two).unwrap_err(),
+        BundleError::TrailingBytes(one.len())
+    );
+}
+
+#[test]
+fn data_notes_survive_a_bundle_round_trip() {
+    use pamela_core::error::{Example, Warning, WarningKind};
+    use pamela_core::Location;
+    let notes = vec![Warning {
+        kind: WarningKind::ConflictingDemographics,
+        count: 3,
+        examples: vec![Example {
+            file: "pamela_train.json".into(),
+            location: Location::Record(4),
+            field: Some("user_demographics.age".into()),
+            detail: "participant p_1 has age 29 here but 28 in pamela_train.json, record 0".into(),
+        }],
+        message: "1 participant has demographics that differ".into(),
+    }];
+    let b = bundle::encode_report(&small(), &notes);
+    assert_eq!(u16::from_le_bytes([b[8], b[9]]), bundle::VERSION);
+    let (ds, back) = bundle::decode_report(&b).unwrap();
+    assert_eq!(back, notes);
+    assert_eq!(ds.ratings.len(), small().ratings.len());
+}
+
+#[test]
+fn a_store_without_notes_is_written_as_version_2_exactly_as_before() {
+    let b = bundle::encode(&small());
+    assert_eq!(
+        u16::from_le_bytes([b[8], b[9]]),
+        bundle::VERSION_WITHOUT_NOTES
+    );
+    assert_eq!(bundle::encode_report(&small(), &[]), b);
+    assert!(bundle::decode_report(&b).unwrap().1.is_empty());
+}

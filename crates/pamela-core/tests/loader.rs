@@ -548,21 +548,154 @@ fn one_image_with_two_metadata_is_refused_naming_both_places() {
     assert!(e.detail.contains("pamela_train.json, record 0"), "{e}");
 }
 
+fn note(w: &[pamela_core::Warning], kind: WarningKind) -> &pamela_core::Warning {
+    w.iter()
+        .find(|w| w.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} note in {w:?}"))
+}
+
 #[test]
-fn one_participant_with_two_demographics_is_refused() {
+fn a_participant_with_two_demographics_loads_keeping_the_first_and_noting_the_conflict() {
     let a = record("p_1", 7, 3.0);
     let mut b = record("p_1", 8, 3.0);
     b["user_demographics"]["nationality"] = json!("Germany");
-    let e = load(&[("pamela_train.jsonl", lines(&[a, b]))]).unwrap_err();
-    assert_err(
-        &e,
-        ErrorKind::ConflictingParticipant,
-        Location::Line(2),
-        Some("user_demographics.nationality"),
+    let mut c = record("p_1", 9, 3.0);
+    c["user_demographics"]["age"] = json!(29);
+    let (ds, w) = load(&[("pamela_train.jsonl", lines(&[a, b, c]))]).unwrap();
+    assert_eq!(ds.ratings.len(), 3);
+    assert_eq!(ds.participants.age[0], 28);
+    let nat = ds.participants.nationality[0];
+    assert_eq!(ds.dicts.nationalities.get(nat), "United States");
+    let n = note(&w, WarningKind::ConflictingDemographics);
+    assert_eq!(n.count, 2);
+    assert_eq!(n.examples.len(), 2);
+    let e = &n.examples[0];
+    assert_eq!(e.file, "pamela_train.jsonl");
+    assert_eq!(e.location, Location::Line(2));
+    assert_eq!(e.field.as_deref(), Some("user_demographics.nationality"));
+    assert!(e.detail.contains("\"Germany\"") && e.detail.contains("\"United States\""));
+    assert!(e.detail.contains("pamela_train.jsonl, line 1"), "{e}");
+    assert_eq!(
+        n.examples[1].field.as_deref(),
+        Some("user_demographics.age")
     );
     assert!(
-        e.detail.contains("Germany") && e.detail.contains("United States"),
-        "{e}"
+        n.message.starts_with("1 participant has demographics"),
+        "{}",
+        n.message
+    );
+}
+
+#[test]
+fn conflict_examples_stop_at_the_maximum_but_the_count_does_not() {
+    let mut recs = vec![record("p_1", 1, 3.0)];
+    for k in 0..12 {
+        let mut r = record("p_1", 100 + k, 3.0);
+        r["user_demographics"]["gender"] = json!("female");
+        recs.push(r);
+    }
+    let (_, w) = load(&[("pamela_train.json", array(&recs))]).unwrap();
+    let n = note(&w, WarningKind::ConflictingDemographics);
+    assert_eq!(n.count, 12);
+    assert_eq!(n.examples.len(), pamela_core::error::MAX_EXAMPLES);
+    assert_eq!(n.examples[0].location, Location::Record(1));
+}
+
+#[test]
+fn a_style_on_a_photorealism_image_is_kept_and_noted_once_per_image() {
+    let mut a = record("p_1", 5, 3.0);
+    a["image_metadata"]["type"] = json!("Photorealism");
+    let mut b = a.clone();
+    b["participant_id"] = json!("p_2");
+    let (ds, w) = load(&[("pamela_train.json", array(&[a, b]))]).unwrap();
+    assert_eq!(ds.ratings.len(), 2);
+    let n = note(&w, WarningKind::StyleOnPhotorealism);
+    assert_eq!(n.count, 1);
+    assert_eq!(n.examples[0].field.as_deref(), Some("image_metadata.style"));
+    assert_eq!(n.examples[0].location, Location::Record(0));
+}
+
+#[test]
+fn a_label_that_disagrees_with_the_score_is_kept_and_noted() {
+    let mut a = record("p_1", 5, 4.8);
+    a["quality_label"] = json!("poor");
+    let (ds, w) = load(&[("pamela_train.json", array(&[record("p_1", 4, 3.0), a]))]).unwrap();
+    assert_eq!(
+        ds.ratings.label.iter().filter(|&&l| l == 0).count(),
+        1,
+        "poor kept"
+    );
+    let n = note(&w, WarningKind::LabelDisagreesWithScore);
+    assert_eq!(n.count, 1);
+    assert_eq!(n.examples[0].location, Location::Record(1));
+    assert!(n.examples[0].detail.contains("poor") && n.examples[0].detail.contains("excellent"));
+}
+
+#[test]
+fn a_pair_in_two_splits_is_a_split_leak_naming_both_places() {
+    let (ds, w) = load(&[
+        ("pamela_train.json", array(&[record("p_1", 1, 3.0)])),
+        (
+            "pamela_test_seen.jsonl",
+            lines(&[record("p_2", 2, 3.0), record("p_1", 1, 3.0)]),
+        ),
+    ])
+    .unwrap();
+    assert_eq!(ds.ratings.len(), 3);
+    let n = note(&w, WarningKind::SplitLeak);
+    assert_eq!(n.count, 1);
+    let e = &n.examples[0];
+    assert_eq!(e.file, "pamela_test_seen.jsonl");
+    assert_eq!(e.location, Location::Line(2));
+    assert!(e.detail.contains("pamela_train.json, record 0"), "{e}");
+    assert!(
+        !w.iter().any(|w| w.kind == WarningKind::RepeatedPair),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn a_repeated_pair_names_where_it_repeats() {
+    let (_, w) = load(&[(
+        "pamela_train.json",
+        array(&[
+            record("p_1", 1, 3.0),
+            record("p_2", 1, 3.0),
+            record("p_1", 1, 3.0),
+        ]),
+    )])
+    .unwrap();
+    let n = note(&w, WarningKind::RepeatedPair);
+    assert_eq!(n.count, 1);
+    assert_eq!(n.examples[0].location, Location::Record(2));
+    assert!(n.examples[0].detail.contains("record 0"));
+}
+
+#[test]
+fn two_files_for_one_split_are_both_read_and_noted() {
+    let (ds, w) = load(&[
+        ("pamela_train_1.json", array(&[record("p_1", 1, 3.0)])),
+        ("pamela_train_2.json", array(&[record("p_1", 2, 3.0)])),
+    ])
+    .unwrap();
+    assert_eq!(ds.ratings.len(), 2);
+    let n = note(&w, WarningKind::DuplicateSplitFile);
+    assert_eq!(n.count, 1);
+    assert_eq!(n.examples[0].file, "pamela_train_2.json");
+    assert!(n.message.contains("pamela_train_1.json"));
+}
+
+#[test]
+fn an_image_whose_type_changes_is_still_refused() {
+    let a = record("p_1", 7, 3.0);
+    let mut b = record("p_2", 7, 3.0);
+    b["image_metadata"]["type"] = json!("Photorealism");
+    let e = load(&[("pamela_train.json", array(&[a, b]))]).unwrap_err();
+    assert_err(
+        &e,
+        ErrorKind::ConflictingImage,
+        Location::Record(1),
+        Some("image_metadata.type"),
     );
 }
 

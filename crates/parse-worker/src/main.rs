@@ -65,8 +65,11 @@ mod worker {
         drop(files);
         match result {
             Ok((ds, warnings)) => {
-                let bytes =
-                    pamela_core::bundle::encode_with(&ds, pamela_core::bundle::Effort::Fast);
+                let bytes = pamela_core::bundle::encode_report_with(
+                    &ds,
+                    &warnings,
+                    pamela_core::bundle::Effort::Fast,
+                );
                 drop(ds);
                 let warnings = warnings.iter().map(|w| w.to_string()).collect();
                 post(&FromParser::Done { warnings }, Some(bytes));
