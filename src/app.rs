@@ -113,8 +113,15 @@ impl Ctx {
     /// filters are normalized against the new data first, so every reader sees names that
     /// resolve.
     pub fn set_data(&self, loaded: Loaded) {
-        for w in &loaded.warnings {
-            self.notify(Level::Warning, w.clone());
+        if !loaded.notes.is_empty() {
+            let n = loaded.notes.len();
+            self.notify(
+                Level::Warning,
+                format!(
+                    "The data loaded with {n} kind{} of inconsistency (kept, not refused): see \u{201c}Data notes\u{201d} in About and in the load panel.",
+                    if n == 1 { "" } else { "s" }
+                ),
+            );
         }
         self.set_ui(self.ui.snapshot_untracked(), Some(&loaded.ds));
         self.data.set(Some(Shared::new(loaded)));
@@ -257,9 +264,10 @@ fn load_default(ctx: Ctx) {
             })
             .await;
         ctx.progress.set(None);
-        match bytes.and_then(|b| pamela_core::bundle::decode(&b).map_err(|e| e.to_string())) {
-            Ok(ds) => {
-                ctx.set_data(Loaded::new(ds, "the default bundle".into(), Vec::new()));
+        match bytes.and_then(|b| pamela_core::bundle::decode_report(&b).map_err(|e| e.to_string()))
+        {
+            Ok((ds, notes)) => {
+                ctx.set_data(Loaded::new(ds, "the default bundle".into(), notes));
                 crate::perf::mark("pamela:data-ready");
             }
             Err(e) => ctx.notify(

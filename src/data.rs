@@ -13,12 +13,13 @@ pub struct Loaded {
     offsets: Vec<u32>,
     /// Where it came from, for the badge: "the default bundle", file names, a URL.
     pub origin: String,
-    /// Loader warnings, shown once.
-    pub warnings: Vec<String>,
+    /// The data notes: inconsistencies that were loaded rather than refused (conflicting
+    /// demographics, split leaks, ...), each with its count and first places.
+    pub notes: Vec<pamela_core::Warning>,
 }
 
 impl Loaded {
-    pub fn new(ds: Dataset, origin: String, warnings: Vec<String>) -> Loaded {
+    pub fn new(ds: Dataset, origin: String, notes: Vec<pamela_core::Warning>) -> Loaded {
         let overall = query::overview(&ds, &Compiled::new(&ds, &Filter::default()));
         let ni = ds.images.len();
         let mut offsets = vec![0u32; ni + 1];
@@ -40,7 +41,7 @@ impl Loaded {
             by_image,
             offsets,
             origin,
-            warnings,
+            notes,
         }
     }
 

@@ -55,6 +55,7 @@ pub fn About() -> impl IntoView {
                 <li>"Narrow subgroups can be tiny. Every number comes with its count; heatmap cells under the \
                      minimum count are marked and never highlighted."</li>
             </ul>
+            <crate::components::load_panel::DataNotes/>
         </section>
     }
 }

@@ -25,11 +25,10 @@ async fn load_files(ctx: Ctx, files: Vec<(String, js_sys::Uint8Array)>, origin: 
     .await;
     ctx.progress.set(None);
     // A failure names its place (file, record or line, field) in its message.
-    let outcome = result.map_err(|f| f.message).and_then(|p| {
-        pamela_core::bundle::decode(&p.bundle)
-            .map(|ds| (ds, p.warnings))
-            .map_err(|e| e.to_string())
-    });
+    // The bundle carries the data notes as structure (kind, count, first places).
+    let outcome = result
+        .map_err(|f| f.message)
+        .and_then(|p| pamela_core::bundle::decode_report(&p.bundle).map_err(|e| e.to_string()));
     match outcome {
         Ok((ds, warnings)) => {
             let n = ds.ratings.len();
@@ -159,6 +158,39 @@ pub fn LoadPanel() -> impl IntoView {
                 <button type="submit">"Load"</button>
             </form>
             <p class="muted">"The server must allow this page to read the file (CORS)."</p>
+            <DataNotes/>
         </section>
+    }
+}
+
+/// What the loaded data holds that is inconsistent but was kept: each note's sentence, its count
+/// and its first places (file, record or line, field). Nothing when there is nothing to say.
+#[component]
+pub fn DataNotes() -> impl IntoView {
+    let ctx = use_ctx();
+    move || {
+        ctx.data.with(|d| {
+            let notes = d.as_ref().map(|d| d.notes.clone()).unwrap_or_default();
+            (!notes.is_empty()).then(|| {
+                view! {
+                    <div class="data-notes" data-testid="data-notes">
+                        <h3>"Data notes"</h3>
+                        <p class="muted">"Inconsistencies in the loaded files that did not stop the load; \
+                            the first examples of each, with their place."</p>
+                        <ul>
+                            {notes.into_iter().map(|w| view! {
+                                <li data-kind=w.kind.name()>
+                                    <strong>{w.message.clone()}</strong>
+                                    {format!(" ({} {})", pamela_core::export::thousands(w.count), w.kind.counts())}
+                                    <ul class="examples">
+                                        {w.examples.iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}
+                                    </ul>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                }
+            })
+        })
     }
 }

@@ -192,3 +192,36 @@ test(`${files.length} broken files each say what and where, and the data shown b
   assert.deepEqual(o.errors, [], 'no console errors (no panic)');
   await page.close();
 });
+
+test('real data that is a little wrong still loads, and its data notes say what and where', async () => {
+  const o = await open(browser.context, server.url);
+  const { page } = o;
+  await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  const older = { age: 41, age_binned: 'forties', gender: 'female', nationality: 'Germany' };
+  const recs = [record('p_1', 1, 3), record('p_1', 2, 4, { user_demographics: older }), record('p_2', 1, 2), record('p_2', 3, 5)];
+  await page.click('button:has-text("Load data")');
+  await page.setInputFiles('#file-input', [json('pamela_train.json', recs)]);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="selected-count"] strong').textContent.replace(/[^0-9]/g, '')) === 4, null, { timeout: 20000 });
+  assert.match((await page.locator('.notice.warning').allTextContents()).join('\n'), /inconsistency .*Data notes/);
+  const notes = await page.textContent('#load-panel [data-testid="data-notes"]');
+  assert.match(notes, /p_1/);
+  assert.match(notes, /pamela_train\.json, record 1/);
+  assert.match(notes, /age/);
+  assert.ok(await page.locator('#about [data-testid="data-notes"]').count() === 1, 'About shows them too');
+  assert.deepEqual(o.errors, []);
+  await page.close();
+});
+
+test('5,000 unknown link parameters make one notice, and a user-info trick is no image host', async () => {
+  const many = Array.from({ length: 5000 }, (_, k) => `x${k}=1`).join('&');
+  const o = await open(browser.context, `${server.url}?${many}&imgbase=${encodeURIComponent('http://127.0.0.1@203.0.113.9/')}`);
+  const { page } = o;
+  await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  await page.waitForSelector('.notice.warning');
+  const notices = await page.locator('.notice').allTextContents();
+  assert.ok(notices.length <= 3, `${notices.length} notices`);
+  assert.match(notices.join('\n'), /5000 unknown link parameters: x0, x1/);
+  assert.match(notices.join('\n'), /imgbase/);
+  assert.deepEqual(foreign(o.requests, server.origin), []);
+  await page.close();
+});
