@@ -212,15 +212,16 @@ test('real data that is a little wrong still loads, and its data notes say what 
   await page.close();
 });
 
-test('5,000 unknown link parameters make one notice, and a user-info trick is no image host', async () => {
-  const many = Array.from({ length: 5000 }, (_, k) => `x${k}=1`).join('&');
+test('1,000 unknown link parameters make one notice, and a user-info trick is no image host', async () => {
+  // 1,000 (not 5,000): the test server, like most, refuses a request line over 16 KB.
+  const many = Array.from({ length: 1000 }, (_, k) => `x${k}=1`).join('&');
   const o = await open(browser.context, `${server.url}?${many}&imgbase=${encodeURIComponent('http://127.0.0.1@203.0.113.9/')}`);
   const { page } = o;
   await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
   await page.waitForSelector('.notice.warning');
   const notices = await page.locator('.notice').allTextContents();
   assert.ok(notices.length <= 3, `${notices.length} notices`);
-  assert.match(notices.join('\n'), /5000 unknown link parameters: x0, x1/);
+  assert.match(notices.join('\n'), /1000 unknown link parameters: x0, x1/);
   assert.match(notices.join('\n'), /imgbase/);
   assert.deepEqual(foreign(o.requests, server.origin), []);
   await page.close();
