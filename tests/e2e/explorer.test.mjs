@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, open, foreign, repo, brushMoves } from './harness.mjs';
+import { serve, launch, open, foreign, repo, brushMoves, record } from './harness.mjs';
 
 let server;
 let browser;
@@ -369,18 +369,6 @@ test('CSV and SVG exports hold the view\'s numbers and chart', async () => {
 
 // ---- loading files ---------------------------------------------------------------------
 
-function record(p, image, score, extra = {}) {
-  const r = {
-    image_path: `./images/${String(image).padStart(8, '0')}-0000-4000-8000-000000000000.png`,
-    image_id: image,
-    participant_id: p,
-    image_metadata: { group: 'landscape', style: 'Impressionism', category: 'AI image', prompt: 'A quiet lake', type: 'Art' },
-    user_demographics: { age: 30, age_binned: 'thirties', gender: 'female', nationality: 'Germany' },
-    quality_label: ['poor', 'fair', 'good', 'great', 'excellent'][Math.round(score) - 1],
-    original_score: score,
-  };
-  return { ...r, ...extra };
-}
 
 function validFiles() {
   const train = [];

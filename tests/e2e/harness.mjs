@@ -181,3 +181,17 @@ export async function brushMoves(page, selector, n, pointerType = 'mouse') {
     return { dom, distinct: counts.size };
   }, { selector, n, pointerType });
 }
+
+/** One published PAMELA record (the split files' shape) for tests that make their own files. */
+export function record(p, image, score, extra = {}) {
+  return {
+    image_path: `./images/${String(image).padStart(8, '0')}-0000-4000-8000-000000000000.png`,
+    image_id: image,
+    participant_id: p,
+    image_metadata: { group: 'landscape', style: 'Impressionism', category: 'AI image', prompt: 'A quiet lake', type: 'Art' },
+    user_demographics: { age: 30, age_binned: 'thirties', gender: 'female', nationality: 'Germany' },
+    quality_label: ['poor', 'fair', 'good', 'great', 'excellent'][Math.round(score) - 1],
+    original_score: score,
+    ...extra,
+  };
+}

@@ -3,7 +3,7 @@
 // in the console and no request to another origin.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, open, foreign } from './harness.mjs';
+import { serve, launch, open, foreign, record } from './harness.mjs';
 
 const TOTAL = 69904;
 let server;
@@ -136,18 +136,6 @@ test(`${links.length} tampered links open on the data, name what they ignored, a
 
 // Broken files chosen in the load panel: each message names the file (and the record or line
 // and field where there is one); the data loaded before stays.
-function record(p, image, score, extra = {}) {
-  return {
-    image_path: `./images/${String(image).padStart(8, '0')}-0000-4000-8000-000000000000.png`,
-    image_id: image,
-    participant_id: p,
-    image_metadata: { group: 'landscape', style: 'Impressionism', category: 'AI image', prompt: 'A quiet lake', type: 'Art' },
-    user_demographics: { age: 30, age_binned: 'thirties', gender: 'female', nationality: 'Germany' },
-    quality_label: ['poor', 'fair', 'good', 'great', 'excellent'][Math.round(score) - 1],
-    original_score: score,
-    ...extra,
-  };
-}
 const json = (name, value) => ({ name, mimeType: 'application/json', buffer: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)) });
 const good = [record('p_1', 1, 3)];
 const files = [
