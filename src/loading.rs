@@ -16,10 +16,9 @@ pub const DEFAULT_BUNDLE: &str = "data/pamela-synthetic.pamb";
 /// `crates/parse-worker`).
 pub const PARSE_WORKER: &str = "workers/parse-worker-start.js";
 
-/// What a successful parse gives back.
+/// What a successful parse gives back: the data as a bundle, its data notes inside.
 pub struct Parsed {
     pub bundle: Vec<u8>,
-    pub warnings: Vec<String>,
 }
 
 /// Sends files to a fresh parsing worker and waits for its answer. `progress(file, done,
@@ -80,15 +79,10 @@ pub async fn parse_in_worker(
                 }
             }
             Ok(FromParser::Progress { file, done, total }) => progress(file, done, total),
-            Ok(FromParser::Done { warnings }) => {
-                finish(match worker_io::attached::<Uint8Array>(raw, BUNDLE) {
-                    Some(b) => Ok(Parsed {
-                        bundle: b.to_vec(),
-                        warnings,
-                    }),
-                    None => Err(LoadFailure::other("the file reader gave no data")),
-                })
-            }
+            Ok(FromParser::Done) => finish(match worker_io::attached::<Uint8Array>(raw, BUNDLE) {
+                Some(b) => Ok(Parsed { bundle: b.to_vec() }),
+                None => Err(LoadFailure::other("the file reader gave no data")),
+            }),
             Ok(FromParser::Failed(f)) => finish(Err(f)),
             Err(e) => finish(Err(LoadFailure::other(format!(
                 "the file reader's answer could not be read: {e}"

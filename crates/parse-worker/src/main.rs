@@ -71,8 +71,7 @@ mod worker {
                     pamela_core::bundle::Effort::Fast,
                 );
                 drop(ds);
-                let warnings = warnings.iter().map(|w| w.to_string()).collect();
-                post(&FromParser::Done { warnings }, Some(bytes));
+                post(&FromParser::Done, Some(bytes));
             }
             Err(e) => post(&FromParser::Failed(LoadFailure::from(&e)), None),
         }

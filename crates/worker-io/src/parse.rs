@@ -26,10 +26,9 @@ pub enum FromParser {
         done: u64,
         total: u64,
     },
-    /// The data as a bundle (attached under [`BUNDLE`]), with the loader's warnings.
-    Done {
-        warnings: Vec<String>,
-    },
+    /// The data as a bundle (attached under [`BUNDLE`]); its data notes travel inside it, as
+    /// structure (`bundle::decode_report`).
+    Done,
     Failed(LoadFailure),
 }
 
