@@ -476,6 +476,18 @@ fn errors_are_one_clear_message_and_a_failing_status() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `pamela predict` of the committed model on the committed bundle into `out`, which must work.
+fn predict_to(out: &std::path::Path) {
+    let run = pamela(&[
+        "predict",
+        &committed_model(),
+        &committed_bundle(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+}
+
 fn committed_model() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/model").to_string()
 }
@@ -665,14 +677,7 @@ fn predict_writes_the_models_forward_pass_for_every_rating() {
     use pamela_core::profile::{ImageInfo, Profile};
     let dir = temp_dir("predict");
     let csv = dir.join("p.csv");
-    let out = pamela(&[
-        "predict",
-        &committed_model(),
-        &committed_bundle(),
-        "--out",
-        csv.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    predict_to(&csv);
     let body = std::fs::read_to_string(&csv).unwrap();
     let mut lines = body.lines();
     assert_eq!(
@@ -721,14 +726,7 @@ fn predict_writes_the_models_forward_pass_for_every_rating() {
     }
     // JSON Lines: the same rows.
     let jl = dir.join("p.jsonl");
-    let out = pamela(&[
-        "predict",
-        &committed_model(),
-        &committed_bundle(),
-        "--out",
-        jl.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    predict_to(&jl);
     let jl_body = std::fs::read_to_string(&jl).unwrap();
     for (line, row) in jl_body.lines().zip(&rows).step_by(101) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -766,14 +764,7 @@ fn eval_of_a_predictions_file_equals_eval_of_the_model() {
     ]));
     for name in ["p.csv", "p.jsonl"] {
         let f = dir.join(name);
-        let out = pamela(&[
-            "predict",
-            &committed_model(),
-            &committed_bundle(),
-            "--out",
-            f.to_str().unwrap(),
-        ]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        predict_to(&f);
         let file_eval = json(&pamela(&[
             "eval",
             f.to_str().unwrap(),
@@ -874,14 +865,7 @@ fn eval_compare_reports_paired_differences_per_split() {
     let dir = temp_dir("compare");
     // B = the model's own predictions, from a file: every difference and interval is zero.
     let f = dir.join("b.csv");
-    let out = pamela(&[
-        "predict",
-        &committed_model(),
-        &committed_bundle(),
-        "--out",
-        f.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    predict_to(&f);
     let v = json(&pamela(&[
         "eval",
         &committed_model(),
