@@ -266,6 +266,8 @@ fn load_default(ctx: Ctx) {
         ctx.progress.set(None);
         match bytes.and_then(|b| pamela_core::bundle::decode_report(&b).map_err(|e| e.to_string()))
         {
+            // Data the visitor (or the link) loaded meanwhile stays.
+            Ok(_) if ctx.data.with_untracked(|d| d.is_some()) => {}
             Ok((ds, notes)) => {
                 ctx.set_data(Loaded::new(ds, "the default bundle".into(), notes));
                 crate::perf::mark("pamela:data-ready");
@@ -283,8 +285,11 @@ pub fn App() -> impl IntoView {
     let ctx = new_ctx();
     provide_context(ctx);
     provide_context(crate::predictor::PredictorCtx::new());
+    let hub = crate::components::hub_load::HubCtl::new();
+    provide_context(hub);
     sync_url(ctx);
     load_default(ctx);
+    crate::components::hub_load::from_link(ctx, hub);
     // A link to a card (`#cohorts`) lands on it once the first data has drawn the cards.
     Effect::new(move |landed: Option<bool>| {
         if landed == Some(true) || ctx.data.with(|d| d.is_none()) {

@@ -16,6 +16,15 @@ pub struct Loaded {
     /// The data notes: inconsistencies that were loaded rather than refused (conflicting
     /// demographics, split leaks, ...), each with its count and first places.
     pub notes: Vec<pamela_core::Warning>,
+    /// The Hub repository and commit the data was downloaded from, if it was.
+    pub hub: Option<HubSource>,
+}
+
+/// Data downloaded from a Hub: its address, and the repository at the commit read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubSource {
+    pub hub: String,
+    pub at: pamela_core::hub::HubRef,
 }
 
 impl Loaded {
@@ -42,7 +51,22 @@ impl Loaded {
             offsets,
             origin,
             notes,
+            hub: None,
         }
+    }
+
+    /// The same data, marked as downloaded from `hub` (its origin reads so).
+    pub fn from_hub(mut self, hub: HubSource) -> Loaded {
+        self.origin = format!("{}, {}", crate::hub::hub_name(&hub.hub), hub.at.describe());
+        self.hub = Some(hub);
+        self
+    }
+
+    /// Where this data's images are when it came from a Hub: the same repository and commit.
+    pub fn image_base(&self) -> Option<String> {
+        self.hub
+            .as_ref()
+            .map(|h| pamela_core::hub::image_base(&h.hub, &h.at.repo, &h.at.revision))
     }
 
     /// The ratings of one image (all of them; callers apply the filter).
@@ -61,6 +85,7 @@ impl Loaded {
             SourceKind::Synthetic => {
                 "Synthetic sample generated to the PAMELA card's counts".to_string()
             }
+            SourceKind::Pamela if self.hub.is_some() => format!("PAMELA ({})", self.origin),
             SourceKind::Pamela => format!("PAMELA, loaded from {}", self.origin),
         }
     }

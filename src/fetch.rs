@@ -8,7 +8,7 @@
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, Response};
+use web_sys::{AbortSignal, ReadableStreamDefaultReader, RequestInit, Response};
 
 /// The most one file may hold in the page: the real annotation files are tens of megabytes;
 /// a wasm page has 4 GB of address space for everything, the parsed copy included.
@@ -50,18 +50,67 @@ pub async fn fetch_bytes(url: &str, progress: impl Fn(u64, u64)) -> Result<Vec<u
 /// wasm memory, which never shrinks: a large file handed on to the parsing worker leaves
 /// nothing behind in the page once the garbage collector has run.
 pub async fn fetch_js(url: &str, progress: impl Fn(u64, u64)) -> Result<Uint8Array, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let resp: Response = JsFuture::from(window.fetch_with_str(url))
+    fetch_with(url, MAX_BYTES, None, progress)
         .await
-        .map_err(|e| format!("cannot fetch {url}: {}", js_text(&e)))?
-        .dyn_into()
-        .map_err(|_| format!("cannot fetch {url}: not a response"))?;
+        .map_err(|e| e.message(url))
+}
+
+/// Why a fetch gave no bytes, kept apart so that a caller can say what to do (the Hub's
+/// refusals differ by status).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchError {
+    /// The request never got an answer: offline, a refused connection, or a server that does
+    /// not let this page read it (CORS); the browser does not say which.
+    Network(String),
+    /// An answer other than 2xx.
+    Status(u16, String),
+    /// The visitor cancelled.
+    Aborted,
+    /// Anything else, in words (over the limit, a body cut off, not bytes).
+    Other(String),
+}
+
+impl FetchError {
+    /// A sentence naming `url`.
+    pub fn message(&self, url: &str) -> String {
+        match self {
+            FetchError::Network(e) => format!(
+                "cannot fetch {url}: {e} (offline, or the server does not allow this page to \
+                 read it)"
+            ),
+            FetchError::Status(s, t) => format!("cannot fetch {url}: HTTP {s} {t}"),
+            FetchError::Aborted => format!("the download of {url} was cancelled"),
+            FetchError::Other(e) => e.clone(),
+        }
+    }
+}
+
+fn aborted(signal: Option<&AbortSignal>) -> bool {
+    signal.is_some_and(|s| s.aborted())
+}
+
+/// [`fetch_js`] with a byte limit of its own and a signal that cancels it (the request and the
+/// body both stop; the answer is [`FetchError::Aborted`]).
+pub async fn fetch_with(
+    url: &str,
+    limit: u64,
+    signal: Option<&AbortSignal>,
+    progress: impl Fn(u64, u64),
+) -> Result<Uint8Array, FetchError> {
+    let window = web_sys::window().ok_or(FetchError::Other("no window".into()))?;
+    let init = RequestInit::new();
+    if let Some(s) = signal {
+        init.set_signal(Some(s));
+    }
+    let resp: Response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
+        Ok(r) => r
+            .dyn_into()
+            .map_err(|_| FetchError::Other(format!("cannot fetch {url}: not a response")))?,
+        Err(_) if aborted(signal) => return Err(FetchError::Aborted),
+        Err(e) => return Err(FetchError::Network(js_text(&e))),
+    };
     if !resp.ok() {
-        return Err(format!(
-            "cannot fetch {url}: HTTP {} {}",
-            resp.status(),
-            resp.status_text()
-        ));
+        return Err(FetchError::Status(resp.status(), resp.status_text()));
     }
     let total = resp
         .headers()
@@ -70,24 +119,31 @@ pub async fn fetch_js(url: &str, progress: impl Fn(u64, u64)) -> Result<Uint8Arr
         .flatten()
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    within_limit(url, total, MAX_BYTES)?;
+    within_limit(url, total, limit).map_err(FetchError::Other)?;
     let Some(body) = resp.body() else {
         return Ok(Uint8Array::new_with_length(0));
     };
     let reader: ReadableStreamDefaultReader = body
         .get_reader()
         .dyn_into()
-        .map_err(|_| format!("cannot read {url}"))?;
-    let stop = |e: String| {
+        .map_err(|_| FetchError::Other(format!("cannot read {url}")))?;
+    let stop = |e: FetchError| {
         let _ = reader.cancel();
         Err(e)
     };
     let chunks = js_sys::Array::new();
     let mut received = 0u64;
     loop {
-        let chunk = JsFuture::from(reader.read())
-            .await
-            .map_err(|e| format!("reading {url} failed: {}", js_text(&e)))?;
+        let chunk = match JsFuture::from(reader.read()).await {
+            Ok(c) => c,
+            Err(_) if aborted(signal) => return Err(FetchError::Aborted),
+            Err(e) => {
+                return Err(FetchError::Other(format!(
+                    "the download of {url} broke off after {received} bytes: {}",
+                    js_text(&e)
+                )))
+            }
+        };
         let done = Reflect::get(&chunk, &"done".into())
             .map(|d| d.is_truthy())
             .unwrap_or(true);
@@ -96,11 +152,11 @@ pub async fn fetch_js(url: &str, progress: impl Fn(u64, u64)) -> Result<Uint8Arr
         }
         let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
         let Ok(bytes) = value.dyn_into::<Uint8Array>() else {
-            return stop(format!("reading {url}: not bytes"));
+            return stop(FetchError::Other(format!("reading {url}: not bytes")));
         };
         received += bytes.length() as u64;
-        if let Err(e) = within_limit(url, received, MAX_BYTES) {
-            return stop(e);
+        if let Err(e) = within_limit(url, received, limit) {
+            return stop(FetchError::Other(e));
         }
         chunks.push(&bytes);
         progress(received, total);

@@ -11,6 +11,7 @@ pub mod components;
 pub mod data;
 pub mod dom;
 pub mod fetch;
+pub mod hub;
 pub mod loading;
 pub mod perf;
 pub mod predictor;

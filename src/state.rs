@@ -7,6 +7,7 @@
 //!
 //! Pure code: tested natively.
 
+use pamela_core::hub::{HubRef, DEFAULT_HUB};
 use pamela_core::query::{Dim, ImageOrder, Key};
 use pamela_core::vocab;
 pub use pamela_core::vocab::FilterSpec;
@@ -92,6 +93,11 @@ pub struct UiState {
     /// Thumbnails on or off; `None` means the data source's default.
     pub thumbs: Option<bool>,
     pub image_base: String,
+    /// Data the link asks to load from the Hub (`data=hf:OWNER/NAME@REVISION`); written once
+    /// such data is loaded (with its commit), cleared when other data is.
+    pub data: Option<HubRef>,
+    /// The Hub's address (`hub=`; a mirror, or the tests' stand-in).
+    pub hub: String,
 }
 
 impl Default for UiState {
@@ -120,6 +126,8 @@ impl Default for UiState {
             color_by: Key::Gender,
             thumbs: None,
             image_base: DEFAULT_IMAGE_BASE.to_string(),
+            data: None,
+            hub: DEFAULT_HUB.to_string(),
         }
     }
 }
@@ -273,6 +281,11 @@ impl UiState {
             encode(&self.image_base),
             self.image_base == d.image_base,
         );
+        if let Some(r) = &self.data {
+            // Its characters are all safe in a query (see `HubRef::parse`).
+            opt("data", r.to_param(), false);
+        }
+        opt("hub", encode(&self.hub), self.hub == d.hub);
         pairs
             .into_iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -413,6 +426,15 @@ impl UiState {
                     Some(u) => s.image_base = u,
                     None => bad(&k, raw, "expected an https:// address"),
                 },
+                "data" => match decode(raw).map(|v| HubRef::parse(&v)) {
+                    Some(Ok(r)) => s.data = Some(r),
+                    Some(Err(why)) => bad(&k, raw, &why),
+                    None => bad(&k, raw, "it is not valid URL text"),
+                },
+                "hub" => match decode(raw).filter(|u| valid_hub(u)) {
+                    Some(u) => s.hub = u.trim_end_matches('/').to_string(),
+                    None => bad(&k, raw, "expected the https:// address of a Hub"),
+                },
                 _ => bad(&k, raw, UNKNOWN_PARAMETER),
             }
         }
@@ -501,6 +523,12 @@ pub fn valid_image_base(u: &str) -> bool {
     )
 }
 
+/// Hub addresses are parsed like image bases: https (or http on this machine), no user info.
+/// Another host than the default is contacted only after the visitor's yes (the load panel).
+pub fn valid_hub(u: &str) -> bool {
+    valid_image_base(u)
+}
+
 /// The full address of an image under a base (the record's `./images/x.png` joined to it).
 pub fn image_url(base: &str, path: &str) -> String {
     let path = path.trim_start_matches("./").trim_start_matches('/');
@@ -558,6 +586,10 @@ mod tests {
         s.color_by = Key::AgeBin;
         s.thumbs = Some(true);
         s.image_base = "https://example.org/mirror/".into();
+        s.data = Some(
+            HubRef::parse("hf:someone/PAMELA@0123456789abcdef0123456789abcdef01234567").unwrap(),
+        );
+        s.hub = "https://hub.example".into();
         let q = s.to_query();
         let (back, notices) = UiState::from_query(&q);
         assert!(notices.is_empty(), "{notices:?}");
@@ -566,6 +598,22 @@ mod tests {
             q.contains("nationality=United+States,Korea%2C+Republic+of"),
             "{q}"
         );
+    }
+
+    #[test]
+    fn a_hub_link_names_its_source_or_is_dropped_with_the_reason() {
+        let (s, n) = UiState::from_query("data=hf&hub=http%3A%2F%2F127.0.0.1%3A9000%2F");
+        assert!(n.is_empty(), "{n:?}");
+        assert_eq!(s.data, Some(HubRef::default()));
+        assert_eq!(s.hub, "http://127.0.0.1:9000");
+        let (s, n) = UiState::from_query("data=hf:../x&hub=http%3A%2F%2Fevil.example%2F");
+        assert_eq!((s.data, s.hub.as_str()), (None, DEFAULT_HUB));
+        assert_eq!(n.len(), 2, "{n:?}");
+        assert!(
+            n[0].contains("data=hf:../x") && n[0].contains("not a dataset name"),
+            "{n:?}"
+        );
+        assert!(n[1].contains("address of a Hub"), "{n:?}");
     }
 
     #[test]

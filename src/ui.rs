@@ -6,6 +6,7 @@
 
 use crate::state::{FilterSpec, MeanSort, UiState};
 use leptos::prelude::*;
+use pamela_core::hub::HubRef;
 use pamela_core::query::{ImageOrder, Key};
 
 macro_rules! fields {
@@ -62,6 +63,8 @@ fields! {
     color_by: Key,
     thumbs: Option<bool>,
     image_base: String,
+    data: Option<HubRef>,
+    hub: String,
 }
 
 impl Ui {

@@ -871,13 +871,17 @@ pub fn image_list(cards: &[ImageCard], strip_w: f64, strip_h: f64) -> String {
         m.open("div", &[("class", "thumb".into())]);
         match &c.thumb {
             Some(src) => {
-                let alt = format!("Image {}", c.id);
+                // Lazy (only those near the screen are fetched), low priority beside the page's
+                // own files, sized so nothing moves when they arrive; the prompt says what the
+                // image shows.
                 m.empty(
                     "img",
                     &[
                         ("src", V::S(src)),
-                        ("alt", V::S(&alt)),
+                        ("alt", V::S(&c.prompt)),
                         ("loading", "lazy".into()),
+                        ("decoding", "async".into()),
+                        ("fetchpriority", "low".into()),
                         ("width", "120".into()),
                         ("height", "120".into()),
                     ],
@@ -1180,6 +1184,12 @@ mod tests {
         assert!(s.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(s.contains("src=\"https://h.example/images/a&quot;onerror=&quot;x.png\""));
         assert!(s.contains("data-image=\"0\"") && s.contains("data-strip=\"0\""));
+        assert!(
+            s.contains("alt=\"&lt;script&gt;alert(1)&lt;/script&gt;")
+                && s.contains("loading=\"lazy\"")
+                && s.contains("fetchpriority=\"low\""),
+            "{s}"
+        );
     }
 
     #[test]

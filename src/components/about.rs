@@ -9,7 +9,7 @@ pub fn About() -> impl IntoView {
     let provenance = move || {
         ctx.data.with(|d| {
             d.as_ref()
-                .map(|d| d.ds.source.provenance.clone())
+                .map(|d| format!("{} ({})", d.badge(), d.ds.source.provenance))
                 .unwrap_or_default()
         })
     };
@@ -26,7 +26,9 @@ pub fn About() -> impl IntoView {
             <p class="muted">"Source: " {provenance}</p>
             <h3>"Loading the real files"</h3>
             <ol>
-                <li>"Download the annotation files of bethgelab/PAMELA from Hugging Face: pamela_train, \
+                <li>"Press “Load data”, then “Load the real PAMELA from Hugging Face”: the split files are \
+                     downloaded from the Hub into this page and read here, and a copy is kept in this browser."</li>
+                <li>"Or download the annotation files of bethgelab/PAMELA from Hugging Face: pamela_train, \
                      pamela_val_seen, pamela_val_unseen, pamela_test_seen, pamela_test_unseen (.json or .jsonl)."</li>
                 <li>"Press “Load data” above and choose or drop them (all five, or some), or give their URL. \
                      They are read in your browser; nothing is uploaded anywhere."</li>

@@ -56,11 +56,24 @@ pub fn Images() -> impl IntoView {
                 .with(|d| d.as_ref().is_some_and(|d| !d.is_synthetic()))
         })
     });
-    let base = Memo::new(move |_| ctx.ui.image_base.get());
+    // Data downloaded from a Hub has its images in the same repository at the same commit
+    // (unless the link names another image host).
+    let hub_base = Memo::new(move |_| ctx.data.with(|d| d.as_ref().and_then(|d| d.image_base())));
+    let base = Memo::new(move |_| {
+        let b = ctx.ui.image_base.get();
+        match hub_base.get() {
+            Some(h) if b == DEFAULT_IMAGE_BASE => h,
+            _ => b,
+        }
+    });
     // A host other than the default, from a link, waits for the visitor's yes (showing it).
+    // The Hub the data came from was agreed to when it was downloaded.
     let waiting_host = Memo::new(move |_| {
         let b = base.get();
-        if b == DEFAULT_IMAGE_BASE || ctx.image_consent.with(|c| c.as_deref() == Some(b.as_str())) {
+        if b == DEFAULT_IMAGE_BASE
+            || hub_base.with(|h| h.as_deref() == Some(b.as_str()))
+            || ctx.image_consent.with(|c| c.as_deref() == Some(b.as_str()))
+        {
             return None;
         }
         crate::dom::foreign_host(&b)

@@ -3,12 +3,19 @@
 //! record and field, and the data shown before stays.
 
 use crate::app::{use_ctx, Ctx, Level, Progress};
+use crate::components::hub_load::HubLoad;
 use crate::data::Loaded;
 use crate::loading::{fetch_url, parse_in_worker, read_file};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-async fn load_files(ctx: Ctx, files: Vec<(String, js_sys::Uint8Array)>, origin: String) {
+/// Parses `files` in the worker (progress in the page's bar) and decodes its answer: the data,
+/// its notes, and the bundle they came in (what the Hub flow keeps in the browser). A failure
+/// names its place (file, record or line, field) in its message.
+pub async fn parse_files(
+    ctx: Ctx,
+    files: Vec<(String, js_sys::Uint8Array)>,
+) -> Result<(pamela_core::Dataset, Vec<pamela_core::Warning>, Vec<u8>), String> {
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
     ctx.progress.set(Some(Progress {
         what: names.join(", "),
@@ -24,15 +31,20 @@ async fn load_files(ctx: Ctx, files: Vec<(String, js_sys::Uint8Array)>, origin: 
     })
     .await;
     ctx.progress.set(None);
-    // A failure names its place (file, record or line, field) in its message.
     // The bundle carries the data notes as structure (kind, count, first places).
-    let outcome = result
-        .map_err(|f| f.message)
-        .and_then(|p| pamela_core::bundle::decode_report(&p.bundle).map_err(|e| e.to_string()));
-    match outcome {
-        Ok((ds, warnings)) => {
+    let p = result.map_err(|f| f.message)?;
+    let (ds, notes) = pamela_core::bundle::decode_report(&p.bundle).map_err(|e| e.to_string())?;
+    Ok((ds, notes, p.bundle))
+}
+
+async fn load_files(ctx: Ctx, files: Vec<(String, js_sys::Uint8Array)>, origin: String) {
+    let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
+    match parse_files(ctx, files).await {
+        Ok((ds, warnings, _)) => {
             let n = ds.ratings.len();
             ctx.set_data(Loaded::new(ds, origin, warnings));
+            // The link can no longer name the data shown: files stay on this machine.
+            ctx.ui.data.set(None);
             ctx.load_open.set(false);
             ctx.notify(
                 Level::Info,
@@ -136,7 +148,9 @@ pub fn LoadPanel() -> impl IntoView {
     };
     view! {
         <section id="load-panel" class="load-panel" hidden=move || !ctx.load_open.get() aria-label="Load data">
-            <h2>"Load the PAMELA files"</h2>
+            <h2>"Load other data"</h2>
+            <HubLoad/>
+            <h3>"Files on this computer, or a URL"</h3>
             <p>"Choose or drop the split files (pamela_train.json, pamela_val_seen.json, … as JSON arrays or JSON \
                 Lines), or a .pamb bundle. They are read here, in your browser."</p>
             <div class="dropzone" class:over=move || over.get()

@@ -12,6 +12,7 @@ pub mod distribution;
 pub mod filters;
 pub mod for_you;
 pub mod heatmap;
+pub mod hub_load;
 pub mod images;
 pub mod key_select;
 pub mod legend;

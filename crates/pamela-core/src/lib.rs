@@ -64,6 +64,7 @@ pub mod cohort;
 pub mod dataset;
 pub mod error;
 pub mod export;
+pub mod hub;
 pub mod inflate;
 pub mod intake;
 pub mod loader;
