@@ -1,6 +1,7 @@
 //! Browser glue: URL, history, downloads, clipboard, SVG and PNG export. Thin wrappers over
 //! web-sys; every failure becomes a message, never a panic.
 
+use crate::exports::{Context, LegendEntry, Mark};
 use crate::fetch::js_text;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -242,17 +243,132 @@ pub fn card_svg(card_id: &str) -> Result<Element, String> {
         .ok_or_else(|| "this view has no chart to export right now".to_string())
 }
 
-pub fn export_svg(card_id: &str, name: &str) -> Result<(), String> {
-    let text = standalone_svg(&card_svg(card_id)?)?;
-    download(name, "image/svg+xml", text.as_bytes())
+/// The legend entries shown in a card, read from its DOM: each `.legend-list` item (its marker
+/// drawing and words) and each `.legend` paragraph split at its `.key` swatches (each swatch's
+/// colour, then the words after it).
+pub fn card_legend(card_id: &str) -> Vec<LegendEntry> {
+    let mut out = Vec::new();
+    let Some(w) = window() else { return out };
+    let Some(doc) = w.document() else { return out };
+    let all = |sel: &str| {
+        doc.query_selector_all(&format!("#{card_id} {sel}"))
+            .ok()
+            .map(|l| {
+                (0..l.length())
+                    .filter_map(|k| l.item(k)?.dyn_into::<Element>().ok())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let words = |s: Option<String>| {
+        s.unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for li in all(".legend-list li") {
+        let mark = li
+            .query_selector("svg")
+            .ok()
+            .flatten()
+            .and_then(|svg| standalone_svg(&svg).ok())
+            .map(|t| {
+                Mark::Svg(
+                    t.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+                        .to_string(),
+                )
+            })
+            .unwrap_or(Mark::None);
+        out.push(LegendEntry {
+            mark,
+            label: words(li.text_content()),
+        });
+    }
+    for p in all(".legend") {
+        if p.closest("[hidden]").ok().flatten().is_some() {
+            continue;
+        }
+        let nodes = p.child_nodes();
+        let mut cur = LegendEntry {
+            mark: Mark::None,
+            label: String::new(),
+        };
+        for k in 0..nodes.length() {
+            let Some(n) = nodes.item(k) else { continue };
+            let key = n
+                .dyn_ref::<Element>()
+                .filter(|e| e.class_list().contains("key"))
+                .cloned();
+            match key {
+                Some(e) => {
+                    if cur.mark != Mark::None || !cur.label.trim().is_empty() {
+                        out.push(std::mem::replace(
+                            &mut cur,
+                            LegendEntry {
+                                mark: Mark::None,
+                                label: String::new(),
+                            },
+                        ));
+                    }
+                    cur.mark = Mark::Swatch(swatch_colour(&w, &e));
+                }
+                None => {
+                    cur.label.push_str(&n.text_content().unwrap_or_default());
+                }
+            }
+        }
+        cur.label = words(Some(cur.label));
+        if cur.mark != Mark::None || !cur.label.is_empty() {
+            out.push(cur);
+        }
+    }
+    for e in out.iter_mut() {
+        e.label = e.label.trim().to_string();
+    }
+    out
 }
 
-/// Renders the chart's standalone SVG onto a canvas at twice its size and downloads a PNG.
-pub fn export_png(card_id: &str, name: &str) -> Result<(), String> {
+/// A swatch's colour: its background, or its border when the background is transparent.
+fn swatch_colour(w: &web_sys::Window, e: &Element) -> String {
+    let Ok(Some(cs)) = w.get_computed_style(e) else {
+        return "#888".into();
+    };
+    let get = |p: &str| cs.get_property_value(p).unwrap_or_default();
+    let bg = get("background-color");
+    if !bg.is_empty() && bg != "rgba(0, 0, 0, 0)" && bg != "transparent" {
+        return bg;
+    }
+    let border = get("border-top-color");
+    if border.is_empty() {
+        "#888".into()
+    } else {
+        border
+    }
+}
+
+/// A card's chart as a standalone SVG, framed by what it shows ([`crate::exports`]); its size.
+fn framed_card(card_id: &str, ctx: &Context) -> Result<(String, f64, f64), String> {
     let svg = card_svg(card_id)?;
     let rect = svg.get_bounding_client_rect();
     let (w, h) = (rect.width().max(1.0), rect.height().max(1.0));
-    let text = standalone_svg(&svg)?;
+    let chart = standalone_svg(&svg)?;
+    Ok(crate::exports::framed_svg(
+        ctx,
+        &card_legend(card_id),
+        &chart,
+        w,
+        h,
+    ))
+}
+
+pub fn export_svg(card_id: &str, name: &str, ctx: &Context) -> Result<(), String> {
+    let (text, _, _) = framed_card(card_id, ctx)?;
+    download(name, "image/svg+xml", text.as_bytes())
+}
+
+/// Renders the framed SVG onto a canvas at twice its size and downloads a PNG.
+pub fn export_png(card_id: &str, name: &str, ctx: &Context) -> Result<(), String> {
+    let (text, w, h) = framed_card(card_id, ctx)?;
     let doc = window().and_then(|w| w.document()).ok_or("no document")?;
     let img = web_sys::HtmlImageElement::new().map_err(|e| js_text(&e))?;
     let canvas: HtmlCanvasElement = doc

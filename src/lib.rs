@@ -10,6 +10,7 @@ pub mod charts;
 pub mod components;
 pub mod data;
 pub mod dom;
+pub mod exports;
 pub mod fetch;
 pub mod hub;
 pub mod loading;

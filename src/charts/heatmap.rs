@@ -85,6 +85,31 @@ pub fn layout(cells: &[CellIn], rows: usize, cols: usize, min_n: u64, label_w: f
     }
 }
 
+/// The colour key for cells coloured at full strength from `scale_max`: five steps from
+/// −max to +max, each as (CSS colour, words). The same colours as the cells
+/// ([`super::color::diverging`]), on white.
+pub fn colour_key(scale_max: f64) -> Vec<(String, String)> {
+    [-1.0, -0.5, 0.0, 0.5, 1.0]
+        .iter()
+        .map(|&t| {
+            let d = t * scale_max;
+            let (c, a) = super::color::diverging(d, scale_max);
+            let css = if a == 0.0 {
+                "#ffffff".to_string()
+            } else {
+                let h = |k: usize| u8::from_str_radix(&c[k..k + 2], 16).unwrap_or(0);
+                format!("rgba({}, {}, {}, {a})", h(1), h(3), h(5))
+            };
+            let words = match t {
+                x if x <= -1.0 => format!("{} or lower", super::format::signed(d)),
+                x if x >= 1.0 => format!("{} or higher", super::format::signed(d)),
+                _ => super::format::signed(d),
+            };
+            (css, words)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +151,27 @@ mod tests {
         assert_eq!(l.scale_max, 0.3);
         assert_eq!((l.cells[3].row, l.cells[3].col), (1, 1));
         assert!(l.cells[3].x > l.cells[2].x && l.cells[3].y == l.cells[2].y);
+    }
+
+    #[test]
+    fn the_colour_key_runs_from_blue_below_to_orange_above() {
+        let k = colour_key(0.4);
+        assert_eq!(k.len(), 5);
+        assert_eq!(
+            k[0],
+            (
+                "rgba(0, 114, 178, 0.85)".to_string(),
+                "−0.40 or lower".to_string()
+            )
+        );
+        assert_eq!(k[2].0, "#ffffff");
+        assert_eq!(
+            k[4],
+            (
+                "rgba(230, 159, 0, 0.85)".to_string(),
+                "+0.40 or higher".to_string()
+            )
+        );
+        assert_eq!(k[1].1, "−0.20");
     }
 }

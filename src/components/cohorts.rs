@@ -314,7 +314,7 @@ pub fn Cohorts() -> impl IntoView {
         });
     };
     view! {
-        <Card id="cohorts" title="Compare two cohorts" table=table detail=detail>
+        <Card id="cohorts" title="Compare two cohorts" table=table detail=detail compares=true>
             <div class="controls">
                 <span class="preset-label">"Presets: "</span>
                 <button type="button" on:click=move |_| apply("gender")>"Women vs men"</button>

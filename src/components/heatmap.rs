@@ -276,6 +276,14 @@ pub fn Heatmap() -> impl IntoView {
                 _ => "No cell is tested here: a cell against its own row has no test that counts people. \
                       Choose \u{201c}against everyone on the same images\u{201d} to test and mark cells.".to_string(),
             }}</p>
+            <p class="legend heat-key" data-testid="heat-key">
+                {move || layout.with(|l| l.as_ref().map(|l| crate::charts::heatmap::colour_key(l.scale_max))).unwrap_or_default()
+                    .into_iter().map(|(css, words)| view! {
+                        <span class="key key-cell" style=format!("background:{css}")></span>{format!(" {words} ")}
+                    }).collect_view()}
+                <span class="key key-small"></span>" under the minimum n "
+                {move || centred.get().then_some(view! { <span class="key key-found"></span>" differs after Holm's correction" })}
+            </p>
             <div class="scroll-x">
                 <ChartSvg size=size markup=markup detail=detail activate=activate roving=roving
                     label="Heatmap of mean differences"/>

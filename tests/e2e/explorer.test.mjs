@@ -329,12 +329,16 @@ test('heatmap cells against everyone on the same images: tested, outlined after 
   await clean(o);
 });
 
-test('CSV and SVG exports hold the view\'s numbers and chart', async () => {
+test('exports hold the view\'s numbers and chart and say what they show, on what data', async () => {
   const o = await ready();
   const { page } = o;
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#means-group [data-export="csv"]')]);
-  assert.equal(csv.suggestedFilename(), 'pamela-means-group.csv');
-  const text = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+  assert.equal(csv.suggestedFilename(), 'pamela-means-group-all.csv');
+  const raw = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+  // The context first, as comment lines: title, the synthetic mark, filters, counts, intervals, source.
+  const preamble = raw.filter((l) => l.startsWith('# '));
+  assert.match(preamble.join('\n'), /# PAMELA Explorer: Mean score by visual group\n# SYNTHETIC SAMPLE.*\n# Filters: none \(all ratings\)\n# 69,904 ratings · 199 people selected\n# Intervals: 95%, counting people.*\n# Source: Synthetic sample/);
+  const text = raw.filter((l) => !l.startsWith('# '));
   assert.equal(text[0], 'Visual group,ratings,people,mean,sd,95% CI low (people),95% CI high (people),95% CI low (independent),95% CI high (independent)');
   assert.equal(text.length, 22);
   const total = text.slice(1).map((l) => Number(l.split(',').at(-8))).reduce((a, b) => a + b, 0);
@@ -343,7 +347,7 @@ test('CSV and SVG exports hold the view\'s numbers and chart', async () => {
   const strict = /^-?[0-9]+(\.[0-9]+)?$/;
   for (const id of ['heatmap', 'cohorts']) {
     const [file] = await Promise.all([page.waitForEvent('download'), page.click(`#${id} [data-export="csv"]`)]);
-    const lines = fs.readFileSync(await file.path(), 'utf8').trim().split('\n');
+    const lines = fs.readFileSync(await file.path(), 'utf8').trim().split('\n').filter((l) => !l.startsWith('# '));
     assert.ok(!/[\u2212()]/.test(lines.slice(1).join('\n')), `${id}: no Unicode minus or parentheses`);
     const header = lines[0].split(',');
     const numeric = header.map((h, k) => [h, k]).filter(([h]) => /\((diff|n|people)\)$|^ratings|^people|mean|low|high/.test(h)).map(([, k]) => k);
@@ -358,9 +362,27 @@ test('CSV and SVG exports hold the view\'s numbers and chart', async () => {
   const doc = fs.readFileSync(await svg.path(), 'utf8');
   assert.ok(doc.startsWith('<?xml'));
   assert.match(doc, /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  assert.equal((doc.match(/<rect /g) || []).length, 20, 'one rect per bin');
+  const chart = doc.slice(doc.indexOf('<svg', 10), doc.lastIndexOf('</g>'));
+  assert.equal((chart.match(/<rect /g) || []).length, 20, 'one rect per bin');
   assert.ok(!/tabindex|on:click/.test(doc), 'no interactive attributes');
   assert.match(doc, /fill:\s*rgb/, 'colours are inlined');
+  for (const words of ['Score distribution', 'SYNTHETIC SAMPLE', '69,904 ratings · 199 people selected', 'Source: Synthetic sample', 'selection (share per bin)', 'all ratings']) {
+    assert.ok(doc.includes(words), `the SVG says “${words}”`);
+  }
+  // A filtered view: the file name and the export say which filter; cohorts are defined; keys are drawn.
+  await page.locator('.sidebar fieldset[data-dim="gender"] li:has-text("female") input').check();
+  await page.waitForFunction(() => location.search.includes('gender=female'));
+  const [cohorts] = await Promise.all([page.waitForEvent('download'), page.click('#cohorts [data-export="svg"]')]);
+  assert.equal(cohorts.suggestedFilename(), 'pamela-cohorts-gender-female.svg');
+  const cdoc = fs.readFileSync(await cohorts.path(), 'utf8');
+  assert.match(cdoc, /Filters: gender: female/);
+  assert.match(cdoc, /Cohort A: gender: female\. Cohort B: gender: male\./);
+  const [heat] = await Promise.all([page.waitForEvent('download'), page.click('#heatmap [data-export="svg"]')]);
+  const hdoc = fs.readFileSync(await heat.path(), 'utf8');
+  assert.match(hdoc, /or lower/, 'the heatmap export carries its colour key');
+  assert.match(hdoc, /under the minimum n/);
+  const [parts] = await Promise.all([page.waitForEvent('download'), page.click('#participants [data-export="svg"]')]);
+  assert.match(fs.readFileSync(await parts.path(), 'utf8'), />male<|>female</, 'the participants export carries its marker key');
   const [png] = await Promise.all([page.waitForEvent('download'), page.click('#heatmap [data-export="png"]')]);
   const bytes = fs.readFileSync(await png.path());
   assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
