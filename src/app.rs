@@ -246,7 +246,8 @@ fn sync_url(ctx: Ctx) {
     on_cleanup(move || handle.remove());
 }
 
-fn load_default(ctx: Ctx) {
+/// Fetches and shows the default bundle (unless other data is shown by the time it arrives).
+pub fn load_default(ctx: Ctx) {
     leptos::task::spawn_local(async move {
         let what = "default data".to_string();
         ctx.progress.set(Some(Progress {
@@ -288,8 +289,13 @@ pub fn App() -> impl IntoView {
     let hub = crate::components::hub_load::HubCtl::new();
     provide_context(hub);
     sync_url(ctx);
-    load_default(ctx);
-    crate::components::hub_load::from_link(ctx, hub);
+    // A link naming Hub data opens the copy kept in this browser without the default data;
+    // otherwise the default data shows while the Hub flow asks or downloads.
+    if ctx.ui.data.get_untracked().is_some() {
+        crate::components::hub_load::from_link(ctx, hub);
+    } else {
+        load_default(ctx);
+    }
     // A link to a card (`#cohorts`) lands on it once the first data has drawn the cards.
     Effect::new(move |landed: Option<bool>| {
         if landed == Some(true) || ctx.data.with(|d| d.is_none()) {

@@ -195,6 +195,8 @@ pub fn ForYou() -> impl IntoView {
                 .take(6)
                 .map(|&i| {
                     let prompt = d.ds.images.prompt[i].clone();
+                    let thumb = crate::components::images::thumb_base(ctx)
+                        .map(|b| crate::state::image_url(&b, &d.ds.images.path[i]));
                     let buttons = (1..=5)
                         .map(|v| {
                             let label = format!("Rate {v} of 5");
@@ -206,6 +208,11 @@ pub fn ForYou() -> impl IntoView {
                         .collect_view();
                     view! {
                         <li class="to-rate">
+                            {thumb.map(|src| view! {
+                                <img class="fy-thumb" src=src alt=prompt.clone() loading="lazy" decoding="async"
+                                    fetchpriority="low" width="72" height="72"
+                                    on:error=|ev| { if let Some(t) = ev.target() { let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::Element>(t).set_attribute("hidden", ""); } }/>
+                            })}
                             <span class="prompt">{prompt}</span>
                             <span class="rate-buttons" role="group" aria-label="Your rating, 1 (poor) to 5 (excellent)">
                                 {buttons}

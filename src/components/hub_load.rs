@@ -101,7 +101,8 @@ pub fn trusted_hub(hub_addr: &str) -> bool {
     hub_addr == DEFAULT_HUB || crate::dom::foreign_host(hub_addr).is_none()
 }
 
-/// The link's `data=hf…`, at the start of the page.
+/// The link's `data=hf…`, at the start of the page: the kept copy of a pinned commit opens at
+/// once; otherwise the default data loads while the flow asks or downloads.
 pub fn from_link(ctx: Ctx, hc: HubCtl) {
     let Some(r) = ctx.ui.data.get_untracked() else {
         return;
@@ -111,9 +112,11 @@ pub fn from_link(ctx: Ctx, hc: HubCtl) {
         if r.is_pinned() {
             if let Some(b) = hub::open(&hub_addr, &r).await {
                 open_kept(ctx, hc, b, &hub_addr, &r, None);
+                crate::perf::mark("pamela:data-ready");
                 return;
             }
         }
+        crate::app::load_default(ctx);
         ctx.load_open.set(true);
         if trusted_hub(&hub_addr) {
             start(ctx, hc, hub_addr, r, true).await;

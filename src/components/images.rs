@@ -2,7 +2,7 @@
 //! every rater's score as a mark coloured (and shaped) by a chosen demographic. Thumbnails come
 //! from a configurable image host, with the prompt as the fallback.
 
-use crate::app::{use_ctx, Level};
+use crate::app::{use_ctx, Ctx, Level};
 use crate::charts::format::{score, thousands};
 use crate::charts::render::{self, ImageCard, Mark, Point};
 use crate::charts::Linear;
@@ -42,42 +42,53 @@ fn image_meta(group: &str, style: Option<&str>, kind: &str) -> String {
     parts.join(" · ")
 }
 
+/// Whether thumbnails are on: the visitor's choice, else on for real data and off for the
+/// synthetic sample (its images do not exist).
+pub fn thumbs_on(ctx: Ctx) -> bool {
+    ctx.ui.thumbs.get().unwrap_or_else(|| {
+        ctx.data
+            .with(|d| d.as_ref().is_some_and(|d| !d.is_synthetic()))
+    })
+}
+
+/// Where the images are: data downloaded from a Hub has them in the same repository at the
+/// same commit, unless the link names another image host.
+pub fn image_base(ctx: Ctx) -> String {
+    let b = ctx.ui.image_base.get();
+    match ctx.data.with(|d| d.as_ref().and_then(|d| d.image_base())) {
+        Some(h) if b == DEFAULT_IMAGE_BASE => h,
+        _ => b,
+    }
+}
+
+/// The host of `base` while it waits for the visitor's yes: one other than the default that
+/// came from a link. The Hub the data came from was agreed to when it was downloaded.
+pub fn waiting_host(ctx: Ctx, base: &str) -> Option<String> {
+    let from_hub = ctx.data.with(|d| d.as_ref().and_then(|d| d.image_base()));
+    if base == DEFAULT_IMAGE_BASE
+        || from_hub.as_deref() == Some(base)
+        || ctx.image_consent.with(|c| c.as_deref() == Some(base))
+    {
+        return None;
+    }
+    crate::dom::foreign_host(base)
+}
+
+/// The image base thumbnails may be fetched from now (on, and nothing waiting for consent).
+pub fn thumb_base(ctx: Ctx) -> Option<String> {
+    let b = image_base(ctx);
+    (thumbs_on(ctx) && waiting_host(ctx, &b).is_none()).then_some(b)
+}
+
 #[component]
 pub fn Images() -> impl IntoView {
     let ctx = use_ctx();
     let detail = RwSignal::new(String::new());
     let order = Memo::new(move |_| ctx.ui.images.get());
     let color_by = Memo::new(move |_| ctx.ui.color_by.get());
-    let thumbs = Memo::new(move |_| {
-        let explicit = ctx.ui.thumbs.get();
-        // Default: on for the real data, off for the synthetic sample (its images do not exist).
-        explicit.unwrap_or_else(|| {
-            ctx.data
-                .with(|d| d.as_ref().is_some_and(|d| !d.is_synthetic()))
-        })
-    });
-    // Data downloaded from a Hub has its images in the same repository at the same commit
-    // (unless the link names another image host).
-    let hub_base = Memo::new(move |_| ctx.data.with(|d| d.as_ref().and_then(|d| d.image_base())));
-    let base = Memo::new(move |_| {
-        let b = ctx.ui.image_base.get();
-        match hub_base.get() {
-            Some(h) if b == DEFAULT_IMAGE_BASE => h,
-            _ => b,
-        }
-    });
-    // A host other than the default, from a link, waits for the visitor's yes (showing it).
-    // The Hub the data came from was agreed to when it was downloaded.
-    let waiting_host = Memo::new(move |_| {
-        let b = base.get();
-        if b == DEFAULT_IMAGE_BASE
-            || hub_base.with(|h| h.as_deref() == Some(b.as_str()))
-            || ctx.image_consent.with(|c| c.as_deref() == Some(b.as_str()))
-        {
-            return None;
-        }
-        crate::dom::foreign_host(&b)
-    });
+    let thumbs = Memo::new(move |_| thumbs_on(ctx));
+    let base = Memo::new(move |_| image_base(ctx));
+    let waiting_host = Memo::new(move |_| waiting_host(ctx, &base.get()));
     let palette = palette_memo(ctx, color_by);
     let items = Memo::new(move |_| {
         let ov = ctx.overview.get()?;

@@ -101,6 +101,12 @@ test('one click loads the five split files from the Hub, and a reload opens the 
     assert.ok(hub.requests.some((r) => r.origin === 'cdn' && r.path.includes('/images/')), 'an image came from the stand-in CDN');
     assert.match(await page.locator('#images img').first().getAttribute('alt'), /\w{8,}/, 'the prompt is the alternative text');
 
+    // "Rate a few images" in For you shows them too.
+    await page.click('#fy-predict');
+    await page.waitForSelector('#for-you .fy-rate li img', { timeout: 60000 });
+    const rate = await page.locator('#for-you .fy-rate li img').first().getAttribute('src');
+    assert.ok(rate.startsWith(`${hub.url}/datasets/bethgelab/PAMELA/resolve/${hub.sha}/images/`), rate);
+
     // Forget the copy: the list empties.
     await page.click('button:has-text("Load data")');
     await page.click('[data-testid="hub-kept"] .hub-forget');
