@@ -206,10 +206,12 @@ pub async fn download(ctx: Ctx, hc: HubCtl, listing: Listing) {
         Err(e) if hub::is_cancelled(&e) => return cancelled(ctx, hc),
         Err(e) => return fail(ctx, hc, e),
     };
+    crate::perf::mark("pamela:hub-downloaded");
     hc.flow.set(HubFlow::Parsing);
     let bytes: u64 = files.iter().map(|f| f.1.length() as u64).sum();
     let n_files = files.len();
     let parsed = crate::components::load_panel::parse_files(ctx, files).await;
+    crate::perf::mark("pamela:hub-parsed");
     hc.flow.set(HubFlow::Idle);
     let (ds, notes, bundle) = match parsed {
         Ok(p) => p,
@@ -221,6 +223,7 @@ pub async fn download(ctx: Ctx, hc: HubCtl, listing: Listing) {
         at: listing.at.clone(),
     };
     show(ctx, Loaded::new(ds, String::new(), notes).from_hub(src));
+    crate::perf::mark("pamela:hub-shown");
     let kept = hub::save(&listing.hub, &listing.at, &bundle).await;
     hc.refresh_saved();
     ctx.notify(
