@@ -211,7 +211,6 @@ pub async fn download(ctx: Ctx, hc: HubCtl, listing: Listing) {
     let bytes: u64 = files.iter().map(|f| f.1.length() as u64).sum();
     let n_files = files.len();
     let parsed = crate::components::load_panel::parse_files(ctx, files).await;
-    crate::perf::mark("pamela:hub-parsed");
     hc.flow.set(HubFlow::Idle);
     let (ds, notes, bundle) = match parsed {
         Ok(p) => p,

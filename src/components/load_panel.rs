@@ -30,6 +30,7 @@ pub async fn parse_files(
         }));
     })
     .await;
+    crate::perf::mark("pamela:parsed");
     ctx.progress.set(None);
     // The bundle carries the data notes as structure (kind, count, first places).
     let p = result.map_err(|f| f.message)?;

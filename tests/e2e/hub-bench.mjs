@@ -72,11 +72,11 @@ async function loadOnce(dir, label) {
   const first = Date.now() - t0;
   const peakProc = renderers();
   const peak = peakProc.reduce((a, p) => a + p.hwm - (before.find((q) => q.pid === p.pid)?.rss ?? 0), 0);
-  // Long tasks by phase, from the app's marks: downloading, parsing (in the worker), and
-  // showing (the bundle decoded and every view drawn for the new data).
+  // Long tasks by phase, from the app's marks: downloading, parsing (in the worker, until its
+  // answer), and showing (the worker's bundle decoded and checked, every view drawn).
   const phases = await page.evaluate(() => {
     const at = (n) => performance.getEntriesByName(n).at(-1)?.startTime ?? Infinity;
-    const [d, p, s] = ['pamela:hub-downloaded', 'pamela:hub-parsed', 'pamela:hub-shown'].map(at);
+    const [d, p, s] = ['pamela:hub-downloaded', 'pamela:parsed', 'pamela:hub-shown'].map(at);
     const out = { download: [], parse: [], show: [] };
     for (const e of window.__longEntries) (e.startTime < d ? out.download : e.startTime < p ? out.parse : e.startTime <= s ? out.show : out.show).push(e.duration);
     return out;
