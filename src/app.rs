@@ -281,6 +281,34 @@ pub fn load_default(ctx: Ctx) {
     });
 }
 
+/// Downloads the selected ratings (CSV with the export's context as `#` lines, or JSON Lines of
+/// published records with their split).
+fn export_ratings(ctx: Ctx, jsonl: bool) {
+    let c = crate::components::card::export_context(ctx, "The selected ratings".into(), false);
+    let Some(compiled) = ctx.compiled.get_untracked() else {
+        return;
+    };
+    let Some(text) = ctx.data.with_untracked(|d| {
+        d.as_ref().map(|d| {
+            if jsonl {
+                pamela_core::export::ratings_jsonl(&d.ds, &compiled)
+            } else {
+                c.csv_preamble() + &pamela_core::export::ratings_csv(&d.ds, &compiled)
+            }
+        })
+    }) else {
+        return;
+    };
+    let (ext, mime) = if jsonl {
+        ("jsonl", "application/jsonl")
+    } else {
+        ("csv", "text/csv")
+    };
+    if let Err(e) = crate::dom::download(&c.file_name("ratings", ext), mime, text.as_bytes()) {
+        ctx.notify(Level::Error, format!("The ratings export failed: {e}"));
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let ctx = new_ctx();
@@ -419,6 +447,10 @@ pub fn App() -> impl IntoView {
                             }}</span>
                         </p>
                         <Chips/>
+                        <p class="note export-ratings">"The selected ratings, one row each with the rater and the image: "
+                            <button type="button" id="export-ratings-csv" on:click=move |_| export_ratings(ctx, false)>"CSV"</button>" "
+                            <button type="button" id="export-ratings-jsonl" on:click=move |_| export_ratings(ctx, true)>"JSON Lines"</button>
+                        </p>
                     </section>
                     <div id="views" class="views">
                         <Distribution/>

@@ -15,7 +15,7 @@ pub struct TableData {
 
 /// What an export of this view says about itself (see [`crate::exports`]): read from the page
 /// when the visitor exports, not kept up to date.
-fn export_context(ctx: Ctx, title: String, compares: bool) -> Context {
+pub fn export_context(ctx: Ctx, title: String, compares: bool) -> Context {
     let filter = ctx.ui.filter.get_untracked();
     let filter_query = UiState {
         filter: filter.clone(),

@@ -106,15 +106,32 @@ pub fn Participants() -> impl IntoView {
         render::scatter(&l, &points, &slot_of, &slot_category, 0, &o)
     });
     let table = Memo::new(move |_| TableData {
-        header: ["participant", "marked as", "n", "mean", "mean offset", "sd"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            "participant",
+            "age",
+            "age group",
+            "gender",
+            "nationality",
+            "marked as",
+            "n",
+            "mean",
+            "mean offset",
+            "sd",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: rows.with(|p| {
-            p.as_ref().map_or(Vec::new(), |p| {
+            let d = ctx.data.get();
+            p.as_ref().zip(d).map_or(Vec::new(), |(p, d)| {
                 p.iter()
                     .map(|q| {
+                        let who = d.ds.demographics(q.slot);
                         vec![
                             q.id.clone(),
+                            who.age.to_string(),
+                            who.age_binned,
+                            who.gender,
+                            who.nationality,
                             q.label.clone(),
                             q.s.n.to_string(),
                             score(q.s.mean),

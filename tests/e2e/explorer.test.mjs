@@ -383,6 +383,21 @@ test('exports hold the view\'s numbers and chart and say what they show, on what
   assert.match(hdoc, /under the minimum n/);
   const [parts] = await Promise.all([page.waitForEvent('download'), page.click('#participants [data-export="svg"]')]);
   assert.match(fs.readFileSync(await parts.path(), 'utf8'), />male<|>female</, 'the participants export carries its marker key');
+  // The participants CSV carries each person's demographics; the selected ratings export one row each.
+  const [pcsv] = await Promise.all([page.waitForEvent('download'), page.click('#participants [data-export="csv"]')]);
+  const prow = fs.readFileSync(await pcsv.path(), 'utf8').split('\n').filter((l) => l && !l.startsWith('# '));
+  assert.equal(prow[0], 'participant,age,age group,gender,nationality,marked as,n,mean,mean offset,sd');
+  assert.ok(prow.slice(1).every((l) => l.split(',')[3] === 'female'), 'one row per selected person, with gender');
+  const female = num(await page.textContent('.sidebar fieldset[data-dim="gender"] li:has-text("female") .n'));
+  const [rcsv] = await Promise.all([page.waitForEvent('download'), page.click('#export-ratings-csv')]);
+  assert.equal(rcsv.suggestedFilename(), 'pamela-ratings-gender-female.csv');
+  const rlines = fs.readFileSync(await rcsv.path(), 'utf8').split('\n').filter((l) => l && !l.startsWith('# '));
+  assert.equal(rlines[0], 'participant_id,age,age_binned,gender,nationality,image_id,image_path,type,group,style,prompt,split,original_score,quality_label');
+  assert.equal(rlines.length - 1, female, 'one row per selected rating');
+  const [rjson] = await Promise.all([page.waitForEvent('download'), page.click('#export-ratings-jsonl')]);
+  const recs = fs.readFileSync(await rjson.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(recs.length, female);
+  assert.ok(recs.every((r) => r.user_demographics.gender === 'female' && r.split && r.original_score >= 1), 'published records with their split');
   const [png] = await Promise.all([page.waitForEvent('download'), page.click('#heatmap [data-export="png"]')]);
   const bytes = fs.readFileSync(await png.path());
   assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');

@@ -327,6 +327,17 @@ impl Dataset {
         order
     }
 
+    /// Participant `p`'s age, age group, gender and nationality, as published.
+    pub fn demographics(&self, p: usize) -> Demographics {
+        let (pa, d) = (&self.participants, &self.dicts);
+        Demographics {
+            age: pa.age[p] as i64,
+            age_binned: d.age_bins.get(pa.age_bin[p]).to_string(),
+            gender: d.genders.get(pa.gender[p]).to_string(),
+            nationality: d.nationalities.get(pa.nationality[p]).to_string(),
+        }
+    }
+
     /// The rating `r` as a published record.
     pub fn record(&self, r: usize) -> Record {
         let p = self.ratings.participant[r] as usize;
@@ -343,12 +354,7 @@ impl Dataset {
                 prompt: im.prompt[i].clone(),
                 kind: d.types.get(im.kind[i]).to_string(),
             },
-            user_demographics: Demographics {
-                age: pa.age[p] as i64,
-                age_binned: d.age_bins.get(pa.age_bin[p]).to_string(),
-                gender: d.genders.get(pa.gender[p]).to_string(),
-                nationality: d.nationalities.get(pa.nationality[p]).to_string(),
-            },
+            user_demographics: self.demographics(p),
             quality_label: Label::from_index(self.ratings.label[r]).unwrap_or(Label::Poor),
             original_score: crate::schema::milli_to_score(self.ratings.score[r]),
         }
