@@ -208,3 +208,30 @@ test('every Hub failure says what to do and keeps the data shown', async () => {
     hub = await startHub({ dir }); // for any later test
   }
 });
+
+test('with the Hub unreachable, a data=hf link opens the newest copy kept in this browser and says so', async () => {
+  hub.mode = 'ok';
+  const b = await launch();
+  try {
+    const { page, errors } = await open(b.context, `${server.url}?${hubParam()}`);
+    await ready(page);
+    await page.click('button:has-text("Load data")');
+    const infos = await noticeCount(page, 'info');
+    await page.click('#hub-load');
+    await waitNotice(page, 'info', infos);
+    const { sha, url } = hub;
+    await hub.close();
+    const { page: p2, errors: e2 } = await open(b.context, `${server.url}?hub=${encodeURIComponent(url)}&data=hf`);
+    await p2.click('#hub-ask-yes');
+    const warning = await waitNotice(p2, 'warning', 0);
+    assert.match(warning, new RegExp(`could not reach 127\\.0\\.0\\.1:\\d+.*Opened the copy kept in this browser instead \\(bethgelab/PAMELA, revision ${sha.slice(0, 7)}, saved \\d{4}-\\d\\d-\\d\\d\\)`));
+    await ready(p2);
+    assert.match(await badge(p2), new RegExp(`PAMELA \\(127\\.0\\.0\\.1:\\d+, bethgelab/PAMELA, revision ${sha.slice(0, 7)}\\)`));
+    assert.equal(await count(p2), total);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(e2.filter((e) => !/Failed to load resource|net::ERR/.test(e)), []);
+  } finally {
+    await b.close();
+    hub = await startHub({ dir });
+  }
+});
