@@ -79,6 +79,13 @@ async fn get(
         })
 }
 
+/// Reads JSON with the browser's parser (the app does not compile serde_json).
+fn from_json<T: serde::de::DeserializeOwned>(bytes: &Uint8Array) -> Result<T, String> {
+    let text = String::from_utf8(bytes.to_vec()).map_err(|_| "not UTF-8 text".to_string())?;
+    let v = js_sys::JSON::parse(&text).map_err(|e| crate::fetch::js_text(&e))?;
+    serde_wasm_bindgen::from_value(v).map_err(|e| e.to_string())
+}
+
 /// The message of a cancelled request (the flow shows it as a plain notice, not an error).
 pub const CANCELLED: &str = "cancelled";
 
@@ -96,7 +103,7 @@ pub async fn list(hub_addr: &str, r: &HubRef, signal: &AbortSignal) -> Result<Li
         |_, _| {},
     )
     .await?;
-    let sha = hub::parse_info(&info.to_vec())?;
+    let sha = hub::commit(from_json(&info).map_err(hub::not_info)?)?;
     let at = r.pinned(&sha);
     let mut plan = Plan::default();
     let mut folders = vec![String::new()];
@@ -114,7 +121,7 @@ pub async fn list(hub_addr: &str, r: &HubRef, signal: &AbortSignal) -> Result<Li
             |_, _| {},
         )
         .await?;
-        let found = hub::plan(&hub::parse_tree(&bytes.to_vec())?)?;
+        let found = hub::plan(&hub::entries(from_json(&bytes).map_err(hub::not_tree)?)?)?;
         plan.files.extend(found.files);
         plan.ignored.extend(found.ignored);
         // Folders are looked into only while no split file is found, one level down.

@@ -128,16 +128,75 @@ pub fn ratings_csv(ds: &crate::Dataset, c: &crate::Compiled) -> String {
     out
 }
 
-/// The same ratings as JSON Lines: each line a published record (the split files' shape) with
-/// its `split` added.
+/// A JSON string literal (quotes, backslashes and control characters escaped).
+fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Rating `r` as one line of JSON: the published record (the split files' shape, field for
+/// field) with its `split` added. Written by hand so that the app, which writes these, does not
+/// compile serde_json; a test reads every line back with serde_json into a [`crate::Record`].
+pub fn record_json(ds: &crate::Dataset, r: usize) -> String {
+    let rec = ds.record(r);
+    let mut o = String::with_capacity(400);
+    o.push_str("{\"image_path\":");
+    json_str(&mut o, &rec.image_path);
+    o.push_str(&format!(
+        ",\"image_id\":{},\"participant_id\":",
+        rec.image_id
+    ));
+    json_str(&mut o, &rec.participant_id);
+    o.push_str(",\"image_metadata\":{\"group\":");
+    json_str(&mut o, &rec.image_metadata.group);
+    o.push_str(",\"style\":");
+    match &rec.image_metadata.style {
+        Some(s) => json_str(&mut o, s),
+        None => o.push_str("null"),
+    }
+    o.push_str(",\"category\":");
+    json_str(&mut o, &rec.image_metadata.category);
+    o.push_str(",\"prompt\":");
+    json_str(&mut o, &rec.image_metadata.prompt);
+    o.push_str(",\"type\":");
+    json_str(&mut o, &rec.image_metadata.kind);
+    let d = &rec.user_demographics;
+    o.push_str(&format!(
+        "}},\"user_demographics\":{{\"age\":{},\"age_binned\":",
+        d.age
+    ));
+    json_str(&mut o, &d.age_binned);
+    o.push_str(",\"gender\":");
+    json_str(&mut o, &d.gender);
+    o.push_str(",\"nationality\":");
+    json_str(&mut o, &d.nationality);
+    o.push_str("},\"quality_label\":");
+    json_str(&mut o, rec.quality_label.name());
+    o.push_str(&format!(
+        ",\"original_score\":{},\"split\":",
+        rec.original_score
+    ));
+    json_str(&mut o, split_of(ds, r));
+    o.push('}');
+    o
+}
+
+/// The same ratings as JSON Lines ([`record_json`] per line).
 pub fn ratings_jsonl(ds: &crate::Dataset, c: &crate::Compiled) -> String {
     let mut out = String::new();
     for r in (0..ds.ratings.len()).filter(|&r| c.keeps(ds, r)) {
-        let mut v = serde_json::to_value(ds.record(r)).unwrap_or(serde_json::Value::Null);
-        if let Some(o) = v.as_object_mut() {
-            o.insert("split".into(), split_of(ds, r).into());
-        }
-        out += &v.to_string();
+        out += &record_json(ds, r);
         out.push('\n');
     }
     out
@@ -224,12 +283,25 @@ mod tests {
         let jsonl = ratings_jsonl(&ds, &c);
         assert_eq!(jsonl.lines().count(), n);
         // Each line is a published record: the loader's own parser reads it back, split and all.
-        let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
-        let rec: crate::Record = serde_json::from_value(first.clone()).unwrap();
-        assert_eq!(
-            rec,
-            ds.record((0..ds.ratings.len()).find(|&r| c.keeps(&ds, r)).unwrap())
-        );
-        assert!(crate::Split::from_name(first["split"].as_str().unwrap()).is_some());
+        let kept: Vec<usize> = (0..ds.ratings.len()).filter(|&r| c.keeps(&ds, r)).collect();
+        for (line, &r) in jsonl.lines().zip(&kept) {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let rec: crate::Record = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(rec, ds.record(r));
+            let split = crate::Split::ALL[ds.ratings.split[r] as usize];
+            assert_eq!(
+                crate::Split::from_name(v["split"].as_str().unwrap()),
+                Some(split)
+            );
+        }
+    }
+
+    #[test]
+    fn record_json_escapes_what_json_must() {
+        let mut s = String::new();
+        json_str(&mut s, "a \"quoted\" \\ line\nand\ttab \u{1}");
+        assert_eq!(s, r#""a \"quoted\" \\ line\nand\ttab \u0001""#);
+        let back: String = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, "a \"quoted\" \\ line\nand\ttab \u{1}");
     }
 }

@@ -28,6 +28,7 @@
 //! holds the commit hash, so it reopens the same ratings (and the cached copy) later.
 
 use serde::Deserialize;
+use std::fmt;
 
 /// The Hub's address when none is given.
 pub const DEFAULT_HUB: &str = "https://huggingface.co";
@@ -216,16 +217,31 @@ pub fn image_base(hub: &str, repo: &str, sha: &str) -> String {
     format!("{}/datasets/{repo}/resolve/{sha}/", base(hub))
 }
 
-#[derive(Deserialize)]
-struct Info {
-    sha: Option<String>,
+/// The part of a repository info answer read here. Deserialized by whoever holds the text:
+/// [`parse_info`] with serde_json here, the page with the browser's own JSON parser (so the app
+/// does not compile serde_json).
+#[derive(Debug, Deserialize)]
+pub struct InfoAnswer {
+    pub sha: Option<String>,
+}
+
+/// What an answer that is not JSON of the expected shape is called.
+pub fn not_info(e: impl fmt::Display) -> String {
+    format!("the Hub's answer about the repository is not what it should be ({e})")
+}
+
+/// What a file list that is not JSON of the expected shape is called.
+pub fn not_tree(e: impl fmt::Display) -> String {
+    format!("the Hub's file list is not what it should be ({e})")
 }
 
 /// The commit hash in a repository info answer.
 pub fn parse_info(bytes: &[u8]) -> Result<String, String> {
-    let info: Info = serde_json::from_slice(bytes).map_err(|e| {
-        format!("the Hub's answer about the repository is not what it should be ({e})")
-    })?;
+    commit(serde_json::from_slice(bytes).map_err(not_info)?)
+}
+
+/// The commit an info answer names, checked.
+pub fn commit(info: InfoAnswer) -> Result<String, String> {
     match info.sha {
         Some(s) if is_commit(&s) => Ok(s.to_ascii_lowercase()),
         Some(s) => Err(format!(
@@ -245,19 +261,20 @@ pub struct Entry {
     pub folder: bool,
 }
 
-#[derive(Deserialize)]
-struct RawEntry {
+/// One entry of a folder listing as the Hub sends it (see [`InfoAnswer`] on who parses it).
+#[derive(Debug, Deserialize)]
+pub struct TreeItem {
     #[serde(rename = "type")]
     kind: String,
     path: String,
     #[serde(default)]
     size: Option<u64>,
     #[serde(default)]
-    lfs: Option<RawLfs>,
+    lfs: Option<TreeLfs>,
 }
 
-#[derive(Deserialize)]
-struct RawLfs {
+#[derive(Debug, Deserialize)]
+pub struct TreeLfs {
     size: Option<u64>,
 }
 
@@ -283,8 +300,11 @@ fn check_path(p: &str) -> Result<(), String> {
 
 /// A folder listing: its files and folders, checked.
 pub fn parse_tree(bytes: &[u8]) -> Result<Vec<Entry>, String> {
-    let raw: Vec<RawEntry> = serde_json::from_slice(bytes)
-        .map_err(|e| format!("the Hub's file list is not what it should be ({e})"))?;
+    entries(serde_json::from_slice(bytes).map_err(not_tree)?)
+}
+
+/// The entries of a listing, checked.
+pub fn entries(raw: Vec<TreeItem>) -> Result<Vec<Entry>, String> {
     if raw.len() > MAX_ENTRIES {
         return Err(format!(
             "the Hub listed {} entries in one folder, more than the {MAX_ENTRIES} read here",
