@@ -12,9 +12,19 @@ use pamela_core::query::{Dim, ImageOrder, Key};
 use pamela_core::vocab;
 pub use pamela_core::vocab::FilterSpec;
 
-/// The image host of the published dataset.
-pub const DEFAULT_IMAGE_BASE: &str =
-    "https://huggingface.co/datasets/bethgelab/PAMELA/resolve/main/";
+/// The image host when the link names none: `PAMELA_IMAGE_BASE` when the app was built, else
+/// the published dataset's images on the Hub. The site's own choice: used without asking.
+pub const DEFAULT_IMAGE_BASE: &str = match option_env!("PAMELA_IMAGE_BASE") {
+    Some(v) => v,
+    None => "https://huggingface.co/datasets/bethgelab/PAMELA/resolve/main/",
+};
+
+/// The Hub when the link names none: `PAMELA_HUB` when the app was built (a mirror), else
+/// huggingface.co. The site's own choice: contacted without asking, like huggingface.co.
+pub const DEFAULT_HUB_ADDR: &str = match option_env!("PAMELA_HUB") {
+    Some(v) => v,
+    None => DEFAULT_HUB,
+};
 
 /// How the means views are sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +137,7 @@ impl Default for UiState {
             thumbs: None,
             image_base: DEFAULT_IMAGE_BASE.to_string(),
             data: None,
-            hub: DEFAULT_HUB.to_string(),
+            hub: DEFAULT_HUB_ADDR.trim_end_matches('/').to_string(),
         }
     }
 }
@@ -607,7 +617,7 @@ mod tests {
         assert_eq!(s.data, Some(HubRef::default()));
         assert_eq!(s.hub, "http://127.0.0.1:9000");
         let (s, n) = UiState::from_query("data=hf:../x&hub=http%3A%2F%2Fevil.example%2F");
-        assert_eq!((s.data, s.hub.as_str()), (None, DEFAULT_HUB));
+        assert_eq!((s.data, s.hub.as_str()), (None, DEFAULT_HUB_ADDR));
         assert_eq!(n.len(), 2, "{n:?}");
         assert!(
             n[0].contains("data=hf:../x") && n[0].contains("not a dataset name"),

@@ -96,9 +96,12 @@ pub fn use_hub() -> HubCtl {
     expect_context::<HubCtl>()
 }
 
-/// Whether `hub_addr` may be contacted without asking: the default Hub, or this page's origin.
+/// Whether `hub_addr` may be contacted without asking: huggingface.co, the Hub the site was
+/// built with, or this page's origin.
 pub fn trusted_hub(hub_addr: &str) -> bool {
-    hub_addr == DEFAULT_HUB || crate::dom::foreign_host(hub_addr).is_none()
+    hub_addr == DEFAULT_HUB
+        || hub_addr == crate::state::DEFAULT_HUB_ADDR.trim_end_matches('/')
+        || crate::dom::foreign_host(hub_addr).is_none()
 }
 
 /// The link's `data=hf…`, at the start of the page: the kept copy of a pinned commit opens at
