@@ -255,22 +255,22 @@ pub fn load_default(ctx: Ctx) {
             done: 0,
             total: 0,
         }));
-        let bytes =
-            crate::fetch::fetch_bytes(crate::loading::DEFAULT_BUNDLE, move |done, total| {
-                ctx.progress.set(Some(Progress {
-                    what: what.clone(),
-                    done,
-                    total,
-                }))
-            })
-            .await;
+        let (url, origin) = crate::loading::default_bundle();
+        let bytes = crate::fetch::fetch_bytes(&url, move |done, total| {
+            ctx.progress.set(Some(Progress {
+                what: what.clone(),
+                done,
+                total,
+            }))
+        })
+        .await;
         ctx.progress.set(None);
         match bytes.and_then(|b| pamela_core::bundle::decode_report(&b).map_err(|e| e.to_string()))
         {
             // Data the visitor (or the link) loaded meanwhile stays.
             Ok(_) if ctx.data.with_untracked(|d| d.is_some()) => {}
             Ok((ds, notes)) => {
-                ctx.set_data(Loaded::new(ds, "the default bundle".into(), notes));
+                ctx.set_data(Loaded::new(ds, origin, notes));
                 crate::perf::mark("pamela:data-ready");
             }
             Err(e) => ctx.notify(

@@ -12,6 +12,43 @@ use worker_io::parse::{FromParser, ToParser, BUNDLE, FILES};
 
 /// The default data, relative to the page (works from any sub-path).
 pub const DEFAULT_BUNDLE: &str = "data/pamela-synthetic.pamb";
+/// The `<meta>` tags of index.html that name the default data and where it came from, so that
+/// a deployment (`scripts/build-page`) sets its own default without recompiling the app:
+/// `<meta name="pamela-default-data" content="data/x.pamb">` and
+/// `<meta name="pamela-default-origin" content="the real files, revision abc1234">`.
+pub const DEFAULT_DATA_META: &str = "pamela-default-data";
+pub const DEFAULT_ORIGIN_META: &str = "pamela-default-origin";
+
+/// The default bundle's address and the words for where it came from: the `<meta>` tags when
+/// present, else [`DEFAULT_BUNDLE`]. Only an address relative to the page is taken (no scheme,
+/// no leading `/`): the default never leaves the page's own origin.
+pub fn default_bundle() -> (String, String) {
+    let meta = |name: &str| {
+        crate::dom::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector(&format!("meta[name=\"{name}\"]"))
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|m| m.get_attribute("content"))
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+    };
+    let url = meta(DEFAULT_DATA_META)
+        .filter(|u| is_page_relative(u))
+        .unwrap_or_else(|| DEFAULT_BUNDLE.to_string());
+    let origin = meta(DEFAULT_ORIGIN_META).unwrap_or_else(|| "the default bundle".to_string());
+    (url, origin)
+}
+
+/// An address below the page's own folder: no scheme, no host, no absolute path, no `..`.
+pub fn is_page_relative(url: &str) -> bool {
+    !url.contains(':')
+        && !url.starts_with('/')
+        && !url.starts_with('\\')
+        && !url.split(['/', '\\']).any(|s| s == "..")
+}
 /// The parsing worker's start script (`www/workers/`; the wasm is built by trunk from
 /// `crates/parse-worker`).
 pub const PARSE_WORKER: &str = "workers/parse-worker-start.js";
@@ -142,4 +179,32 @@ pub async fn fetch_url(
         .unwrap_or(name);
     let bytes = fetch_js(url, progress).await?;
     Ok((name, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_page_relative;
+
+    #[test]
+    fn the_default_data_address_stays_below_the_page() {
+        for ok in [
+            "data/pamela.pamb",
+            "pamela.pamb",
+            "data/sub/x.pamb",
+            "./data/x.pamb",
+        ] {
+            assert!(is_page_relative(ok), "{ok}");
+        }
+        for bad in [
+            "https://example.org/x.pamb",
+            "//example.org/x.pamb",
+            "/data/x.pamb",
+            "../x.pamb",
+            "data/../../x.pamb",
+            "javascript:alert(1)",
+            "\\\\host\\x.pamb",
+        ] {
+            assert!(!is_page_relative(bad), "{bad}");
+        }
+    }
 }

@@ -13,15 +13,27 @@ pub fn About() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    let synthetic = move || {
+        ctx.data
+            .with(|d| d.as_ref().is_none_or(|d| d.is_synthetic()))
+    };
+    let origin = move || {
+        ctx.data
+            .with(|d| d.as_ref().map(|d| d.origin.clone()).unwrap_or_default())
+    };
     view! {
         <section id="about" class="about" aria-labelledby="about-title">
             <h2 id="about-title">"About"</h2>
             <h3 id="about-data">"The data shown"</h3>
             <p>
                 "PAMELA (arXiv 2604.07427; dataset bethgelab/PAMELA, CC-BY-4.0) holds 69,904 aesthetic ratings \
-                 (1 to 5) of 5,077 AI-generated images by 199 people. Unless you load the real files, this page \
-                 shows a "<strong>"synthetic sample"</strong>" generated to the dataset card's exact counts by a \
-                 documented model: its patterns are invented and say nothing about real people."
+                 (1 to 5) of 5,077 AI-generated images by 199 people. "
+                {move || if synthetic() {
+                    view! { "Unless you load the real files, this page shows a "<strong>"synthetic sample"</strong>" generated to the dataset card's exact counts by a \
+                     documented model: its patterns are invented and say nothing about real people." }.into_any()
+                } else {
+                    view! { "This page shows "<strong>"PAMELA ratings"</strong>", loaded from "{origin}"." }.into_any()
+                }}
             </p>
             <p class="muted">"Source: " {provenance}</p>
             <h3>"Loading the real files"</h3>

@@ -223,18 +223,44 @@ pub fn load_model(path: &Path) -> Result<(Predictor, HashMap<String, Personal>)>
     let read = |p: &Path| {
         std::fs::read(p).map_err(|e| CliError(format!("{}: cannot read: {e}", p.display())))
     };
-    let meta = ModelMeta::from_json(&read(&dir.join(META_FILE))?)
-        .map_err(|e| CliError(format!("{}: {e}", dir.join(META_FILE).display())))?;
-    let predictor = Predictor::load(&read(&onnx_path)?, meta)
-        .map_err(|e| CliError(format!("{}: {e}", onnx_path.display())))?;
-    let personal: HashMap<String, Personal> = match std::fs::read(dir.join(PERSONAL_FILE)) {
-        Ok(b) => serde_json::from_slice::<Vec<(String, Personal)>>(&b)
-            .map_err(|e| CliError(format!("{}: {e}", dir.join(PERSONAL_FILE).display())))?
-            .into_iter()
-            .collect(),
-        Err(_) => HashMap::new(),
+    let meta_path = dir.join(META_FILE);
+    // The metadata's own checks first, so that their message names the metadata file.
+    let meta = ModelMeta::from_json(&read(&meta_path)?)
+        .and_then(|m| m.check().map(|()| m))
+        .map_err(|e| CliError(format!("{}: {e}", meta_path.display())))?;
+    let predictor = Predictor::load(&read(&onnx_path)?, meta).map_err(|e| {
+        CliError(format!(
+            "{} (with {}): {e}",
+            onnx_path.display(),
+            meta_path.display()
+        ))
+    })?;
+    let personal_path = dir.join(PERSONAL_FILE);
+    let personal: Vec<(String, Personal)> = match std::fs::read(&personal_path) {
+        Ok(b) => serde_json::from_slice(&b)
+            .map_err(|e| CliError(format!("{}: {e}", personal_path.display())))?,
+        Err(_) => Vec::new(),
     };
-    Ok((predictor, personal))
+    // Each seen participant's personal part must fit the model, or scoring them fails later
+    // with a message that names neither the file nor the participant.
+    let q = predictor.meta.personal_rank;
+    for (k, (id, p)) in personal.iter().enumerate() {
+        if p.z.len() != q {
+            return Err(CliError(format!(
+                "{}: entry {k} (participant {id}): `z` has {} numbers, the model's \
+                 `personal_rank` is {q}",
+                personal_path.display(),
+                p.z.len()
+            )));
+        }
+        if !p.bias.is_finite() || p.z.iter().any(|x| !x.is_finite()) {
+            return Err(CliError(format!(
+                "{}: entry {k} (participant {id}): `z` or `bias` is not a finite number",
+                personal_path.display()
+            )));
+        }
+    }
+    Ok((predictor, personal.into_iter().collect()))
 }
 
 /// An evaluation: the per-split table and the few-shot curve.

@@ -304,6 +304,49 @@ fn plan(proto: &pb::ModelProto) -> Result<Arc<TypedRunnableModel>, ModelError> {
         .map_err(|e| ModelError::Corrupt(format!("{e}")))
 }
 
+/// ONNX data types whose `raw_data` the loader (tract-onnx 0.23) can read: float, uint8, int8,
+/// uint16, int16, int32, int64, bool, float16, double, uint32, uint64. For any other type with
+/// raw bytes (a string, complex or bfloat16 tensor) tract-onnx stops with `unimplemented!`, a
+/// panic: a hostile file must be refused before it gets there.
+const RAW_READABLE: [i32; 12] = [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13];
+
+/// Refuses tensors with raw bytes of a type tract cannot read, in the initializers and in node
+/// attributes, and in subgraphs (to a bounded depth).
+fn check_raw_tensors(g: &tract_onnx::pb::GraphProto, depth: usize) -> Result<(), ModelError> {
+    if depth > 16 {
+        return Err(ModelError::Corrupt("subgraphs nested too deeply".into()));
+    }
+    let check = |t: &tract_onnx::pb::TensorProto| {
+        if !t.raw_data.is_empty() && !RAW_READABLE.contains(&t.data_type) {
+            return Err(ModelError::Corrupt(format!(
+                "tensor {:?} holds raw bytes of ONNX data type {}, which this app cannot read",
+                t.name, t.data_type
+            )));
+        }
+        Ok(())
+    };
+    for t in &g.initializer {
+        check(t)?;
+    }
+    for node in &g.node {
+        for a in &node.attribute {
+            if let Some(t) = &a.t {
+                check(t)?;
+            }
+            for t in &a.tensors {
+                check(t)?;
+            }
+            if let Some(sub) = &a.g {
+                check_raw_tensors(sub, depth + 1)?;
+            }
+            for sub in &a.graphs {
+                check_raw_tensors(sub, depth + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Predictor {
     /// Parses, checks against the metadata and this build's feature encoding, and optimizes
     /// once. Every failure is a [`ModelError`], never a panic.
@@ -312,6 +355,9 @@ impl Predictor {
         let proto = tract_onnx::onnx()
             .proto_model_for_read(&mut &onnx[..])
             .map_err(|e| ModelError::Corrupt(format!("{e}")))?;
+        if let Some(g) = proto.graph.as_ref() {
+            check_raw_tensors(g, 0)?;
+        }
         let version = proto
             .metadata_props
             .iter()
@@ -336,9 +382,16 @@ impl Predictor {
             .map(|t| t.dims.clone())
             .ok_or_else(|| ModelError::Corrupt("no weight table W".into()))?;
         if width.len() != 2 || width[0] != di as i64 + 1 || width[1] != (meta.rank + q + 1) as i64 {
+            let sp = &meta.spec;
             return Err(ModelError::SpecMismatch(format!(
-                "its weight table is {width:?}, the feature encoding has {di} image columns \
-                 (expected [{}, {}])",
+                "its weight table W is {width:?}, but the metadata's feature encoding has {di} \
+                 image columns ({} `spec.types`, {} `spec.groups`, {} `spec.styles`, {} \
+                 `spec.vocab` words) and `rank` {} + `personal_rank` {q}: expected [{}, {}]",
+                sp.types.len(),
+                sp.groups.len(),
+                sp.styles.len(),
+                sp.vocab.len(),
+                meta.rank,
                 di + 1,
                 meta.rank + q + 1
             )));
@@ -374,7 +427,7 @@ impl Predictor {
                 .and_then(|d| d.to_i64().ok());
             if last != Some(*dim as i64) {
                 return Err(ModelError::SpecMismatch(format!(
-                    "input {name} takes {} columns, the feature encoding has {dim}",
+                    "input {name} takes {} columns, the metadata's feature encoding has {dim}",
                     last.map_or("an unknown number of".to_string(), |v| v.to_string())
                 )));
             }
