@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pamela_core::{Dataset, SourceKind, Split};
 use pamela_model::bootstrap::{self, Bootstrap, Intervals};
 use pamela_model::eval::{self, EvalOptions, SplitStats, Truth};
-use pamela_model::meta::{ModelMeta, META_FORMAT, META_VERSION};
+use pamela_model::meta::ModelMeta;
 use pamela_model::train::{train, TrainConfig};
 use pamela_model::{onnx, Personal, Predictor};
 use pamela_synth as synth;
@@ -129,15 +129,6 @@ pub fn train_cmd(
     );
     let onnx_bytes = onnx::export(&trained.params);
     let mut meta = ModelMeta {
-        format: META_FORMAT.into(),
-        format_version: META_VERSION,
-        spec: trained.spec.clone(),
-        rank: trained.params.rank,
-        personal_rank: trained.params.personal_rank,
-        lambda_z: trained.params.lambda_z,
-        lambda_b: trained.params.lambda_b,
-        prior_mean: trained.params.prior_mean.clone(),
-        prior_precision: trained.params.prior_precision.clone(),
         data_source: match ds.source.kind {
             SourceKind::Synthetic => "synthetic".into(),
             SourceKind::Pamela => "pamela".into(),
@@ -146,13 +137,12 @@ pub fn train_cmd(
         seed: cfg.seed,
         epochs: trained.best_epoch,
         date: today(),
-        evaluation: Vec::new(),
-        few_shot: Vec::new(),
         notes: vec![
-            "Sees: the rater's age, gender and nationality; the image's type, visual group, style and prompt words; and, once you rate some images, a small personal taste vector fitted to your ratings.".into(),
+            "Sees: the rater's age (as a curve, not one slope), gender and nationality; the image's type, visual group, style, every word and word pair of its prompt, and its own ratings in training (a quality no metadata shows); and, once you rate some images, a small personal taste vector and how you use the scale (offset and stretch), fitted to your ratings.".into(),
             "Does not see: the pixels of the images (the published model does; this one runs in your browser on metadata alone), your ratings' context, or anything about you beyond the three profile fields.".into(),
             "Trained on pamela_train, selected on the validation splits, reported on the test splits.".into(),
         ],
+        ..ModelMeta::of(&trained.spec, &trained.params)
     };
     // Evaluate the exported file itself, through tract.
     let seen: HashMap<String, Personal> = trained.personal.iter().cloned().collect();

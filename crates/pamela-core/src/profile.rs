@@ -35,6 +35,10 @@ pub struct ImageInfo {
     pub group: String,
     pub style: Option<String>,
     pub prompt: String,
+    /// The image's id: the model gives images it was trained on a column of their own
+    /// (absent for an image known only by its metadata).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
 }
 
 impl ImageInfo {
@@ -45,6 +49,7 @@ impl ImageInfo {
             group: ds.group_token(ds.image_group()[i]),
             style: ds.style_name(ds.images.style[i]).map(str::to_string),
             prompt: ds.images.prompt[i].clone(),
+            id: Some(ds.images.id[i]),
         }
     }
 }

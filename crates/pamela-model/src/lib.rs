@@ -3,7 +3,7 @@
 //! The personalized predictor, shared by training (native, `pamela train`), evaluation
 //! (`pamela eval`) and the browser's predictor worker (wasm, tract):
 //!
-//! * [`spec`]: the one feature encoding (participant and image side; vocabularies travel with
+//! * [`spec`]: the one feature encoding (participant and image side; what it depends on travels with
 //!   the model);
 //! * [`model`]: weights, the reference forward pass, the closed-form few-shot fit;
 //! * [`train`]: deterministic full-batch training with validation-based selection;

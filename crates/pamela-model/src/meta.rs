@@ -8,7 +8,7 @@ use crate::spec::{FeatureSpec, FEATURE_SPEC_VERSION};
 use serde::{Deserialize, Serialize};
 
 pub const META_FORMAT: &str = "pamela-model";
-pub const META_VERSION: u32 = 1;
+pub const META_VERSION: u32 = 2;
 
 /// One row of the evaluation table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,14 +46,19 @@ pub struct FewShotPoint {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModelMeta {
     pub format: String,
     pub format_version: u32,
     pub spec: FeatureSpec,
     /// Rank of the cohort taste.
     pub rank: usize,
-    /// Rank of the personal latent (the few-shot fit estimates this many numbers plus a bias).
+    /// Numbers of the personal part (the few-shot fit estimates this many plus a bias): the
+    /// personal latent's rank, plus one for the stretch when `stretch` is set.
     pub personal_rank: usize,
+    /// Whether the last personal number is a stretch of the profile's score (see
+    /// `model::Params`).
+    pub stretch: bool,
     pub lambda_z: f32,
     pub lambda_b: f32,
     /// The few-shot prior (see `model::Prior`).
@@ -73,6 +78,31 @@ pub struct ModelMeta {
 }
 
 impl ModelMeta {
+    /// The metadata of a model's weights and encoding, with nothing yet about its data, date
+    /// or evaluation.
+    pub fn of(spec: &FeatureSpec, p: &crate::model::Params) -> ModelMeta {
+        ModelMeta {
+            format: META_FORMAT.into(),
+            format_version: META_VERSION,
+            spec: spec.clone(),
+            rank: p.rank,
+            personal_rank: p.personal_dim(),
+            stretch: p.stretch,
+            lambda_z: p.lambda_z,
+            lambda_b: p.lambda_b,
+            prior_mean: p.prior_mean.clone(),
+            prior_precision: p.prior_precision.clone(),
+            data_source: String::new(),
+            data_provenance: String::new(),
+            seed: 0,
+            epochs: 0,
+            date: String::new(),
+            evaluation: Vec::new(),
+            few_shot: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
     /// Refuses metadata of another format or feature encoding.
     pub fn check(&self) -> Result<(), ModelError> {
         if self.format != META_FORMAT || self.format_version != META_VERSION {
@@ -87,52 +117,33 @@ impl ModelMeta {
                 self.spec.version
             )));
         }
-        if self.rank == 0 || self.rank > 256 || self.personal_rank == 0 || self.personal_rank > 64 {
+        let latent = self.personal_rank.saturating_sub(usize::from(self.stretch));
+        if self.rank == 0 || self.rank > 256 || latent == 0 || self.personal_rank > 64 {
             return Err(ModelError::Corrupt(format!(
                 "metadata: `rank` {} and `personal_rank` {} are not plausible (1 to 256 and 1 to 64)",
                 self.rank, self.personal_rank
             )));
         }
-        // Numbers that JSON cannot hold (a float too large for f32 reads as infinity) would
-        // turn every prediction into NaN, and would not survive being written out again.
-        let finite = [
-            ("lambda_z", self.lambda_z as f64),
-            ("lambda_b", self.lambda_b as f64),
-            ("spec.age_center", self.spec.age_center),
-            ("spec.age_scale", self.spec.age_scale),
-        ];
-        if let Some((name, v)) = finite.iter().find(|(_, v)| !v.is_finite()) {
+        self.spec
+            .validate()
+            .map_err(|e| ModelError::Corrupt(format!("feature encoding: {e}")))?;
+        let n = self.personal_rank + 1;
+        let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
+        if !(self.prior_mean.is_empty() && self.prior_precision.is_empty())
+            && (self.prior_mean.len() != n
+                || self.prior_precision.len() != n * n
+                || !finite(&self.prior_mean)
+                || !finite(&self.prior_precision))
+        {
             return Err(ModelError::Corrupt(format!(
-                "metadata: `{name}` is {v}, not a finite number"
+                "the few-shot prior must have {n} means and {} precisions, all finite",
+                n * n
             )));
         }
-        for (name, list) in [
-            ("prior_mean", &self.prior_mean),
-            ("prior_precision", &self.prior_precision),
-        ] {
-            if let Some(k) = list.iter().position(|v| !v.is_finite()) {
-                return Err(ModelError::Corrupt(format!(
-                    "metadata: `{name}[{k}]` is not a finite number"
-                )));
-            }
-        }
-        if self.spec.age_scale <= 0.0 {
-            return Err(ModelError::Corrupt(format!(
-                "metadata: `spec.age_scale` is {}, it must be above 0",
-                self.spec.age_scale
-            )));
-        }
-        // The encoder looks prompt terms up by binary search: an unsorted vocabulary would
-        // silently give images the wrong columns.
-        if let Some(k) = self.spec.vocab.windows(2).position(|w| w[0] >= w[1]) {
-            return Err(ModelError::Corrupt(format!(
-                "metadata: `spec.vocab` must be sorted and distinct, but entry {} ({:?}) is not \
-                 before entry {} ({:?})",
-                k,
-                self.spec.vocab[k],
-                k + 1,
-                self.spec.vocab[k + 1]
-            )));
+        if !self.lambda_z.is_finite() || !self.lambda_b.is_finite() {
+            return Err(ModelError::Corrupt(
+                "the ridge strengths must be finite".into(),
+            ));
         }
         Ok(())
     }
@@ -230,6 +241,34 @@ mod tests {
         v["spec"]["age_scale"] = serde_json::json!(-1.0);
         let e = parse(&v).unwrap().check().unwrap_err().to_string();
         assert!(e.contains("`spec.age_scale`"), "{e}");
+    }
+
+    #[test]
+    fn check_refuses_implausible_sizes_and_priors() {
+        let bytes = include_bytes!("../../../www/model/pamela-model.json");
+        let good = ModelMeta::from_json(bytes).unwrap();
+        good.check().unwrap();
+        let refused = |f: &dyn Fn(&mut ModelMeta)| {
+            let mut m = good.clone();
+            f(&mut m);
+            assert!(matches!(m.check(), Err(ModelError::Corrupt(_))), "{m:?}");
+        };
+        // A stretch and nothing else: no personal latent.
+        refused(&|m| {
+            m.stretch = true;
+            m.personal_rank = 1;
+        });
+        refused(&|m| m.prior_mean.push(0.0));
+        refused(&|m| m.prior_precision.truncate(1));
+        refused(&|m| m.spec.term_buckets = 1 << 40);
+        refused(&|m| m.spec.images.reverse());
+        // Unknown fields are refused, not ignored.
+        let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        v["surprise"] = serde_json::json!(1);
+        assert!(ModelMeta::from_json(&serde_json::to_vec(&v).unwrap()).is_err());
+        let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        v["spec"]["vocab"] = serde_json::json!(["fox"]);
+        assert!(ModelMeta::from_json(&serde_json::to_vec(&v).unwrap()).is_err());
     }
 
     #[test]

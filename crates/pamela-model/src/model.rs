@@ -2,16 +2,25 @@
 //! latent.
 //!
 //! ```text
-//! e_i   = B x_i      image taste embedding (rank r), from type, group, style, prompt words
+//! e_i   = B x_i      image taste embedding (rank r), from type, group, style, prompt terms
+//!                    and the image's own column
 //! f_i   = C x_i      image personal embedding (rank q, small)
-//! t_p   = A x_p      the taste of the rater's demographic cohort (age, gender, nationality)
-//! score = mu + w . x_i + v . x_p + t_p . e_i + z_p . f_i + b_p
+//! t_p   = A x_p      the taste of the rater's demographic cohort (age spline, gender,
+//!                    nationality)
+//! g_pi  = w . x_i + v . x_p + t_p . e_i       what the profile alone predicts, around mu
+//! score = mu + g_pi + b_p + z_p . f_i + s_p g_pi
 //! ```
 //!
-//! `z_p` (q numbers) and `b_p` are learned for the participants of the training split. For
-//! anyone else (the unseen participants, a visitor) they start at zero, and a few ratings fit
-//! them in closed form ([`fit_personal`]): a ridge regression of the residuals on `[f_i, 1]`, the
-//! MAP estimate under the same Gaussian priors the training used. Why this shape: it is small (a
+//! `b_p` and `s_p` are the person's use of the scale (offset and stretch: someone who rates
+//! everything between 2 and 3.5 has a negative stretch), apart from their taste `z_p`. With
+//! `stretch` off, `s_p` is absent. The personal part is linear in `(z_p, s_p, b_p)` with the
+//! "personal embedding" `[f_i, g_pi]`, so everything below treats it as one vector: `z` of a
+//! [`Personal`] holds `z_p` then `s_p`, and [`Params::personal_dim`] counts them.
+//!
+//! The personal part is learned for the participants of the training split. For anyone else
+//! (the unseen participants, a visitor) it starts at the prior mean, and a few ratings fit it in
+//! closed form ([`fit_personal`]): a ridge regression of the residuals on `[f_i, g_pi, 1]`, the
+//! MAP estimate under the Gaussian prior estimated from the seen participants. Why this shape: it is small (a
 //! few thousand weights, a few kilobytes of ONNX), fast in a browser (matrix products for all
 //! images at once), the cohort taste can use a generous rank, and the personal part stays
 //! small enough (q + 1 numbers) to be fitted well from ten ratings.
@@ -25,8 +34,10 @@ use crate::spec::Sparse;
 pub struct Params {
     /// Rank of the cohort taste (r).
     pub rank: usize,
-    /// Rank of the personal latent (q).
+    /// Rank of the personal latent (q, the width of C).
     pub personal_rank: usize,
+    /// Whether the personal part has a stretch `s_p` (one more number after `z_p`).
+    pub stretch: bool,
     pub user_dim: usize,
     pub item_dim: usize,
     pub mu: f32,
@@ -40,17 +51,19 @@ pub struct Params {
     pub b: Vec<f32>,
     /// Item to personal embedding, row-major item_dim x personal_rank.
     pub c: Vec<f32>,
-    /// Ridge strengths of the personal latent and personal bias used in training.
+    /// Ridge strengths of the personal latent (and stretch) and personal bias used in training.
     pub lambda_z: f32,
     pub lambda_b: f32,
     /// The few-shot prior over (z, bias), estimated from the seen participants (empirical
-    /// Bayes): its mean (q + 1) and precision matrix ((q + 1)², row-major) in units of the
+    /// Bayes): its mean (d + 1, d = [`Params::personal_dim`]) and precision matrix ((d + 1)²,
+    /// row-major) in units of the
     /// rating noise. Empty: the isotropic ridge (lambda_z, lambda_b) around zero.
     pub prior_mean: Vec<f32>,
     pub prior_precision: Vec<f32>,
 }
 
-/// A participant's personal part: latent z (personal_rank) and bias.
+/// A participant's personal part: latent z (the personal latent, then the stretch when the
+/// model has one: [`Params::personal_dim`] numbers) and bias.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Personal {
     pub z: Vec<f32>,
@@ -78,12 +91,17 @@ fn project(m: &[f32], r: usize, x: &Sparse) -> Vec<f32> {
 }
 
 impl Params {
+    /// How many numbers `z` of a [`Personal`] has: q, plus one for the stretch.
+    pub fn personal_dim(&self) -> usize {
+        self.personal_rank + usize::from(self.stretch)
+    }
+
     /// Image taste embedding e_i.
     pub fn embed(&self, x: &Sparse) -> Vec<f32> {
         project(&self.b, self.rank, x)
     }
 
-    /// Image personal embedding f_i.
+    /// Image personal embedding f_i (without the stretch's column; see [`Params::base`]).
     pub fn personal_embed(&self, x: &Sparse) -> Vec<f32> {
         project(&self.c, self.personal_rank, x)
     }
@@ -97,16 +115,19 @@ impl Params {
         x.iter().map(|&(j, v)| w[j as usize] * v).sum()
     }
 
-    /// The score without the personal part, and the personal embedding f_i (what the few-shot
-    /// fit needs).
+    /// The score without the personal part (mu + g), and the personal embedding `[f_i, g]`
+    /// (`g` only with a stretch): what the few-shot fit needs.
     pub fn base(&self, user: &Sparse, item: &Sparse) -> (f32, Vec<f32>) {
         let e = self.embed(item);
         let t = self.taste(user);
-        let s = self.mu
-            + Self::dot_sparse(&self.w, item)
+        let g = Self::dot_sparse(&self.w, item)
             + Self::dot_sparse(&self.v, user)
             + t.iter().zip(&e).map(|(a, b)| a * b).sum::<f32>();
-        (s, self.personal_embed(item))
+        let mut f = self.personal_embed(item);
+        if self.stretch {
+            f.push(g);
+        }
+        (self.mu + g, f)
     }
 
     /// The full forward pass (the reference the ONNX export is checked against).
@@ -122,7 +143,7 @@ impl Params {
 
     pub fn prior(&self) -> Prior {
         Prior::new(
-            self.personal_rank,
+            self.personal_dim(),
             self.lambda_z,
             self.lambda_b,
             &self.prior_mean,
@@ -341,6 +362,7 @@ mod tests {
         Params {
             rank: 2,
             personal_rank: 2,
+            stretch: false,
             user_dim: 2,
             item_dim: 3,
             mu: 3.0,
@@ -373,6 +395,27 @@ mod tests {
             bias: 0.25,
         };
         assert!((p.predict(&user, &item, &personal) - (8.4 + 0.25 + 0.25 - 1.5)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_stretch_scales_what_the_profile_predicts() {
+        let mut p = tiny();
+        p.stretch = true;
+        assert_eq!(p.personal_dim(), 3);
+        let user: Sparse = vec![(0, 2.0)];
+        let item: Sparse = vec![(0, 1.0), (2, 1.0)];
+        // As above: base 8.4, so g = 8.4 - mu = 5.4, appended to f = (0.5, 1.5).
+        let (base, f) = p.base(&user, &item);
+        assert!((base - 8.4).abs() < 1e-5);
+        assert_eq!(f.len(), 3);
+        assert!((f[2] - 5.4).abs() < 1e-5 && f[..2] == [0.5, 1.5], "{f:?}");
+        // A stretch of -0.5 halves the deviation from mu: 3 + 5.4 / 2 = 5.7.
+        let personal = Personal {
+            z: vec![0.0, 0.0, -0.5],
+            bias: 0.0,
+        };
+        assert!((p.predict(&user, &item, &personal) - 5.7).abs() < 1e-5);
+        assert_eq!(p.prior().precision.len(), 16, "(z, s, b) is 4 numbers");
     }
 
     #[test]

@@ -9,11 +9,18 @@
 //!
 //! ```text
 //! inputs  item_index [N, K] (int64; item_dim = padding), item_value [N, K],
-//!         user [1, user_dim], personal_z [1, q], personal_b [1, 1]
+//!         user [1, user_dim], personal_z [1, d], personal_b [1, 1]
 //! item      = Σ_k item_value[:, k] · W[item_index[:, k]]    [N, r + q + 1] = [e | f | w·x]
-//! embedding = item[:, r .. r + q]                           -> output "embedding" [N, q]
-//! score     = item · [user · A, personal_z, 1]ᵀ + user · v + personal_b + mu
-//!                                                           -> output "score" [N, 1]
+//! g         = item · [user · A, 0_q, 1]ᵀ + user · v          [N, 1]: the profile's score
+//! embedding = [item[:, r .. r + q], g]   (g only with a stretch; d = q + 1, else d = q)
+//!                                                           -> output "embedding" [N, d]
+//! score     = g + embedding · personal_zᵀ + personal_b + mu  -> output "score" [N, 1]
+//! ```
+//!
+//! With a stretch the last number of `personal_z` multiplies `g`: the person's use of the
+//! scale (see [`crate::model`]). Only the operators of the first model's graph are used
+//! (Gather, Unsqueeze, Mul, ReduceSum, MatMul, Concat, Transpose, Slice, Add), so the
+//! browser's tract build needs nothing new.
 //! ```
 
 use crate::meta::ModelMeta;
@@ -148,47 +155,65 @@ pub fn export(p: &Params) -> Vec<u8> {
         p.rank as i64,
         p.personal_rank as i64,
     );
+    let d = p.personal_dim() as i64;
     let f = r + q + 1;
-    let mut transpose = node("Transpose", &["combo_row"], "combo");
-    transpose.attribute.push(pb::AttributeProto {
-        name: "perm".into(),
-        r#type: pb::attribute_proto::AttributeType::Ints as i32,
-        ints: vec![1, 0],
-        ..Default::default()
-    });
+    let transpose = |input: &str, output: &str| {
+        let mut t = node("Transpose", &[input], output);
+        t.attribute.push(pb::AttributeProto {
+            name: "perm".into(),
+            r#type: pb::attribute_proto::AttributeType::Ints as i32,
+            ints: vec![1, 0],
+            ..Default::default()
+        });
+        t
+    };
+    let concat = |inputs: &[&str], output: &str| {
+        let mut c = node("Concat", inputs, output);
+        c.attribute.push(int_attr("axis", 1));
+        c
+    };
     let mut gather = node("Gather", &["W", "item_index"], "gathered");
     gather.attribute.push(int_attr("axis", 0));
     let mut sum = node("ReduceSum", &["weighted", "axis_k"], "item");
     sum.attribute.push(int_attr("keepdims", 0));
-    let mut concat = node("Concat", &["taste", "personal_z", "one"], "combo_row");
-    concat.attribute.push(int_attr("axis", 1));
+    let slice_out = if p.stretch { "f_emb" } else { "embedding" };
+    let mut nodes = vec![
+        gather,
+        node("Unsqueeze", &["item_value", "axis_last"], "value3"),
+        node("Mul", &["gathered", "value3"], "weighted"),
+        sum,
+        node("MatMul", &["user", "A"], "taste"),
+        node("MatMul", &["user", "v"], "user_linear"),
+        concat(&["taste", "zeros_q", "one"], "combo_row"),
+        transpose("combo_row", "combo"),
+        node("MatMul", &["item", "combo"], "s0"),
+        node("Add", &["s0", "user_linear"], "g"),
+        node(
+            "Slice",
+            &["item", "emb_start", "emb_end", "axis_one"],
+            slice_out,
+        ),
+    ];
+    if p.stretch {
+        nodes.push(concat(&["f_emb", "g"], "embedding"));
+    }
+    nodes.extend([
+        transpose("personal_z", "pz"),
+        node("MatMul", &["embedding", "pz"], "s_personal"),
+        node("Add", &["personal_b", "mu"], "c1"),
+        node("Add", &["g", "s_personal"], "s2"),
+        node("Add", &["s2", "c1"], "score"),
+    ]);
     let graph = pb::GraphProto {
         name: "pamela-predictor".into(),
-        node: vec![
-            gather,
-            node("Unsqueeze", &["item_value", "axis_last"], "value3"),
-            node("Mul", &["gathered", "value3"], "weighted"),
-            sum,
-            node("MatMul", &["user", "A"], "taste"),
-            node("MatMul", &["user", "v"], "user_linear"),
-            concat,
-            transpose,
-            node("MatMul", &["item", "combo"], "s1"),
-            node("Add", &["user_linear", "personal_b"], "c1"),
-            node("Add", &["c1", "mu"], "c2"),
-            node("Add", &["s1", "c2"], "score"),
-            node(
-                "Slice",
-                &["item", "emb_start", "emb_end", "axis_one"],
-                "embedding",
-            ),
-        ],
+        node: nodes,
         initializer: vec![
             tensor("W", &[di + 1, f], &weight_table(p)),
             tensor("A", &[du, r], &p.a),
             tensor("v", &[du, 1], &p.v),
             tensor("mu", &[1, 1], &[p.mu]),
             tensor("one", &[1, 1], &[1.0]),
+            tensor("zeros_q", &[1, q], &vec![0.0; q as usize]),
             ints("axis_last", &[2]),
             ints("axis_k", &[1]),
             ints("axis_one", &[1]),
@@ -203,12 +228,12 @@ pub fn export(p: &Params) -> Vec<u8> {
             ),
             value("item_value", &[Err("N"), Err("K")]),
             value("user", &[Ok(1), Ok(du)]),
-            value("personal_z", &[Ok(1), Ok(q)]),
+            value("personal_z", &[Ok(1), Ok(d)]),
             value("personal_b", &[Ok(1), Ok(1)]),
         ],
         output: vec![
             value("score", &[Err("N"), Ok(1)]),
-            value("embedding", &[Err("N"), Ok(q)]),
+            value("embedding", &[Err("N"), Ok(d)]),
         ],
         ..Default::default()
     };
@@ -242,7 +267,7 @@ pub struct Predictor {
 }
 
 /// The images' side of the model, computed once ([`Predictor::encode_items`]): per image the
-/// vector `[e | f | w·x]` of width r + q + 1.
+/// vector `[e | f | w·x]` of width r + q + 1 (q without the stretch).
 #[derive(Debug, Clone)]
 pub struct ItemVectors {
     tensor: TValue,
@@ -374,7 +399,12 @@ impl Predictor {
             .map_err(|e| ModelError::Corrupt(format!("{e}")))?;
         // The weight table decides which column indices are valid: it must have one row per
         // column of the feature encoding (plus padding) or gathering could read past it.
-        let (di, q) = (meta.spec.item_dim(), meta.personal_rank);
+        // q: the personal embedding's width in W; the personal part has `personal_rank`
+        // numbers (q, and the stretch when there is one).
+        let (di, q) = (
+            meta.spec.item_dim(),
+            meta.personal_rank - usize::from(meta.stretch),
+        );
         let width = proto
             .graph
             .as_ref()
@@ -386,11 +416,13 @@ impl Predictor {
             return Err(ModelError::SpecMismatch(format!(
                 "its weight table W is {width:?}, but the metadata's feature encoding has {di} \
                  image columns ({} `spec.types`, {} `spec.groups`, {} `spec.styles`, {} \
-                 `spec.vocab` words) and `rank` {} + `personal_rank` {q}: expected [{}, {}]",
+                 `spec.term_buckets`, {} `spec.images`) and `rank` {} + `personal_rank` {q}: \
+                 expected [{}, {}]",
                 sp.types.len(),
                 sp.groups.len(),
                 sp.styles.len(),
-                sp.vocab.len(),
+                sp.term_buckets,
+                sp.images.len(),
                 meta.rank,
                 di + 1,
                 meta.rank + q + 1
@@ -400,7 +432,7 @@ impl Predictor {
             ("item_index", None),
             ("item_value", None),
             ("user", Some(meta.spec.user_dim())),
-            ("personal_z", Some(q)),
+            ("personal_z", Some(meta.personal_rank)),
             ("personal_b", Some(1)),
         ];
         let inputs = model

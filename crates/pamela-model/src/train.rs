@@ -1,11 +1,12 @@
-//! Training: full-batch Adam on squared error with Gaussian (L2) priors, on `pamela_train`;
+//! Training: full-batch Adam on squared error (or the Huber loss, which heavy-tailed rating noise
+//! pulls less) with Gaussian (L2) priors, on `pamela_train`;
 //! the epoch with the best validation pairwise accuracy (val_seen and val_unseen pooled) is
 //! kept. Full batch makes a run depend on the seed alone (the initial weights): no shuffling, no
 //! threads, the same bits on every run.
 
 use crate::metrics::{evaluate, Metrics};
 use crate::model::{Params, Personal};
-use crate::spec::{FeatureSpec, Sparse};
+use crate::spec::{FeatureSpec, Sparse, SpecConfig};
 use pamela_core::profile::{ImageInfo, Profile};
 use pamela_core::rng::Rng;
 use pamela_core::{Dataset, Split};
@@ -29,6 +30,18 @@ pub struct TrainConfig {
     pub lambda_b: f64,
     /// Validate every this many epochs.
     pub validate_every: usize,
+    /// The feature encoding's sizes (hash buckets, age knots, image columns).
+    pub spec: SpecConfig,
+    /// A per-person stretch of the profile's score (the use of the scale, apart from taste),
+    /// and its prior precision.
+    pub stretch: bool,
+    pub lambda_s: f64,
+    /// Prior precisions of the images' own columns: their linear weight and their rows of the
+    /// embeddings.
+    pub lambda_image: f64,
+    pub lambda_image_embedding: f64,
+    /// The Huber loss's threshold (in rating points); 0: squared error.
+    pub huber: f64,
 }
 
 impl Default for TrainConfig {
@@ -45,6 +58,12 @@ impl Default for TrainConfig {
             lambda_z: 5.0,
             lambda_b: 5.0,
             validate_every: 20,
+            spec: SpecConfig::default(),
+            stretch: true,
+            lambda_s: 5.0,
+            lambda_image: 10.0,
+            lambda_image_embedding: 40.0,
+            huber: 0.0,
         }
     }
 }
@@ -84,6 +103,10 @@ struct Layout {
     r: usize,
     q: usize,
     np: usize,
+    /// The first image column (the images' own columns run from here to `di`).
+    i0: usize,
+    /// 1 with a stretch, else 0.
+    st: usize,
 }
 
 impl Layout {
@@ -108,8 +131,11 @@ impl Layout {
     fn pb(&self) -> usize {
         self.z() + self.np * self.q
     }
-    fn len(&self) -> usize {
+    fn ps(&self) -> usize {
         self.pb() + self.np
+    }
+    fn len(&self) -> usize {
+        self.ps() + self.np * self.st
     }
 }
 
@@ -118,6 +144,7 @@ fn to_params(x: &[f64], l: &Layout, cfg: &TrainConfig) -> Params {
     Params {
         rank: l.r,
         personal_rank: l.q,
+        stretch: l.st == 1,
         user_dim: l.du,
         item_dim: l.di,
         mu: x[0] as f32,
@@ -153,7 +180,7 @@ fn grouped(
                 groups.push(Vec::new());
                 last = pi;
             }
-            let zero = Personal::zero(p.personal_rank);
+            let zero = Personal::zero(p.personal_dim());
             let pers = slot[pi as usize].map_or(&zero, |k| &personal[k]);
             let pred = p.predict(
                 &enc.users[pi as usize],
@@ -175,11 +202,14 @@ pub fn train(
     cfg: &TrainConfig,
     progress: &mut dyn FnMut(usize, Option<&Metrics>),
 ) -> Result<Trained, String> {
-    let spec = FeatureSpec::fit(ds);
+    let spec = FeatureSpec::fit(ds, &cfg.spec);
     let enc = Encoded::new(ds, &spec);
     let train = ds.split_range(Split::Train);
     if train.is_empty() {
         return Err("the data has no pamela_train ratings to train on".into());
+    }
+    if cfg.personal_rank == 0 {
+        return Err("the personal rank must be at least 1".into());
     }
     // Participants with training ratings get a personal slot.
     let mut slot: Vec<Option<usize>> = vec![None; ds.participants.len()];
@@ -197,6 +227,8 @@ pub fn train(
         r: cfg.rank,
         q: cfg.personal_rank,
         np: ids.len(),
+        i0: spec.item_dim() - spec.images.len(),
+        st: usize::from(cfg.stretch),
     };
     let mut rng = Rng::new(cfg.seed);
     let mut x = vec![0f64; l.len()];
@@ -233,10 +265,11 @@ pub fn train(
             e.iter_mut().for_each(|v| *v = 0.0);
             t.iter_mut().for_each(|v| *v = 0.0);
             f.iter_mut().for_each(|v| *v = 0.0);
-            let mut pred = x[0] + x[l.pb() + s];
+            // g: what the profile predicts around mu; the stretch scales it.
+            let mut g = 0.0;
             for &(j, v) in xi {
                 let j = j as usize;
-                pred += x[l.w() + j] * v as f64;
+                g += x[l.w() + j] * v as f64;
                 for d in 0..r {
                     e[d] += x[l.b() + j * r + d] * v as f64;
                 }
@@ -244,42 +277,56 @@ pub fn train(
                     f[d] += x[l.c() + j * q + d] * v as f64;
                 }
             }
-            for &(q, v) in xu {
-                let q = q as usize;
-                pred += x[l.v() + q] * v as f64;
+            for &(u, v) in xu {
+                let u = u as usize;
+                g += x[l.v() + u] * v as f64;
                 for d in 0..r {
-                    t[d] += x[l.a() + q * r + d] * v as f64;
+                    t[d] += x[l.a() + u * r + d] * v as f64;
                 }
             }
-            let z0 = l.z() + s * q;
             for d in 0..r {
-                pred += t[d] * e[d];
+                g += t[d] * e[d];
             }
+            let z0 = l.z() + s * q;
+            let stretch = if l.st == 1 { x[l.ps() + s] } else { 0.0 };
+            let mut pred = x[0] + x[l.pb() + s] + (1.0 + stretch) * g;
             for d in 0..q {
                 pred += x[z0 + d] * f[d];
             }
-            let g = 2.0 * (pred - ds.ratings.score[k] as f64 / 1000.0) / n;
-            grad[0] += g;
-            grad[l.pb() + s] += g;
+            let resid = pred - ds.ratings.score[k] as f64 / 1000.0;
+            // d loss / d pred: squared error, or Huber (linear beyond the threshold).
+            let dl = if cfg.huber > 0.0 {
+                2.0 * resid.clamp(-cfg.huber, cfg.huber)
+            } else {
+                2.0 * resid
+            } / n;
+            grad[0] += dl;
+            grad[l.pb() + s] += dl;
+            if l.st == 1 {
+                grad[l.ps() + s] += dl * g;
+            }
+            let dg = dl * (1.0 + stretch);
             for &(j, v) in xi {
                 let j = j as usize;
-                grad[l.w() + j] += g * v as f64;
+                let v = v as f64;
+                grad[l.w() + j] += dg * v;
                 for d in 0..r {
-                    grad[l.b() + j * r + d] += g * v as f64 * t[d];
+                    grad[l.b() + j * r + d] += dg * v * t[d];
                 }
                 for d in 0..q {
-                    grad[l.c() + j * q + d] += g * v as f64 * x[z0 + d];
+                    grad[l.c() + j * q + d] += dl * v * x[z0 + d];
                 }
             }
-            for &(q, v) in xu {
-                let q = q as usize;
-                grad[l.v() + q] += g * v as f64;
+            for &(u, v) in xu {
+                let u = u as usize;
+                let v = v as f64;
+                grad[l.v() + u] += dg * v;
                 for d in 0..r {
-                    grad[l.a() + q * r + d] += g * v as f64 * e[d];
+                    grad[l.a() + u * r + d] += dg * v * e[d];
                 }
             }
             for d in 0..q {
-                grad[z0 + d] += g * f[d];
+                grad[z0 + d] += dl * f[d];
             }
         }
         // Priors, in the same per-rating scale.
@@ -288,11 +335,28 @@ pub fn train(
                 grad[i] += 2.0 * lambda * x[i] / n;
             }
         };
-        prior(l.w()..l.a(), cfg.lambda_linear, &mut grad);
-        prior(l.a()..l.c(), cfg.lambda_embedding, &mut grad);
-        prior(l.c()..l.z(), cfg.lambda_personal_embedding, &mut grad);
+        prior(l.w()..l.w() + l.i0, cfg.lambda_linear, &mut grad);
+        prior(l.w() + l.i0..l.v(), cfg.lambda_image, &mut grad);
+        prior(l.v()..l.a(), cfg.lambda_linear, &mut grad);
+        prior(l.a()..l.b() + l.i0 * r, cfg.lambda_embedding, &mut grad);
+        prior(
+            l.b() + l.i0 * r..l.c(),
+            cfg.lambda_image_embedding,
+            &mut grad,
+        );
+        prior(
+            l.c()..l.c() + l.i0 * q,
+            cfg.lambda_personal_embedding,
+            &mut grad,
+        );
+        prior(
+            l.c() + l.i0 * q..l.z(),
+            cfg.lambda_image_embedding,
+            &mut grad,
+        );
         prior(l.z()..l.pb(), cfg.lambda_z, &mut grad);
-        prior(l.pb()..l.len(), cfg.lambda_b, &mut grad);
+        prior(l.pb()..l.ps(), cfg.lambda_b, &mut grad);
+        prior(l.ps()..l.len(), cfg.lambda_s, &mut grad);
         let lr = cfg.learning_rate;
         let (c1, c2) = (
             1.0 - beta1.powi(epoch as i32),
@@ -355,14 +419,21 @@ pub fn train(
     })
 }
 
+/// The personal parts in `x`: z, then the stretch when there is one.
 fn personal_of(x: &[f64], l: &Layout) -> Vec<Personal> {
     (0..l.np)
-        .map(|s| Personal {
-            z: x[l.z() + s * l.q..l.z() + (s + 1) * l.q]
+        .map(|s| {
+            let mut z: Vec<f32> = x[l.z() + s * l.q..l.z() + (s + 1) * l.q]
                 .iter()
                 .map(|&v| v as f32)
-                .collect(),
-            bias: x[l.pb() + s] as f32,
+                .collect();
+            if l.st == 1 {
+                z.push(x[l.ps() + s] as f32);
+            }
+            Personal {
+                z,
+                bias: x[l.pb() + s] as f32,
+            }
         })
         .collect()
 }

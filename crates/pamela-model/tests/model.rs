@@ -2,7 +2,7 @@
 //! model of another feature encoding is refused, and the few-shot fit recovers a planted taste.
 
 use pamela_core::rng::Rng;
-use pamela_model::meta::{ModelMeta, META_FORMAT, META_VERSION};
+use pamela_model::meta::ModelMeta;
 use pamela_model::model::Prior;
 use pamela_model::spec::{FeatureSpec, Sparse};
 use pamela_model::train::{train, TrainConfig};
@@ -26,25 +26,11 @@ fn quick(seed: u64) -> pamela_model::train::Trained {
 }
 
 fn meta_for(spec: &FeatureSpec, p: &Params) -> ModelMeta {
-    ModelMeta {
-        format: META_FORMAT.into(),
-        format_version: META_VERSION,
-        spec: spec.clone(),
-        rank: p.rank,
-        personal_rank: p.personal_rank,
-        lambda_z: p.lambda_z,
-        lambda_b: p.lambda_b,
-        prior_mean: p.prior_mean.clone(),
-        prior_precision: p.prior_precision.clone(),
-        data_source: "synthetic".into(),
-        data_provenance: "test".into(),
-        seed: 0,
-        epochs: 0,
-        date: "2026-11-26".into(),
-        evaluation: vec![],
-        few_shot: vec![],
-        notes: vec![],
-    }
+    let mut m = ModelMeta::of(spec, p);
+    m.data_source = "synthetic".into();
+    m.data_provenance = "test".into();
+    m.date = "2026-11-26".into();
+    m
 }
 
 #[test]
@@ -62,47 +48,69 @@ fn training_is_reproducible_for_a_seed() {
 
 #[test]
 fn onnx_outputs_equal_the_rust_forward_pass_on_1000_random_inputs() {
-    let t = quick(1);
-    let p = &t.params;
-    let pred = Predictor::load(&onnx::export(p), meta_for(&t.spec, p)).unwrap();
-    let mut rng = Rng::new(99);
-    let (di, du) = (p.item_dim, p.user_dim);
-    let random_sparse = |rng: &mut Rng, dim: usize, k: usize| -> Sparse {
-        let mut v: Vec<(u32, f32)> = (0..k)
-            .map(|_| {
-                (
-                    rng.below(dim as u64) as u32,
-                    (rng.normal() as f32).abs() + 0.1,
-                )
-            })
-            .collect();
-        v.sort_by_key(|x| x.0);
-        v.dedup_by_key(|x| x.0);
-        v
-    };
-    let mut worst = 0f32;
-    for batch in 0..10 {
-        let user = random_sparse(&mut rng, du, 3);
-        let personal = Personal {
-            z: (0..p.personal_rank).map(|_| rng.normal() as f32).collect(),
-            bias: rng.normal() as f32,
+    // With and without the stretch (the graph differs by one Concat).
+    for stretch in [true, false] {
+        let t = train(
+            data(),
+            &TrainConfig {
+                seed: 1,
+                epochs: 12,
+                validate_every: 6,
+                rank: 4,
+                stretch,
+                ..Default::default()
+            },
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let p = &t.params;
+        assert_eq!(p.stretch, stretch);
+        let d = p.personal_dim();
+        let pred = Predictor::load(&onnx::export(p), meta_for(&t.spec, p)).unwrap();
+        let mut rng = Rng::new(99);
+        let (di, du) = (p.item_dim, p.user_dim);
+        let random_sparse = |rng: &mut Rng, dim: usize, k: usize| -> Sparse {
+            let mut v: Vec<(u32, f32)> = (0..k)
+                .map(|_| {
+                    (
+                        rng.below(dim as u64) as u32,
+                        (rng.normal() as f32).abs() + 0.1,
+                    )
+                })
+                .collect();
+            v.sort_by_key(|x| x.0);
+            v.dedup_by_key(|x| x.0);
+            v
         };
-        let items: Vec<Sparse> = (0..100).map(|_| random_sparse(&mut rng, di, 12)).collect();
-        let packed = ItemBatch::new(&items, di);
-        let (scores, emb) = pred
-            .run(&packed, &FeatureSpec::dense(&user, du), &personal)
-            .unwrap();
-        for (k, x) in items.iter().enumerate() {
-            let want = p.predict(&user, x, &personal);
-            worst = worst.max((scores[k] - want).abs());
-            let f = p.personal_embed(x);
-            for d in 0..p.personal_rank {
-                worst = worst.max((emb[k * p.personal_rank + d] - f[d]).abs());
+        let mut worst = 0f32;
+        for batch in 0..10 {
+            let user = random_sparse(&mut rng, du, 3);
+            let personal = Personal {
+                z: (0..d).map(|_| rng.normal() as f32 * 0.5).collect(),
+                bias: rng.normal() as f32,
+            };
+            let items: Vec<Sparse> = (0..100).map(|_| random_sparse(&mut rng, di, 12)).collect();
+            let packed = ItemBatch::new(&items, di);
+            let (scores, emb) = pred
+                .run(&packed, &FeatureSpec::dense(&user, du), &personal)
+                .unwrap();
+            assert_eq!(emb.len(), 100 * d, "batch {batch}");
+            for (k, x) in items.iter().enumerate() {
+                let want = p.predict(&user, x, &personal);
+                worst = worst.max((scores[k] - want).abs());
+                let (_, f) = p.base(&user, x);
+                assert_eq!(f.len(), d);
+                for j in 0..d {
+                    worst = worst.max((emb[k * d + j] - f[j]).abs());
+                }
             }
+            assert_eq!(scores.len(), 100, "batch {batch}");
         }
-        assert_eq!(scores.len(), 100, "batch {batch}");
+        assert!(
+            worst < 1e-5,
+            "stretch {stretch}: largest difference {worst}"
+        );
     }
-    assert!(worst < 1e-5, "largest difference {worst}");
 }
 
 #[test]
@@ -115,9 +123,9 @@ fn a_model_of_another_feature_encoding_is_refused() {
         Predictor::load(&bytes, meta),
         Err(ModelError::SpecMismatch(_))
     ));
-    // Metadata whose vocabulary does not match the file's input width.
+    // Metadata whose term buckets do not match the file's input width.
     let mut meta = meta_for(&t.spec, &t.params);
-    meta.spec.vocab.push("zzz extra".into());
+    meta.spec.term_buckets += 1;
     let e = Predictor::load(&bytes, meta).err().expect("refused");
     assert!(matches!(e, ModelError::SpecMismatch(_)), "{e}");
     assert!(e.to_string().contains("image columns"), "{e}");
@@ -214,4 +222,59 @@ fn the_committed_default_model_is_what_training_makes() {
         onnx::export(&t.params) == committed,
         "retrain with `pamela train www/data/pamela-synthetic.pamb --out www/model`"
     );
+}
+
+#[test]
+fn a_short_training_beats_every_baseline_on_both_generators() {
+    use pamela_model::bootstrap::Bootstrap;
+    use pamela_model::eval::{evaluate_model, EvalOptions};
+    for generator in pamela_synth::Generator::ALL {
+        let s = pamela_synth::generate_by(generator, 42).unwrap();
+        let cfg = TrainConfig {
+            epochs: 60,
+            validate_every: 20,
+            rank: 4,
+            ..Default::default()
+        };
+        let t = train(&s.dataset, &cfg, &mut |_, _| {}).unwrap();
+        let pred = Predictor::load(&onnx::export(&t.params), meta_for(&t.spec, &t.params)).unwrap();
+        let seen = t.personal.iter().cloned().collect();
+        let truth = s
+            .truth
+            .ratings
+            .iter()
+            .map(|r| ((r.participant_id.clone(), r.image_id), r.true_score))
+            .collect();
+        let opts = EvalOptions {
+            repeats: 2,
+            bootstrap: Bootstrap {
+                replicates: 20,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let (rows, _) = evaluate_model(&s.dataset, &pred, &seen, Some(&truth), &opts).unwrap();
+        for split in ["pamela_test_seen", "pamela_test_unseen"] {
+            let get = |who: &str| {
+                rows.iter()
+                    .find(|r| r.split == split && r.predictor == who)
+                    .unwrap_or_else(|| panic!("{who} on {split}"))
+                    .metrics
+                    .pairwise
+            };
+            let model = get("model");
+            for baseline in [
+                "global mean",
+                "image metadata mean",
+                "demographic cohort mean",
+            ] {
+                assert!(
+                    model > get(baseline) + 0.02,
+                    "{generator:?} {split}: model {model} vs {baseline} {}",
+                    get(baseline)
+                );
+            }
+            assert!(model < get("oracle"), "{generator:?} {split}");
+        }
+    }
 }

@@ -86,6 +86,7 @@ mod tests {
                 group: "landscape/Art".into(),
                 style: None,
                 prompt: "a hill".into(),
+                id: Some(1_012_288),
             }],
         };
         let text = serde_json::to_string(&items).unwrap();
