@@ -129,9 +129,16 @@ fn a_model_of_another_feature_encoding_is_refused() {
     let e = Predictor::load(&bytes, meta).err().expect("refused");
     assert!(matches!(e, ModelError::SpecMismatch(_)), "{e}");
     assert!(e.to_string().contains("image columns"), "{e}");
-    // A personal rank that differs.
+    // A personal rank that differs: its few-shot prior no longer fits it (the metadata's own
+    // check), and with a prior of that size the weight table does not.
     let mut meta = meta_for(&t.spec, &t.params);
     meta.personal_rank += 1;
+    assert!(matches!(
+        Predictor::load(&bytes, meta.clone()),
+        Err(ModelError::Corrupt(_))
+    ));
+    meta.prior_mean.clear();
+    meta.prior_precision.clear();
     assert!(matches!(
         Predictor::load(&bytes, meta),
         Err(ModelError::SpecMismatch(_))
