@@ -1203,10 +1203,10 @@ fn a_missing_metadata_file_is_named() {
 fn metadata_with_a_wrong_type_names_the_file_and_the_field() {
     let out = eval_meta("mh-type-rank", |v| v["rank"] = json!("twelve"));
     assert_refused(&out, &["pamela-model.json", "`rank`", "invalid type"]);
-    let out = eval_meta("mh-type-vocab", |v| v["spec"]["vocab"][3] = json!(5));
+    let out = eval_meta("mh-type-groups", |v| v["spec"]["groups"][3] = json!(5));
     assert_refused(
         &out,
-        &["pamela-model.json", "`spec.vocab[3]`", "invalid type"],
+        &["pamela-model.json", "`spec.groups[3]`", "invalid type"],
     );
     let out = eval_meta("mh-type-prior", |v| v["prior_mean"] = json!({"a": 1}));
     assert_refused(&out, &["pamela-model.json", "`prior_mean`"]);
@@ -1229,10 +1229,12 @@ fn metadata_of_another_format_is_named_in_the_metadata_file() {
 }
 
 #[test]
-fn a_vocabulary_that_does_not_match_the_onnx_names_both_files_and_the_field() {
-    // One prompt word fewer: the metadata describes one image column fewer than the weight table.
-    let out = eval_meta("mh-vocab-short", |v| {
-        v["spec"]["vocab"].as_array_mut().unwrap().pop();
+fn a_feature_encoding_that_does_not_match_the_onnx_names_both_files_and_the_field() {
+    // One prompt-term bucket fewer: the metadata describes one image column fewer than the
+    // weight table.
+    let out = eval_meta("mh-buckets-short", |v| {
+        let n = v["spec"]["term_buckets"].as_u64().unwrap();
+        v["spec"]["term_buckets"] = json!(n - 1);
     });
     let err = assert_refused(
         &out,
@@ -1240,7 +1242,7 @@ fn a_vocabulary_that_does_not_match_the_onnx_names_both_files_and_the_field() {
             "pamela-model.onnx",
             "pamela-model.json",
             "weight table W",
-            "`spec.vocab`",
+            "`spec.term_buckets`",
         ],
     );
     assert!(err.contains("image columns"), "{err}");
@@ -1256,29 +1258,40 @@ fn a_vocabulary_that_does_not_match_the_onnx_names_both_files_and_the_field() {
 
 #[test]
 fn a_personal_rank_that_does_not_match_the_onnx_is_named() {
-    let out = eval_meta("mh-prank", |v| v["personal_rank"] = json!(3));
+    // Without a few-shot prior (whose size the metadata check ties to the rank), the weight
+    // table is what disagrees.
+    let out = eval_meta("mh-prank", |v| {
+        v["personal_rank"] = json!(5);
+        v["prior_mean"] = json!([]);
+        v["prior_precision"] = json!([]);
+    });
     assert_refused(
         &out,
-        &["pamela-model.onnx", "`personal_rank` 3", "weight table W"],
+        &["pamela-model.onnx", "`personal_rank`", "weight table W"],
     );
+    // With it, the metadata's own check speaks first.
+    let out = eval_meta("mh-prank-prior", |v| v["personal_rank"] = json!(5));
+    assert_refused(&out, &["pamela-model.json", "few-shot prior"]);
 }
 
 #[test]
-fn an_unsorted_vocabulary_is_refused_naming_the_entries() {
-    // Sorted order is what the encoder's binary search relies on: swapped, images would get the
-    // wrong columns without any error.
-    let out = eval_meta("mh-vocab-order", |v| {
-        v["spec"]["vocab"].as_array_mut().unwrap().swap(0, 1);
+fn unordered_image_columns_are_refused_naming_the_field() {
+    // The encoder looks image columns up by binary search: swapped, images would get the wrong
+    // columns without any error.
+    let out = eval_meta("mh-images-order", |v| {
+        v["spec"]["images"].as_array_mut().unwrap().swap(0, 1);
     });
     assert_refused(
         &out,
-        &["pamela-model.json", "`spec.vocab`", "sorted", "entry 0"],
+        &["pamela-model.json", "image ids", "strictly ascending"],
     );
-    let out = eval_meta("mh-vocab-dup", |v| {
-        let a = v["spec"]["vocab"].as_array_mut().unwrap();
-        a[1] = a[0].clone();
+    let out = eval_meta("mh-knots-order", |v| {
+        v["spec"]["age_knots"].as_array_mut().unwrap().swap(0, 1);
     });
-    assert_refused(&out, &["pamela-model.json", "`spec.vocab`", "distinct"]);
+    assert_refused(
+        &out,
+        &["pamela-model.json", "age knots", "strictly ascending"],
+    );
 }
 
 #[test]
@@ -1351,8 +1364,8 @@ fn a_personal_file_that_does_not_fit_the_model_names_the_file_and_entry() {
         &[
             "personal.json",
             "entry 2",
-            "`z` has 3 numbers",
-            "`personal_rank` is 2",
+            "`z` has 4 numbers",
+            "`personal_rank` is 3",
         ],
     );
     let (m, b) = model_case(

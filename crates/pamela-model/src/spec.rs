@@ -176,7 +176,10 @@ impl FeatureSpec {
     /// ids strictly ascending, age centre and scale finite.
     pub fn validate(&self) -> Result<(), String> {
         if !self.age_center.is_finite() || !self.age_scale.is_finite() || self.age_scale <= 0.0 {
-            return Err("the age centre and scale must be finite (scale > 0)".into());
+            return Err(format!(
+                "`spec.age_center` ({}) and `spec.age_scale` ({}) must be finite, the scale above 0",
+                self.age_center, self.age_scale
+            ));
         }
         if self.age_knots.len() > MAX_AGE_KNOTS
             || self.age_knots.iter().any(|k| !k.is_finite())
