@@ -53,13 +53,15 @@ fuzz_target!(|data: &[u8]| {
             kind: first(&spec.types),
             group: first(&spec.groups),
             style: spec.styles.first().cloned(),
-            prompt: spec.vocab.join(" "),
+            prompt: "A quiet lake at dawn, oil painting, soft light".into(),
+            id: spec.images.first().copied(),
         },
         ImageInfo {
             kind: "x".into(),
             group: "y".into(),
             style: Some("z".into()),
             prompt: String::new(),
+            id: Some(u64::MAX),
         },
     ];
     let (du, di) = (spec.user_dim(), spec.item_dim());

@@ -127,23 +127,34 @@ impl ModelMeta {
         self.spec
             .validate()
             .map_err(|e| ModelError::Corrupt(format!("feature encoding: {e}")))?;
+        // Numbers that JSON cannot hold (a float too large for f32 reads as infinity) would
+        // turn every prediction into NaN and would not survive being written out again.
+        for (name, v) in [("lambda_z", self.lambda_z), ("lambda_b", self.lambda_b)] {
+            if !v.is_finite() {
+                return Err(ModelError::Corrupt(format!(
+                    "metadata: `{name}` is {v}, not a finite number"
+                )));
+            }
+        }
+        for (name, list) in [
+            ("prior_mean", &self.prior_mean),
+            ("prior_precision", &self.prior_precision),
+        ] {
+            if let Some(k) = list.iter().position(|v| !v.is_finite()) {
+                return Err(ModelError::Corrupt(format!(
+                    "metadata: `{name}[{k}]` is not a finite number"
+                )));
+            }
+        }
         let n = self.personal_rank + 1;
-        let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
         if !(self.prior_mean.is_empty() && self.prior_precision.is_empty())
-            && (self.prior_mean.len() != n
-                || self.prior_precision.len() != n * n
-                || !finite(&self.prior_mean)
-                || !finite(&self.prior_precision))
+            && (self.prior_mean.len() != n || self.prior_precision.len() != n * n)
         {
             return Err(ModelError::Corrupt(format!(
-                "the few-shot prior must have {n} means and {} precisions, all finite",
+                "the few-shot prior must have {n} means and {} precisions (`prior_mean`, \
+                 `prior_precision`)",
                 n * n
             )));
-        }
-        if !self.lambda_z.is_finite() || !self.lambda_b.is_finite() {
-            return Err(ModelError::Corrupt(
-                "the ridge strengths must be finite".into(),
-            ));
         }
         Ok(())
     }
@@ -232,11 +243,14 @@ mod tests {
     }
 
     #[test]
-    fn an_unsorted_or_repeated_vocabulary_and_a_zero_age_scale_are_refused() {
+    fn unordered_image_ids_and_a_negative_age_scale_are_refused_naming_the_field() {
         let mut v = committed();
-        v["spec"]["vocab"].as_array_mut().unwrap().swap(3, 4);
+        v["spec"]["images"].as_array_mut().unwrap().swap(3, 4);
         let e = parse(&v).unwrap().check().unwrap_err().to_string();
-        assert!(e.contains("`spec.vocab`") && e.contains("entry 3"), "{e}");
+        assert!(
+            e.contains("image ids") && e.contains("strictly ascending"),
+            "{e}"
+        );
         let mut v = committed();
         v["spec"]["age_scale"] = serde_json::json!(-1.0);
         let e = parse(&v).unwrap().check().unwrap_err().to_string();
