@@ -111,7 +111,7 @@ test('the page opens on the files: source named, their counts, a predictor train
   // About: the bundle's provenance (the files it was made from), no synthetic label.
   const about = await page.textContent('#about');
   assert.match(about, /This page shows PAMELA ratings, loaded from stand-in files/);
-  assert.match(about, /Source: PAMELA files: .*pamela_train\.json/);
+  assert.match(about, /Source: PAMELA, loaded from stand-in files, synth seed 1234 \(PAMELA files: .*pamela_train\.json/);
   assert.doesNotMatch(about, /this page shows a synthetic sample/i);
   // The views count the files' ratings.
   assert.equal(num(await page.textContent('[data-testid="selected-count"] strong')), expected.ratings);
