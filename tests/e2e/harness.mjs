@@ -65,6 +65,28 @@ export async function serve({ root = dist, base = '/', overrides = {} } = {}) {
   };
 }
 
+/** Every Chromium renderer process on the machine with its resident memory and its peak (bytes),
+ * from /proc (the JS heap figure hides what the renderer really holds). */
+export function renderers() {
+  const out = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!/chrom/.test(cmd) || !cmd.includes('--type=renderer')) continue;
+      const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (k) => Number((st.match(new RegExp(`${k}:\\s+(\\d+)`)) || [0, 0])[1]);
+      out.push({ pid, rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 });
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** Resets each renderer's peak (VmHWM) to its current size (Linux: clear_refs 5), so that the
+ * next reading of `hwm` is the peak since now. */
+export function resetPeaks() {
+  for (const p of renderers()) { try { fs.writeFileSync(`/proc/${p.pid}/clear_refs`, '5'); } catch { /* not ours */ } }
+}
+
 /** A fresh headless Chromium (new profile each time) with flags that work as root. */
 export async function launch() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pamela-e2e-'));

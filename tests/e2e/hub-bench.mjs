@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, open, repo, filterChanges, pct } from './harness.mjs';
+import { serve, launch, open, repo, filterChanges, pct, renderers, resetPeaks } from './harness.mjs';
 import { startHub } from './standin-hub.mjs';
 
 const args = process.argv.slice(2);
@@ -30,19 +30,6 @@ if (!folder) {
   execFileSync(pamela, ['synth', '--out', folder, '--seed', '7'], { stdio: 'ignore' });
 }
 
-function renderers() {
-  const out = [];
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!/chrom/.test(cmd) || !cmd.includes('--type=renderer')) continue;
-      const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = (k) => Number((st.match(new RegExp(`${k}:\\s+(\\d+)`)) || [0, 0])[1]);
-      out.push({ pid, rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 });
-    } catch { /* gone */ }
-  }
-  return out;
-}
 const mb = (b) => `${(b / 1048576).toFixed(1)} MB`;
 
 // Watches the main thread's long tasks from the start of the page.
@@ -63,7 +50,7 @@ async function loadOnce(dir, label) {
   await page.evaluate(watchLongTasks);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('HeapProfiler.collectGarbage');
-  for (const p of renderers()) { try { fs.writeFileSync(`/proc/${p.pid}/clear_refs`, '5'); } catch { /* not ours */ } }
+  resetPeaks();
   const before = renderers();
   await page.click('button:has-text("Load data")');
   const t0 = Date.now();

@@ -10,21 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, open, repo } from './harness.mjs';
+import { serve, launch, open, repo, renderers, resetPeaks } from './harness.mjs';
 
-function renderers() {
-  const out = [];
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!/chrom/.test(cmd) || !cmd.includes('--type=renderer')) continue;
-      const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = (k) => Number((st.match(new RegExp(`${k}:\\s+(\\d+)`)) || [0, 0])[1]);
-      out.push({ pid, rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 });
-    } catch { /* gone */ }
-  }
-  return out;
-}
 const mb = (b) => `${(b / 1048576).toFixed(0)} MB`;
 const sum = (xs, k) => xs.reduce((a, x) => a + x[k], 0);
 
@@ -49,7 +36,7 @@ for (const [name, list, bytes] of [['load of the five split files', files, input
   const gc = async () => { await cdp.send('HeapProfiler.collectGarbage'); await page.waitForTimeout(1500); await cdp.send('HeapProfiler.collectGarbage'); await page.waitForTimeout(500); };
   await gc();
   // Reset each renderer's high-water mark to its current size (Linux: clear_refs 5).
-  for (const p of renderers()) { try { fs.writeFileSync(`/proc/${p.pid}/clear_refs`, '5'); } catch { /* not ours */ } }
+  resetPeaks();
   const before = renderers();
   const base = sum(before, 'rss');
   const notices = await page.locator('.notice').count();
