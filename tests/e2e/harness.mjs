@@ -134,8 +134,8 @@ export const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return 
  * updates all run as microtasks of the click, so that is when every view's DOM is updated (a
  * frame can only slip in if the update outlasts the frame interval). Then, for reference, the
  * same plus style and layout of the new DOM. Each change is undone before the next, so every
- * change starts from a similar selection. Returns `{ dom, layout, changed }` (ms lists, and how
- * many changes changed the selected count).
+ * change starts from a similar selection. Returns `{ dom, layout, windows, changed }` (ms lists,
+ * each change's [start, end] on the page's clock, and how many changes changed the selected count).
  */
 export async function filterChanges(page, n) {
   return page.evaluate(async (n) => {
@@ -146,6 +146,7 @@ export async function filterChanges(page, n) {
     const count = () => document.querySelector('[data-testid="selected-count"] strong').textContent;
     const dom = [];
     const layout = [];
+    const windows = [];
     let changed = 0;
     for (let k = 0; k < n; k++) {
       const box = boxes[(k * 7) % boxes.length];
@@ -160,11 +161,12 @@ export async function filterChanges(page, n) {
       const t2 = performance.now();
       dom.push(t1 - t0);
       layout.push(t2 - t0);
+      windows.push([t0, t1]);
       if (count() !== before) changed++;
       box.click();
       await tick();
     }
-    return { dom, layout, changed };
+    return { dom, layout, windows, changed };
   }, n);
 }
 
