@@ -8,87 +8,70 @@
 
 use crate::charts::brush::{End, DRAG_PX};
 use crate::charts::histogram;
-use crate::charts::patch::{diff, Patch};
+use crate::charts::patch::{diff_parsed, Batch, Parsed};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-export function apply_patches(root, text) {
+export function apply_batch(root, ops, names, values) {
+  // The encoding is `patch::Batch`'s: two words a patch, the strings split once.
   const all = root.querySelectorAll('*');
-  // Scanned with indexOf rather than split: no arrays and no intermediate record strings.
-  const FS = '\x1f', RS = '\x1e';
-  let i = 0;
-  while (i < text.length) {
-    const op = text[i];
-    const a = text.indexOf(FS, i + 2);
-    const el = all[+text.slice(i + 2, a)];
-    if (op === 't') {
-      const e = text.indexOf(RS, a + 1);
-      if (el) el.textContent = text.slice(a + 1, e);
-      i = e + 1;
-      continue;
-    }
-    const b = text.indexOf(op === 'a' ? FS : RS, a + 1);
-    if (op === 'a') {
-      const e = text.indexOf(RS, b + 1);
-      if (el) el.setAttribute(text.slice(a + 1, b), text.slice(b + 1, e));
-      i = e + 1;
+  const name = names.split('\x1f');
+  const vals = values.split('\x1e');
+  let v = 0;
+  for (let i = 0; i < ops.length; i += 2) {
+    const w = ops[i];
+    const el = all[ops[i + 1]];
+    const kind = w & 3;
+    if (kind === 1) {
+      if (el) el.removeAttribute(name[w >>> 2]);
+    } else if (kind === 0) {
+      const x = vals[v++];
+      if (el) el.setAttribute(name[w >>> 2], x);
     } else {
-      if (el) el.removeAttribute(text.slice(a + 1, b));
-      i = b + 1;
+      const x = vals[v++];
+      if (!el) continue;
+      // A lone text node takes the new text in place (no node made, none removed); an emptied
+      // text removes the node, as markup without text would have none.
+      const t = el.firstChild;
+      if (x !== '' && t !== null && t.nodeType === 3 && t.nextSibling === null) t.nodeValue = x;
+      else el.textContent = x;
     }
   }
 }
 "#)]
 extern "C" {
-    /// Applies a batch of patches in one call (one string crosses from wasm to JS, instead of
-    /// one call and one string per attribute).
-    fn apply_patches(root: &Element, text: &str);
+    /// Applies one redraw's patches in one call (see [`Batch`]).
+    fn apply_batch(root: &Element, ops: &[u32], names: &str, values: &str);
 }
 
 /// Brings `el`'s content from the markup `old` to `new`: attribute and text patches when the
 /// elements are the same, one `innerHTML` otherwise.
-pub fn redraw(el: &Element, old: &str, new: &str) {
-    match diff(old, new) {
+pub fn redraw(el: &Element, old: &Parsed, new: &Parsed) {
+    match diff_parsed(old, new) {
         Some(p) if p.is_empty() => {}
         Some(p) => {
-            // Records separated by \x1e, fields by \x1f: neither can occur in escaped markup.
-            let mut batch = String::with_capacity(p.len() * 24);
-            for patch in &p {
-                let (op, index, name, value) = match patch {
-                    Patch::SetAttr { index, name, value } => ('a', index, *name, Some(value)),
-                    Patch::RemoveAttr { index, name } => ('r', index, *name, None),
-                    Patch::SetText { index, text } => ('t', index, text.as_ref(), None),
-                };
-                batch.push(op);
-                batch.push('\x1f');
-                crate::charts::svg::push_int(&mut batch, *index as i64);
-                batch.push('\x1f');
-                batch.push_str(name);
-                if let Some(v) = value {
-                    batch.push('\x1f');
-                    batch.push_str(v);
-                }
-                batch.push('\x1e');
-            }
-            apply_patches(el, &batch);
+            let b = Batch::of(&p);
+            apply_batch(el, &b.ops, &b.names, &b.values);
         }
-        None => el.set_inner_html(new),
+        None => el.set_inner_html(new.markup()),
     }
 }
 
 /// Redraws a chart made of layers, each in its own `<g>` (created on first use).
-pub fn redraw_layers(svg: &Element, last: StoredValue<Vec<String>>, new: Vec<String>) {
+/// Each layer's last markup is kept read ([`Parsed`]), so a redraw reads only the new markup.
+pub fn redraw_layers(svg: &Element, last: StoredValue<Vec<Parsed>>, new: Vec<String>) {
     let fresh = last.with_value(|old| old.len() != new.len())
         || svg.child_element_count() as usize != new.len();
     if fresh {
         svg.set_inner_html(&"<g class=\"layer\"></g>".repeat(new.len()));
-        last.set_value(vec![String::new(); new.len()]);
+        last.set_value(vec![Parsed::default(); new.len()]);
     }
     let children = svg.children();
     last.update_value(|old| {
         for (k, layer) in new.into_iter().enumerate() {
+            let layer = Parsed::new(layer);
             if let Some(g) = children.item(k as u32) {
                 redraw(&g, &old[k], &layer);
             }
@@ -397,7 +380,7 @@ pub fn ChartSvg(
         (false, b) => format!("chart {class}{}", if b { " brushable" } else { "" }),
     };
     let node = NodeRef::<leptos::svg::Svg>::new();
-    let last = StoredValue::new(Vec::<String>::new());
+    let last = StoredValue::new(Vec::<Parsed>::new());
     Effect::new(move |_| {
         let new = markup.get();
         if let Some(svg) = node.get() {

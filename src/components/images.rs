@@ -311,9 +311,9 @@ pub fn Images() -> impl IntoView {
         }
     };
     let host = NodeRef::<leptos::html::Div>::new();
-    let last = StoredValue::new(String::new());
+    let last = StoredValue::new(crate::charts::patch::Parsed::default());
     Effect::new(move |_| {
-        let new = markup.get();
+        let new = crate::charts::patch::Parsed::new(markup.get());
         if let Some(el) = host.get() {
             last.with_value(|old| crate::components::chart_svg::redraw(&el, old, &new));
             last.set_value(new);
