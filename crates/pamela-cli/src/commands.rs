@@ -114,8 +114,22 @@ pub fn refuse_overwriting_inputs(paths: &[PathBuf], out: &Path) -> Result<()> {
 }
 
 /// `pamela ingest`: files or folders to a bundle, with a summary.
-pub fn ingest(paths: &[PathBuf], out: &Path, log: &mut dyn Write) -> Result<()> {
+pub fn ingest(
+    paths: &[PathBuf],
+    out: &Path,
+    text_apart: Option<&Path>,
+    log: &mut dyn Write,
+) -> Result<()> {
     refuse_overwriting_inputs(paths, out)?;
+    if let Some(t) = text_apart {
+        refuse_overwriting_inputs(paths, t)?;
+        if t == out {
+            return Err(CliError(format!(
+                "--text-apart {} is the bundle's own file: name another",
+                t.display()
+            )));
+        }
+    }
     let Input {
         dataset,
         warnings,
@@ -134,7 +148,21 @@ pub fn ingest(paths: &[PathBuf], out: &Path, log: &mut dyn Write) -> Result<()> 
     }
     let _ = write!(log, "{}", notes_table(&warnings));
     // The data notes go into the bundle: whoever loads it sees what was odd in the files.
-    let bytes = bundle::encode_report(&dataset, &warnings);
+    let bytes = match text_apart {
+        None => bundle::encode_report(&dataset, &warnings),
+        Some(t) => {
+            let (bytes, text) = bundle::encode_apart(&dataset, &warnings, bundle::Effort::Smallest);
+            write(t, &text)?;
+            let _ = writeln!(
+                log,
+                "wrote {}: the paths and prompts of {} images, {} bytes",
+                t.display(),
+                thousands(dataset.images.len() as u64),
+                thousands(text.len() as u64)
+            );
+            bytes
+        }
+    };
     write(out, &bytes)?;
     let _ = writeln!(
         log,

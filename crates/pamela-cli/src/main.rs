@@ -55,6 +55,11 @@ enum Command {
         /// Bundle file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Also write the images' paths and prompts to this file and leave them out of the
+        /// bundle: a page's first view then downloads less (its `pamela-default-text` names the
+        /// file, fetched after the first chart).
+        #[arg(long)]
+        text_apart: Option<PathBuf>,
     },
     /// Print the dataset card's table computed from the data.
     Stats {
@@ -265,7 +270,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 .ok_or_else(|| CliError(format!("unknown generator {generator}")))?;
             commands::synth(&out, g, seed, only_bundle, &mut stderr)
         }
-        Command::Ingest { paths, out } => commands::ingest(&paths, &out, &mut stderr),
+        Command::Ingest {
+            paths,
+            out,
+            text_apart,
+        } => commands::ingest(&paths, &out, text_apart.as_deref(), &mut stderr),
         Command::Stats { paths, json } => commands::stats(&paths, json, &mut stdout),
         Command::Query {
             paths,

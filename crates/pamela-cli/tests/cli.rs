@@ -997,3 +997,34 @@ fn synth_twisted_writes_the_card_counts_and_eval_finds_its_oracle() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("possible values: default, twisted"));
 }
+
+#[test]
+fn ingest_with_text_apart_writes_the_committed_page_files() {
+    // The page's default data is made this way (see index.html): the same bytes come out.
+    let d = temp_dir("apart");
+    let (out, text_file) = (d.join("first.pamb"), d.join("first.text"));
+    let o = pamela(&[
+        "ingest",
+        &committed_bundle(),
+        "--out",
+        out.to_str().unwrap(),
+        "--text-apart",
+        text_file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("the paths and prompts of 5,077 images"));
+    let committed = |name: &str| {
+        std::fs::read(format!(
+            "{}/../../www/data/first/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    assert!(std::fs::read(&out).unwrap() == committed("pamela-synthetic.pamb"));
+    assert!(std::fs::read(&text_file).unwrap() == committed("pamela-synthetic.text"));
+    // The text file may not be the bundle itself.
+    let same = out.to_str().unwrap();
+    let o = pamela(&["ingest", &committed_bundle(), "--out", same, "--text-apart", same]);
+    assert!(!o.status.success() && text(&o.stderr).contains("the bundle's own file"));
+    let _ = std::fs::remove_dir_all(&d);
+}

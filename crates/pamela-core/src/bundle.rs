@@ -384,6 +384,13 @@ pub fn seal(payload: &[u8], effort: Effort) -> Vec<u8> {
 
 #[cfg(feature = "encode")]
 fn seal_as(payload: &[u8], version: u16, effort: Effort) -> Vec<u8> {
+    seal_with(&MAGIC, payload, version, effort)
+}
+
+/// The container of both files (a bundle, an image text file): magic, version, length, CRC-32,
+/// then the content compressed.
+#[cfg(feature = "encode")]
+fn seal_with(magic: &[u8; 8], payload: &[u8], version: u16, effort: Effort) -> Vec<u8> {
     let compressed = match effort {
         Effort::Fast => miniz_oxide::deflate::compress_to_vec_zlib(payload, 6),
         // zopfli's working memory grows with its input (about 25 bytes per payload byte measured
@@ -407,7 +414,7 @@ fn seal_as(payload: &[u8], version: u16, effort: Effort) -> Vec<u8> {
         }
     };
     let mut out = Vec::with_capacity(HEADER + compressed.len());
-    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(magic);
     out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     out.extend_from_slice(&crc32(payload).to_le_bytes());
@@ -456,10 +463,16 @@ pub fn decode(bytes: &[u8]) -> Result<Dataset, BundleError> {
     decode_report(bytes).map(|(ds, _)| ds)
 }
 
-/// Decodes a bundle from untrusted bytes with its data notes (none for version 2).
-pub fn decode_report(bytes: &[u8]) -> Result<(Dataset, Vec<Warning>), BundleError> {
-    if bytes.len() < MAGIC.len() || !is_bundle(bytes) {
-        return Err(if MAGIC.starts_with(bytes) && !bytes.is_empty() {
+/// Opens the container that [`seal_with`] writes: checks the magic, the version, the declared
+/// length (bounded by the input and deflate's largest ratio), the zlib stream, that nothing
+/// follows it, and the CRC-32; gives the version and the content.
+fn unseal(
+    bytes: &[u8],
+    magic: &[u8; 8],
+    known: impl Fn(u16) -> bool,
+) -> Result<(u16, Vec<u8>), BundleError> {
+    if bytes.len() < magic.len() || !bytes.starts_with(magic) {
+        return Err(if magic.starts_with(bytes) && !bytes.is_empty() {
             BundleError::Truncated
         } else {
             BundleError::NotABundle
@@ -469,7 +482,7 @@ pub fn decode_report(bytes: &[u8]) -> Result<(Dataset, Vec<Warning>), BundleErro
         return Err(BundleError::Truncated);
     }
     let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-    if version != VERSION && version != VERSION_WITHOUT_NOTES {
+    if !known(version) {
         return Err(BundleError::UnsupportedVersion(version));
     }
     let declared = u32::from_le_bytes([bytes[10], bytes[11], bytes[12], bytes[13]]) as usize;
@@ -500,6 +513,14 @@ pub fn decode_report(bytes: &[u8]) -> Result<(Dataset, Vec<Warning>), BundleErro
     if crc32(&payload) != u32::from_le_bytes([bytes[14], bytes[15], bytes[16], bytes[17]]) {
         return Err(BundleError::Corrupt("checksum mismatch (CRC-32)".into()));
     }
+    Ok((version, payload))
+}
+
+/// Decodes a bundle from untrusted bytes with its data notes (none for version 2).
+pub fn decode_report(bytes: &[u8]) -> Result<(Dataset, Vec<Warning>), BundleError> {
+    let (version, payload) = unseal(bytes, &MAGIC, |v| {
+        v == VERSION || v == VERSION_WITHOUT_NOTES
+    })?;
     let (body, mut rest): (Body, &[u8]) = postcard::take_from_bytes(&payload)
         .map_err(|e| BundleError::Corrupt(format!("cannot decode the content: {e}")))?;
     let mut notes = Vec::new();
@@ -614,6 +635,114 @@ fn from_body(b: Body) -> Result<Dataset, BundleError> {
     }
     Dataset::new(b.source, b.dicts, images, participants, ratings)
         .map_err(|e| BundleError::Corrupt(e.0))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image text apart
+//
+// The images' paths and prompts are about 43% of the default bundle (81 KB of uuids, which do
+// not compress, and 61 KB of prompts; `cargo run -p pamela-cli --example bundle_parts`), and no
+// chart needs them. So the page's default data can be written as two files ([`encode_apart`]):
+// a bundle whose images have empty paths and prompts, which the first view needs, and an image
+// text file that the page fetches after the first chart. The text file is the same container
+// (magic `PAMELAtx`, version 1) around the paths and prompts, and it names the bundle it belongs
+// to by the bundle's CRC-32 (header bytes 14..18): a text file of other data is refused.
+
+/// The image text file's magic.
+pub const TEXT_MAGIC: [u8; 8] = *b"PAMELAtx";
+/// The image text file's format version.
+pub const TEXT_VERSION: u16 = 1;
+
+/// Every image's path and prompt, in the dataset's image order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageText {
+    pub path: Vec<String>,
+    pub prompt: Vec<String>,
+}
+
+impl ImageText {
+    /// Puts the paths and prompts into `ds` (whose images must be as many).
+    pub fn put_into(self, ds: &mut Dataset) -> Result<(), BundleError> {
+        let n = ds.images.len();
+        if self.path.len() != n || self.prompt.len() != n {
+            return Err(BundleError::Corrupt(format!(
+                "the image text holds {} images, the data {n}",
+                self.path.len()
+            )));
+        }
+        ds.images.path = self.path;
+        ds.images.prompt = self.prompt;
+        Ok(())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct TextBody {
+    bundle_crc: u32,
+    path: Vec<PathRepr>,
+    prompt: Vec<String>,
+}
+
+/// The CRC-32 a bundle's header holds (what its image text file names), or `None` for bytes
+/// that are not a bundle.
+pub fn bundle_crc(bundle: &[u8]) -> Option<u32> {
+    (bundle.len() >= HEADER && is_bundle(bundle))
+        .then(|| u32::from_le_bytes([bundle[14], bundle[15], bundle[16], bundle[17]]))
+}
+
+/// The bundle without the images' paths and prompts, and the image text file that gives them
+/// back ([`decode_text`], [`ImageText::put_into`]). Feature `encode`.
+#[cfg(feature = "encode")]
+pub fn encode_apart(ds: &Dataset, notes: &[Warning], effort: Effort) -> (Vec<u8>, Vec<u8>) {
+    let mut bare = ds.clone();
+    let n = bare.images.len();
+    let path = std::mem::replace(&mut bare.images.path, vec![String::new(); n]);
+    let prompt = std::mem::replace(&mut bare.images.prompt, vec![String::new(); n]);
+    let bundle = encode_report_with(&bare, notes, effort);
+    let body = TextBody {
+        bundle_crc: bundle_crc(&bundle).expect("a bundle just written"),
+        path: path.iter().map(|p| path_to_repr(p)).collect(),
+        prompt,
+    };
+    let payload = postcard::to_allocvec(&body).expect("in-memory serialization");
+    (
+        bundle,
+        seal_with(&TEXT_MAGIC, &payload, TEXT_VERSION, effort),
+    )
+}
+
+/// Reads an image text file from untrusted bytes, for the bundle whose CRC-32 is `bundle` and
+/// which holds `images` images; every check of [`decode`] applies to its container.
+pub fn decode_text(bytes: &[u8], bundle: u32, images: usize) -> Result<ImageText, BundleError> {
+    let (_, payload) = unseal(bytes, &TEXT_MAGIC, |v| v == TEXT_VERSION).map_err(|e| match e {
+        BundleError::NotABundle => BundleError::Corrupt(
+            "not an image text file (it does not start with `PAMELAtx`)".into(),
+        ),
+        e => e,
+    })?;
+    let (body, rest): (TextBody, &[u8]) = postcard::take_from_bytes(&payload)
+        .map_err(|e| BundleError::Corrupt(format!("cannot decode the image text: {e}")))?;
+    if !rest.is_empty() {
+        return Err(BundleError::Corrupt(
+            "unexpected bytes after the image text".into(),
+        ));
+    }
+    if body.bundle_crc != bundle {
+        return Err(BundleError::Corrupt(
+            "the image text belongs to other data (it names another bundle)".into(),
+        ));
+    }
+    if body.path.len() != images || body.prompt.len() != images {
+        return Err(BundleError::Corrupt(format!(
+            "the image text holds {} paths and {} prompts for {images} images",
+            body.path.len(),
+            body.prompt.len()
+        )));
+    }
+    Ok(ImageText {
+        path: body.path.into_iter().map(repr_to_path).collect(),
+        prompt: body.prompt,
+    })
 }
 
 #[cfg(test)]

@@ -271,3 +271,69 @@ fn a_store_without_notes_is_written_as_version_2_exactly_as_before() {
     assert_eq!(bundle::encode_report(&small(), &[]), b);
     assert!(bundle::decode_report(&b).unwrap().1.is_empty());
 }
+
+#[test]
+fn a_bundle_and_its_image_text_apart_give_back_the_whole_store() {
+    let ds = small();
+    let (bare, text) = bundle::encode_apart(&ds, &[], bundle::Effort::Fast);
+    let mut back = bundle::decode(&bare).unwrap();
+    assert!(
+        back.images.path.iter().all(|p| p.is_empty()),
+        "the bundle holds no paths"
+    );
+    assert!(
+        back.images.prompt.iter().all(|p| p.is_empty()),
+        "nor prompts"
+    );
+    let crc = bundle::bundle_crc(&bare).unwrap();
+    let t = bundle::decode_text(&text, crc, back.images.len()).unwrap();
+    t.put_into(&mut back).unwrap();
+    assert!(back == ds);
+}
+
+#[test]
+fn the_default_data_apart_moves_paths_and_prompts_out_of_the_first_file() {
+    let ds = default_sample();
+    let whole = bundle::encode_with(ds, bundle::Effort::Fast);
+    let (bare, text) = bundle::encode_apart(ds, &[], bundle::Effort::Fast);
+    // Paths (uuids) and prompts are the bulk the first view does not need.
+    assert!(
+        bare.len() * 10 < whole.len() * 7,
+        "{} of {}",
+        bare.len(),
+        whole.len()
+    );
+    assert!(bare.len() + text.len() < whole.len() + 2048);
+}
+
+#[test]
+fn an_image_text_file_of_other_data_or_damaged_is_refused_by_name() {
+    let ds = small();
+    let (bare, text) = bundle::encode_apart(&ds, &[], bundle::Effort::Fast);
+    let crc = bundle::bundle_crc(&bare).unwrap();
+    let n = ds.images.len();
+    let msg = |r: Result<bundle::ImageText, BundleError>| r.unwrap_err().to_string();
+    assert!(msg(bundle::decode_text(&text, crc ^ 1, n)).contains("belongs to other data"));
+    assert!(msg(bundle::decode_text(&text, crc, n + 1)).contains(&format!("for {} images", n + 1)));
+    assert!(msg(bundle::decode_text(&bare, crc, n)).contains("not an image text file"));
+    assert!(msg(bundle::decode_text(b"[]", crc, n)).contains("not an image text file"));
+    assert_eq!(
+        bundle::decode_text(&text[..text.len() - 3], crc, n).unwrap_err(),
+        BundleError::Truncated
+    );
+    let mut longer = text.clone();
+    longer.push(0);
+    assert_eq!(
+        bundle::decode_text(&longer, crc, n).unwrap_err(),
+        BundleError::TrailingBytes(1)
+    );
+    for k in (bundle::MAGIC.len()..text.len()).step_by(7) {
+        let mut t = text.clone();
+        t[k] ^= 0x10;
+        // Refused, or (a flip in a place no check covers) harmless: never a panic.
+        if let Ok(x) = bundle::decode_text(&t, crc, n) {
+            assert_eq!(x.path.len(), n);
+        }
+    }
+    assert_eq!(bundle::bundle_crc(b"PAMELAbd"), None);
+}
