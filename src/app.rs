@@ -265,18 +265,69 @@ pub fn load_default(ctx: Ctx) {
         })
         .await;
         ctx.progress.set(None);
+        let text = crate::loading::default_text();
+        let crc = bytes
+            .as_ref()
+            .ok()
+            .and_then(|b| pamela_core::bundle::bundle_crc(b));
         match bytes.and_then(|b| pamela_core::bundle::decode_report(&b).map_err(|e| e.to_string()))
         {
             // Data the visitor (or the link) loaded meanwhile stays.
             Ok(_) if ctx.data.with_untracked(|d| d.is_some()) => {}
             Ok((ds, notes)) => {
-                ctx.set_data(Loaded::new(ds, origin, notes));
+                let mut loaded = Loaded::new(ds, origin, notes);
+                loaded.text_pending = text.is_some();
+                ctx.set_data(loaded);
                 crate::perf::mark("pamela:data-ready");
+                if let (Some(url), Some(crc)) = (text, crc) {
+                    // After the first chart is drawn (the views update in this task's
+                    // microtasks), so that the first view does not wait for it.
+                    crate::dom::after(0, move || load_default_text(ctx, url, crc));
+                }
             }
             Err(e) => ctx.notify(
                 Level::Error,
                 format!("The default data could not be loaded: {e}"),
             ),
+        }
+    });
+}
+
+/// Fetches the default data's image paths and prompts and puts them into the data shown, if
+/// that is still the default data they belong to (`crc` names its bundle).
+fn load_default_text(ctx: Ctx, url: String, crc: u32) {
+    leptos::task::spawn_local(async move {
+        let got = crate::fetch::fetch_bytes(&url, |_, _| {}).await;
+        let Some(current) = ctx.data.get_untracked() else {
+            return;
+        };
+        if !current.text_pending {
+            return; // other data was loaded meanwhile
+        }
+        let merged = got.and_then(|b| {
+            pamela_core::bundle::decode_text(&b, crc, current.ds.images.len())
+                .map_err(|e| format!("{url}: {e}"))
+                .and_then(|t| current.with_text(t))
+        });
+        match merged {
+            Ok(l) => ctx.data.set(Some(Shared::new(l))),
+            Err(e) => {
+                // The data stays as it is, no longer waiting.
+                let none = pamela_core::bundle::ImageText {
+                    path: current.ds.images.path.clone(),
+                    prompt: current.ds.images.prompt.clone(),
+                };
+                if let Ok(l) = current.with_text(none) {
+                    ctx.data.set(Some(Shared::new(l)));
+                }
+                ctx.notify(
+                    Level::Error,
+                    format!(
+                        "The images' prompts could not be loaded ({e}): the charts work, the \
+                         image list and \u{201c}For you\u{201d} show no prompts."
+                    ),
+                );
+            }
         }
     });
 }
@@ -288,6 +339,16 @@ fn export_ratings(ctx: Ctx, jsonl: bool) {
     let Some(compiled) = ctx.compiled.get_untracked() else {
         return;
     };
+    if ctx
+        .data
+        .with_untracked(|d| d.as_ref().is_some_and(|d| d.text_pending))
+    {
+        ctx.notify(
+            Level::Info,
+            "The images' prompts are still loading: export the ratings in a moment.".to_string(),
+        );
+        return;
+    }
     let Some(text) = ctx.data.with_untracked(|d| {
         d.as_ref().map(|d| {
             if jsonl {

@@ -18,6 +18,9 @@ pub struct Loaded {
     pub notes: Vec<pamela_core::Warning>,
     /// The Hub repository and commit the data was downloaded from, if it was.
     pub hub: Option<HubSource>,
+    /// The images' paths and prompts are still on their way (the default data's first view
+    /// comes without them, see `pamela_core::bundle::encode_apart`).
+    pub text_pending: bool,
 }
 
 /// Data downloaded from a Hub: its address, and the repository at the commit read.
@@ -52,7 +55,24 @@ impl Loaded {
             origin,
             notes,
             hub: None,
+            text_pending: false,
         }
+    }
+
+    /// The same data with its images' paths and prompts put in.
+    pub fn with_text(&self, t: pamela_core::bundle::ImageText) -> Result<Loaded, String> {
+        let mut ds = self.ds.clone();
+        t.put_into(&mut ds).map_err(|e| e.to_string())?;
+        Ok(Loaded {
+            ds,
+            overall: self.overall.clone(),
+            by_image: self.by_image.clone(),
+            offsets: self.offsets.clone(),
+            origin: self.origin.clone(),
+            notes: self.notes.clone(),
+            hub: self.hub.clone(),
+            text_pending: false,
+        })
     }
 
     /// The same data, marked as downloaded from `hub` (its origin reads so).

@@ -2,8 +2,8 @@
 //!
 //! Reading is bounded: a declared `Content-Length` only refuses early (over [`MAX_BYTES`]) and
 //! drives the progress bar, never an allocation (a server may claim 3.5 GB and send 10 bytes);
-//! the chunks are kept as they arrive and joined once at the end, and a body that grows past
-//! [`MAX_BYTES`] stops the download with a message.
+//! the chunks are kept as they arrive ([`Chunks`]) and never joined in the page, and a body that
+//! grows past [`MAX_BYTES`] stops the download with a message.
 
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -39,17 +39,62 @@ pub fn within_limit(what: &str, size: u64, limit: u64) -> Result<(), String> {
     }
 }
 
+/// A file's bytes as the JavaScript arrays they arrived in, outside wasm memory (which never
+/// shrinks). They are not joined in the page: a join holds the file twice for a moment (the
+/// chunks until the garbage collector runs, and the joined copy), which measured as the largest
+/// share of a download's peak memory. The parsing worker copies the chunks once, into its own
+/// memory, where it needs the file whole anyway.
+#[derive(Clone)]
+pub struct Chunks {
+    parts: js_sys::Array,
+    len: u64,
+}
+
+impl Chunks {
+    /// One array (a chosen file) as chunks.
+    pub fn one(a: Uint8Array) -> Chunks {
+        let len = a.length() as u64;
+        Chunks {
+            parts: js_sys::Array::of1(&a),
+            len,
+        }
+    }
+    /// Bytes in all.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The chunks, each a `Uint8Array`, in order.
+    pub fn parts(&self) -> &js_sys::Array {
+        &self.parts
+    }
+    /// The bytes in wasm memory, copied once (for small files the page reads itself).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut out = vec![0u8; self.len as usize];
+        let mut at = 0usize;
+        for c in self.parts.iter() {
+            let c: Uint8Array = c.unchecked_into();
+            let n = c.length() as usize;
+            c.copy_to(&mut out[at..at + n]);
+            at += n;
+        }
+        out
+    }
+}
+
 /// Fetches `url` and returns its bytes in wasm memory (for small files the page decodes itself,
 /// such as the default bundle); see [`fetch_js`].
 pub async fn fetch_bytes(url: &str, progress: impl Fn(u64, u64)) -> Result<Vec<u8>, String> {
     fetch_js(url, progress).await.map(|b| b.to_vec())
 }
 
-/// Fetches `url` and returns its bytes as a JavaScript array, calling `progress(received,
-/// total)` as chunks arrive (`total` is 0 when the server does not say). The bytes stay out of
-/// wasm memory, which never shrinks: a large file handed on to the parsing worker leaves
+/// Fetches `url` and returns its bytes as JavaScript arrays ([`Chunks`]), calling
+/// `progress(received, total)` as chunks arrive (`total` is 0 when the server does not say).
+/// The bytes stay out of wasm memory: a large file handed on to the parsing worker leaves
 /// nothing behind in the page once the garbage collector has run.
-pub async fn fetch_js(url: &str, progress: impl Fn(u64, u64)) -> Result<Uint8Array, String> {
+pub async fn fetch_js(url: &str, progress: impl Fn(u64, u64)) -> Result<Chunks, String> {
     fetch_with(url, MAX_BYTES, None, progress)
         .await
         .map_err(|e| e.message(url))
@@ -96,7 +141,7 @@ pub async fn fetch_with(
     limit: u64,
     signal: Option<&AbortSignal>,
     progress: impl Fn(u64, u64),
-) -> Result<Uint8Array, FetchError> {
+) -> Result<Chunks, FetchError> {
     let window = web_sys::window().ok_or(FetchError::Other("no window".into()))?;
     let init = RequestInit::new();
     if let Some(s) = signal {
@@ -121,7 +166,10 @@ pub async fn fetch_with(
         .unwrap_or(0);
     within_limit(url, total, limit).map_err(FetchError::Other)?;
     let Some(body) = resp.body() else {
-        return Ok(Uint8Array::new_with_length(0));
+        return Ok(Chunks {
+            parts: js_sys::Array::new(),
+            len: 0,
+        });
     };
     let reader: ReadableStreamDefaultReader = body
         .get_reader()
@@ -161,15 +209,10 @@ pub async fn fetch_with(
         chunks.push(&bytes);
         progress(received, total);
     }
-    // One array of the exact size (a declared length is never trusted for an allocation).
-    let out = js_sys::Uint8Array::new_with_length(received as u32);
-    let mut at = 0u32;
-    for c in chunks.iter() {
-        let c: Uint8Array = c.unchecked_into();
-        out.set(&c, at);
-        at += c.length();
-    }
-    Ok(out)
+    Ok(Chunks {
+        parts: chunks,
+        len: received,
+    })
 }
 
 pub use worker_io::js_text;

@@ -14,7 +14,7 @@
 //! and the commit hash: a link that holds the commit (every link written after a Hub load does)
 //! reopens from it with no request at all, offline too.
 
-use crate::fetch::{fetch_with, FetchError, MAX_BYTES};
+use crate::fetch::{fetch_with, Chunks, FetchError, MAX_BYTES};
 use js_sys::Uint8Array;
 use pamela_core::hub::{self, HubRef, Plan, Planned, Step};
 use wasm_bindgen::JsCast;
@@ -64,7 +64,7 @@ async fn get(
     r: &HubRef,
     what: &str,
     progress: impl Fn(u64, u64),
-) -> Result<Uint8Array, String> {
+) -> Result<Chunks, String> {
     fetch_with(url, limit, Some(signal), progress)
         .await
         .map_err(|e| match e {
@@ -80,7 +80,7 @@ async fn get(
 }
 
 /// Reads JSON with the browser's parser (the app does not compile serde_json).
-fn from_json<T: serde::de::DeserializeOwned>(bytes: &Uint8Array) -> Result<T, String> {
+fn from_json<T: serde::de::DeserializeOwned>(bytes: &Chunks) -> Result<T, String> {
     let text = String::from_utf8(bytes.to_vec()).map_err(|_| "not UTF-8 text".to_string())?;
     let v = js_sys::JSON::parse(&text).map_err(|e| crate::fetch::js_text(&e))?;
     serde_wasm_bindgen::from_value(v).map_err(|e| e.to_string())
@@ -168,7 +168,7 @@ pub async fn download(
     l: &Listing,
     signal: &AbortSignal,
     progress: impl Fn(usize, u64),
-) -> Result<Vec<(String, Uint8Array)>, String> {
+) -> Result<Vec<(String, Chunks)>, String> {
     let mut out = Vec::new();
     for (k, f) in l.plan.files.iter().enumerate() {
         let Planned { path, name, size } = f;
@@ -183,7 +183,7 @@ pub async fn download(
             |done, _| progress(k, done),
         )
         .await?;
-        hub::check_size(path, bytes.length() as u64, *size)?;
+        hub::check_size(path, bytes.len(), *size)?;
         out.push((name.clone(), bytes));
     }
     Ok(out)

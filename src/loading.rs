@@ -1,6 +1,6 @@
 //! Loading data: the default bundle, and files or URLs the visitor gives, parsed in a web worker.
 
-use crate::fetch::{fetch_js, js_text};
+use crate::fetch::{fetch_js, js_text, Chunks};
 use js_sys::{Array, Promise, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,28 +18,38 @@ pub const DEFAULT_BUNDLE: &str = "data/pamela-synthetic.pamb";
 /// `<meta name="pamela-default-origin" content="the real files, revision abc1234">`.
 pub const DEFAULT_DATA_META: &str = "pamela-default-data";
 pub const DEFAULT_ORIGIN_META: &str = "pamela-default-origin";
+/// `<meta name="pamela-default-text" content="data/x.text">`: the default data's image paths and
+/// prompts, fetched after the first chart (absent or empty: the bundle holds them).
+pub const DEFAULT_TEXT_META: &str = "pamela-default-text";
 
 /// The default bundle's address and the words for where it came from: the `<meta>` tags when
 /// present, else [`DEFAULT_BUNDLE`]. Only an address relative to the page is taken (no scheme,
 /// no leading `/`): the default never leaves the page's own origin.
 pub fn default_bundle() -> (String, String) {
-    let meta = |name: &str| {
-        crate::dom::window()
-            .and_then(|w| w.document())
-            .and_then(|d| {
-                d.query_selector(&format!("meta[name=\"{name}\"]"))
-                    .ok()
-                    .flatten()
-            })
-            .and_then(|m| m.get_attribute("content"))
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-    };
     let url = meta(DEFAULT_DATA_META)
         .filter(|u| is_page_relative(u))
         .unwrap_or_else(|| DEFAULT_BUNDLE.to_string());
     let origin = meta(DEFAULT_ORIGIN_META).unwrap_or_else(|| "the default bundle".to_string());
     (url, origin)
+}
+
+/// The page's `<meta name=...>` content, trimmed, if not empty.
+fn meta(name: &str) -> Option<String> {
+    crate::dom::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(&format!("meta[name=\"{name}\"]"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|m| m.get_attribute("content"))
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+}
+
+/// Where the default data's image text file is, when it comes apart ([`DEFAULT_TEXT_META`]).
+pub fn default_text() -> Option<String> {
+    meta(DEFAULT_TEXT_META).filter(|u| is_page_relative(u))
 }
 
 /// An address below the page's own folder: no scheme, no host, no absolute path, no `..`.
@@ -62,17 +72,26 @@ pub struct Parsed {
 /// total)` is called as it reads. The worker is stopped (and its listeners freed) when the
 /// answer is in, whatever it is.
 pub async fn parse_in_worker(
-    files: Vec<(String, Uint8Array)>,
+    files: Vec<(String, Chunks)>,
     progress: impl Fn(String, u64, u64) + 'static,
 ) -> Result<Parsed, LoadFailure> {
     // The request: names in the message, bytes attached (and moved) in the same order.
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
     let bytes = Array::new();
     let transfer = Array::new();
-    // Moved, not copied: the page keeps no copy of what the worker reads.
-    for (_, arr) in &files {
-        transfer.push(&arr.buffer());
-        bytes.push(arr);
+    // Moved, not copied: the page keeps no copy of what the worker reads. Each file goes as
+    // its chunks (the worker joins them in its own memory); a buffer is listed once, since a
+    // transfer list may not name one twice.
+    let listed = js_sys::Set::new(&JsValue::UNDEFINED);
+    for (_, chunks) in &files {
+        for c in chunks.parts().iter() {
+            let buffer = c.unchecked_into::<Uint8Array>().buffer();
+            if !listed.has(&buffer) {
+                listed.add(&buffer);
+                transfer.push(&buffer);
+            }
+        }
+        bytes.push(chunks.parts());
     }
     drop(files);
     let request = Rc::new(RefCell::new(Some((names, bytes, transfer))));
@@ -146,19 +165,16 @@ pub async fn parse_in_worker(
 
 /// Reads the bytes of a browser `File` (refused, before reading, when over the page's limit),
 /// kept out of wasm memory (see [`crate::fetch::fetch_js`]).
-pub async fn read_file(file: &web_sys::File) -> Result<Uint8Array, String> {
+pub async fn read_file(file: &web_sys::File) -> Result<Chunks, String> {
     crate::fetch::within_limit(&file.name(), file.size() as u64, crate::fetch::MAX_BYTES)?;
     let buf = JsFuture::from(file.array_buffer())
         .await
         .map_err(|e| format!("{}: cannot read the file: {}", file.name(), js_text(&e)))?;
-    Ok(Uint8Array::new(&buf))
+    Ok(Chunks::one(Uint8Array::new(&buf)))
 }
 
 /// Fetches a URL the visitor typed (http or https only), with progress.
-pub async fn fetch_url(
-    url: &str,
-    progress: impl Fn(u64, u64),
-) -> Result<(String, Uint8Array), String> {
+pub async fn fetch_url(url: &str, progress: impl Fn(u64, u64)) -> Result<(String, Chunks), String> {
     let parsed = web_sys::Url::new(url).map_err(|_| format!("“{url}” is not a web address"))?;
     let scheme = parsed.protocol();
     if scheme != "https:" && scheme != "http:" {
@@ -184,6 +200,32 @@ pub async fn fetch_url(
 #[cfg(test)]
 mod tests {
     use super::is_page_relative;
+
+    #[test]
+    fn the_page_default_data_apart_is_the_committed_default_bundle() {
+        // index.html's default data and its text file, made from the committed bundle by
+        // `pamela ingest www/data/pamela-synthetic.pamb --out www/data/first/pamela-synthetic.pamb
+        // --text-apart www/data/first/pamela-synthetic.text`: together they are that bundle.
+        use pamela_core::bundle;
+        let first = include_bytes!("../www/data/first/pamela-synthetic.pamb");
+        let text = include_bytes!("../www/data/first/pamela-synthetic.text");
+        let whole = bundle::decode(include_bytes!("../www/data/pamela-synthetic.pamb")).unwrap();
+        let mut ds = bundle::decode(first).unwrap();
+        assert!(ds.images.prompt.iter().all(|p| p.is_empty()));
+        let t = bundle::decode_text(text, bundle::bundle_crc(first).unwrap(), ds.images.len());
+        t.unwrap().put_into(&mut ds).unwrap();
+        assert!(
+            ds == whole,
+            "the files apart differ from the committed bundle: make them again"
+        );
+        let page = include_str!("../index.html");
+        assert!(page.contains(
+            r#"<meta name="pamela-default-data" content="data/first/pamela-synthetic.pamb">"#
+        ));
+        assert!(page.contains(
+            r#"<meta name="pamela-default-text" content="data/first/pamela-synthetic.text">"#
+        ));
+    }
 
     #[test]
     fn the_default_data_address_stays_below_the_page() {

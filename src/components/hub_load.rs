@@ -211,7 +211,7 @@ pub async fn download(ctx: Ctx, hc: HubCtl, listing: Listing) {
     };
     crate::perf::mark("pamela:hub-downloaded");
     hc.flow.set(HubFlow::Parsing);
-    let bytes: u64 = files.iter().map(|f| f.1.length() as u64).sum();
+    let bytes: u64 = files.iter().map(|f| f.1.len()).sum();
     let n_files = files.len();
     let parsed = crate::components::load_panel::parse_files(ctx, files).await;
     hc.flow.set(HubFlow::Idle);

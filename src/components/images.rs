@@ -414,6 +414,9 @@ pub fn Images() -> impl IntoView {
                 "Images with at least {} ratings in the selection; order: {}.",
                 if ctx.filter.with(|f| f.participant.is_some()) { 1 } else { 5 },
                 order_token(order.get()))}</p>
+            {move || ctx.data.with(|d| d.as_ref().is_some_and(|d| d.text_pending)).then(|| view! {
+                <p class="note muted" data-testid="text-pending">"Loading the images' prompts…"</p>
+            })}
             <MarkerKey palette=palette/>
             <div class="image-list-host" node_ref=host
                 on:click=on_click on:keydown=on_key

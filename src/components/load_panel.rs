@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 /// names its place (file, record or line, field) in its message.
 pub async fn parse_files(
     ctx: Ctx,
-    files: Vec<(String, js_sys::Uint8Array)>,
+    files: Vec<(String, crate::fetch::Chunks)>,
 ) -> Result<(pamela_core::Dataset, Vec<pamela_core::Warning>, Vec<u8>), String> {
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
     ctx.progress.set(Some(Progress {
@@ -38,7 +38,7 @@ pub async fn parse_files(
     Ok((ds, notes, p.bundle))
 }
 
-async fn load_files(ctx: Ctx, files: Vec<(String, js_sys::Uint8Array)>, origin: String) {
+async fn load_files(ctx: Ctx, files: Vec<(String, crate::fetch::Chunks)>, origin: String) {
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
     match parse_files(ctx, files).await {
         Ok((ds, warnings, _)) => {

@@ -56,6 +56,10 @@ test('loads the default data from a sub-path with every view and the synthetic b
   }
   assert.equal(await page.locator('#means-group svg .row').count(), 21, '21 visual groups');
   assert.equal(await page.locator('#means-style svg .row').count(), 27, '26 styles and (no style)');
+  // The images' prompts come after the first chart, from their own file, and fill the list.
+  await page.waitForSelector('[data-testid="text-pending"]', { state: 'detached' });
+  await page.waitForFunction(() => [...document.querySelectorAll('#images .prompt')].some((p) => p.textContent.trim().length > 3));
+  assert.ok(o.requests.some((u) => u.endsWith('data/first/pamela-synthetic.text')), 'the text file was fetched');
   await clean(o);
 });
 

@@ -26,6 +26,9 @@ const TYPES = {
  */
 export async function serve({ root = dist, base = '/', overrides = {} } = {}) {
   const sent = new Map();
+  // Every answer with its size and when it was asked for (this machine's clock, like the page's
+  // performance.timeOrigin), so that a benchmark can tell the first view's requests from later.
+  const log = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     let p = decodeURIComponent(url.pathname);
@@ -47,6 +50,7 @@ export async function serve({ root = dist, base = '/', overrides = {} } = {}) {
     const gz = /\bgzip\b/.test(req.headers['accept-encoding'] || '');
     const out = gz ? zlib.gzipSync(body, { level: 9 }) : body;
     sent.set(p, (sent.get(p) || 0) + out.length);
+    log.push({ path: p, bytes: out.length, at: Date.now() });
     res.writeHead(200, {
       'content-type': type, 'content-length': out.length, 'cache-control': 'no-store',
       ...(gz ? { 'content-encoding': 'gzip' } : {}),
@@ -59,6 +63,7 @@ export async function serve({ root = dist, base = '/', overrides = {} } = {}) {
     origin: `http://127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}${base}`,
     sent,
+    log,
     // Closing ends idle keep-alive connections too (Node 18.2+): a worker that abandoned a
     // download must not hold the test for the keep-alive timeout.
     close: () => new Promise((r) => { server.close(r); server.closeAllConnections?.(); }),

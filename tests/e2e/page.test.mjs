@@ -84,12 +84,14 @@ test('build-page writes a site with the bundle and the model it trained, and no 
   const page = path.join(work, 'page');
   assert.ok(fs.existsSync(path.join(page, 'data', 'pamela.pamb')));
   assert.ok(!fs.existsSync(path.join(page, 'data', 'pamela-synthetic.pamb')), 'the synthetic bundle is left out');
+  assert.ok(!fs.existsSync(path.join(page, 'data', 'first')), 'and so are its files apart');
   assert.ok(!fs.existsSync(path.join(page, 'model', 'personal.json')), 'no per-participant vectors are published');
   const html = fs.readFileSync(path.join(page, 'index.html'), 'utf8');
   assert.match(html, /<meta name="pamela-default-data" content="data\/pamela\.pamb">/);
   assert.match(html, new RegExp(`<meta name="pamela-default-origin" content="${SOURCE}">`));
-  // The committed build keeps the synthetic default.
-  assert.match(fs.readFileSync(path.join(dist, 'index.html'), 'utf8'), /content="data\/pamela-synthetic\.pamb"/);
+  assert.match(html, /<meta name="pamela-default-text" content="">/, 'its bundle holds the prompts: no text file');
+  // The committed build keeps the synthetic default (apart: bundle, then its images' text).
+  assert.match(fs.readFileSync(path.join(dist, 'index.html'), 'utf8'), /content="data\/first\/pamela-synthetic\.pamb"/);
   const stats = JSON.parse(execFileSync(pamela, ['stats', '--json', path.join(page, 'data', 'pamela.pamb')], { encoding: 'utf8' }));
   assert.equal(stats.source, 'pamela');
   assert.equal(stats.ratings, expected.ratings);

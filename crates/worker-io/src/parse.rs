@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The field of [`ToParser::Parse`] holding an array of `Uint8Array`s, one per name.
+/// The field of [`ToParser::Parse`] holding an array with, per name, the file's bytes: a
+/// `Uint8Array`, or an array of `Uint8Array` chunks in order (a download as it arrived).
 pub const FILES: &str = "bytes";
 /// The field of [`FromParser::Done`] holding the bundle as a `Uint8Array`.
 pub const BUNDLE: &str = "bundle";
