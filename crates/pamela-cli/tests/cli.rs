@@ -1024,7 +1024,14 @@ fn ingest_with_text_apart_writes_the_committed_page_files() {
     assert!(std::fs::read(&text_file).unwrap() == committed("pamela-synthetic.text"));
     // The text file may not be the bundle itself.
     let same = out.to_str().unwrap();
-    let o = pamela(&["ingest", &committed_bundle(), "--out", same, "--text-apart", same]);
+    let o = pamela(&[
+        "ingest",
+        &committed_bundle(),
+        "--out",
+        same,
+        "--text-apart",
+        same,
+    ]);
     assert!(!o.status.success() && text(&o.stderr).contains("the bundle's own file"));
     let _ = std::fs::remove_dir_all(&d);
 }
