@@ -10,7 +10,6 @@
 mod worker {
     use js_sys::{Array, Uint8Array};
     use wasm_bindgen::prelude::*;
-    use wasm_bindgen::JsCast;
     use worker_io::parse::{FromParser, LoadFailure, ToParser, BUNDLE, FILES};
 
     /// Posts `msg`, with the bundle bytes (if any) moved to the page.
@@ -35,33 +34,8 @@ mod worker {
         }
         let mut out = Vec::with_capacity(names.len());
         for (name, b) in names.into_iter().zip(bytes.iter()) {
-            let b = joined(b).map_err(|e| format!("{name}: {e}"))?;
+            let b = worker_io::bytes_of(&b).map_err(|e| format!("{name}: {e}"))?;
             out.push((name, b));
-        }
-        Ok(out)
-    }
-
-    /// A file's bytes, sent as one array or as its chunks, copied once into this worker's memory.
-    fn joined(b: JsValue) -> Result<Vec<u8>, &'static str> {
-        if let Some(a) = b.dyn_ref::<Uint8Array>() {
-            return Ok(a.to_vec());
-        }
-        let parts: Array = b.dyn_into().map_err(|_| "the bytes are not a byte array")?;
-        let mut chunks = Vec::with_capacity(parts.length() as usize);
-        let mut len = 0usize;
-        for c in parts.iter() {
-            let c: Uint8Array = c.dyn_into().map_err(|_| "a chunk is not a byte array")?;
-            len = len
-                .checked_add(c.length() as usize)
-                .ok_or("the file is too large")?;
-            chunks.push(c);
-        }
-        let mut out = vec![0u8; len];
-        let mut at = 0;
-        for c in chunks {
-            let n = c.length() as usize;
-            c.copy_to(&mut out[at..at + n]);
-            at += n;
         }
         Ok(out)
     }

@@ -67,6 +67,37 @@ pub fn attached<T: wasm_bindgen::JsCast>(msg: &wasm_bindgen::JsValue, field: &st
         .and_then(|v| v.dyn_into::<T>().ok())
 }
 
+/// A file's bytes sent as one `Uint8Array` or as an array of them (a download's chunks, in
+/// order), copied once into wasm memory: what the page and the parsing worker both do with
+/// files that stay JavaScript arrays until they are read.
+pub fn bytes_of(v: &wasm_bindgen::JsValue) -> Result<Vec<u8>, &'static str> {
+    use js_sys::Uint8Array;
+    use wasm_bindgen::JsCast;
+    if let Some(a) = v.dyn_ref::<Uint8Array>() {
+        return Ok(a.to_vec());
+    }
+    let parts = v
+        .dyn_ref::<js_sys::Array>()
+        .ok_or("the bytes are not a byte array")?;
+    let mut chunks = Vec::with_capacity(parts.length() as usize);
+    let mut len = 0usize;
+    for c in parts.iter() {
+        let c: Uint8Array = c.dyn_into().map_err(|_| "a chunk is not a byte array")?;
+        len = len
+            .checked_add(c.length() as usize)
+            .ok_or("the file is too large")?;
+        chunks.push(c);
+    }
+    let mut out = vec![0u8; len];
+    let mut at = 0;
+    for c in chunks {
+        let n = c.length() as usize;
+        c.copy_to(&mut out[at..at + n]);
+        at += n;
+    }
+    Ok(out)
+}
+
 /// The message of a JavaScript error value, or its string form.
 pub fn js_text(v: &wasm_bindgen::JsValue) -> String {
     use wasm_bindgen::JsCast;
