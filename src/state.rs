@@ -83,9 +83,12 @@ pub struct UiState {
     pub heat_col: Key,
     /// Cells with fewer ratings are marked and never highlighted.
     pub min_n: u32,
+    /// Cells with fewer people (raters) are marked and never highlighted.
+    pub min_people: u32,
     /// Heatmap cells on image-centred scores (each rating minus its image's mean over the
-    /// selection: the row's people against everyone on the same images), tested and marked;
-    /// off: each cell's mean minus its row's mean.
+    /// selection: the row's people against everyone on the same images), tested and marked:
+    /// the default, since every row is a demographic and this shows how rows differ; off
+    /// (`cells=row`): each cell's mean minus its row's mean, which mostly shows what everyone likes.
     pub heat_images: bool,
     /// Cohort comparison per this image attribute.
     pub compare_by: Key,
@@ -127,7 +130,8 @@ impl Default for UiState {
             heat_row: Key::AgeBin,
             heat_col: Key::Group,
             min_n: 30,
-            heat_images: false,
+            min_people: crate::summaries::Minimum::PEOPLE as u32,
+            heat_images: true,
             compare_by: Key::Group,
             taste_by: Key::Group,
             independent: false,
@@ -263,6 +267,11 @@ impl UiState {
             self.heat_col == d.heat_col,
         );
         opt("minn", self.min_n.to_string(), self.min_n == d.min_n);
+        opt(
+            "minp",
+            self.min_people.to_string(),
+            self.min_people == d.min_people,
+        );
         opt(
             "cmp",
             key_param(self.compare_by).into(),
@@ -411,6 +420,10 @@ impl UiState {
                 "minn" => match raw.parse::<u32>() {
                     Ok(n) if n <= 100_000 => s.min_n = n,
                     _ => bad(&k, raw, "expected a minimum count"),
+                },
+                "minp" => match raw.parse::<u32>() {
+                    Ok(n) if n <= 100_000 => s.min_people = n,
+                    _ => bad(&k, raw, "expected a minimum number of people"),
                 },
                 "cmp" => match Key::from_name(raw).filter(|k| COMPARE_BY.contains(k)) {
                     Some(key) => s.compare_by = key,
@@ -587,7 +600,8 @@ mod tests {
         s.heat_row = Key::Nationality;
         s.heat_col = Key::Style;
         s.min_n = 50;
-        s.heat_images = true;
+        s.min_people = 8;
+        s.heat_images = false;
         s.compare_by = Key::Style;
         s.taste_by = Key::Type;
         s.independent = true;

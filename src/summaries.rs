@@ -30,13 +30,32 @@ pub struct HeatGrid {
     pub centred: bool,
 }
 
+/// The least a heatmap cell needs before it is coloured, tested or read as a finding: a number
+/// of ratings and a number of people. Ratings alone are not enough: 40 ratings from 3 people are
+/// three opinions, so the people count is the one that guards against a finding resting on a
+/// few raters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Minimum {
+    pub ratings: u64,
+    pub people: u64,
+}
+
+impl Minimum {
+    /// Fewer than five people get no clustered interval anywhere in the explorer.
+    pub const PEOPLE: u64 = 5;
+
+    pub fn met_by(&self, s: &Summary) -> bool {
+        s.n > 0 && s.n >= self.ratings && s.people >= self.people
+    }
+}
+
 /// Which heatmap cells are marked as differences, after the correction for their number.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatMarks {
     /// Per cell, Holm-adjusted p of "as everyone on the same images"; NaN when not tested.
     pub p_adjusted: Vec<f64>,
     pub marked: Vec<bool>,
-    /// Cells tested: image-centred, at least the minimum n ratings and five people.
+    /// Cells tested: image-centred, meeting the [`Minimum`] (and five people, for an interval).
     pub tested: usize,
 }
 
@@ -80,13 +99,13 @@ impl HeatGrid {
     /// Marks, on image-centred cells only: a raw cell (a subset of its row's ratings against the
     /// row) has no test that treats people as clusters, so it is shown, never marked. A tested
     /// cell is marked when its clustered interval, Holm-corrected for the cells tested, excludes
-    /// "as everyone on the same images"; cells under `min_n` ratings are not tested.
-    pub fn marks(&self, min_n: u64) -> HeatMarks {
+    /// "as everyone on the same images"; cells under the minimum are not tested.
+    pub fn marks(&self, min: Minimum) -> HeatMarks {
         let p: Vec<f64> = self
             .cells
             .iter()
             .map(|s| {
-                if self.centred && s.n >= min_n.max(1) {
+                if self.centred && min.met_by(s) {
                     s.p_zero()
                 } else {
                     f64::NAN
@@ -253,7 +272,10 @@ mod tests {
         let ds = data();
         let c = Compiled::new(&ds, &Filter::default());
         let raw = HeatGrid::of(&ds, &c, Key::Gender, Key::Group, Scores::Raw);
-        let none = raw.marks(1);
+        let none = raw.marks(Minimum {
+            ratings: 1,
+            people: 1,
+        });
         assert_eq!(none.tested, 0, "raw cells are never tested");
         assert!(none.marked.iter().all(|m| !m));
         let g = HeatGrid::of(&ds, &c, Key::Gender, Key::Group, Scores::ImageCentred);
@@ -274,7 +296,10 @@ mod tests {
         assert_eq!(n, ds.ratings.len() as u64);
         assert!((sum / n as f64).abs() < 1e-9, "{}", sum / n as f64);
         // Tested: every cell with five people or more; marked exactly where Holm's p <= 0.05.
-        let m = g.marks(1);
+        let m = g.marks(Minimum {
+            ratings: 1,
+            people: 1,
+        });
         let testable = g.cells.iter().filter(|s| s.people >= 5).count();
         assert_eq!(m.tested, testable);
         assert!(m.tested > 0);
@@ -289,8 +314,24 @@ mod tests {
         }
         // The minimum n takes cells out of the test, so the rest are corrected for fewer tests.
         let big = g.cells.iter().map(|s| s.n).max().unwrap();
-        let fewer = g.marks(big);
+        let fewer = g.marks(Minimum {
+            ratings: big,
+            people: 1,
+        });
         assert_eq!(fewer.tested, 1);
+        // So does a minimum of people: a cell needs that many raters, whatever its ratings.
+        let most = g.cells.iter().map(|s| s.people).max().unwrap();
+        let by_people = g.marks(Minimum {
+            ratings: 1,
+            people: most,
+        });
+        let widest = g.cells.iter().filter(|s| s.people == most).count();
+        assert_eq!(by_people.tested, widest);
+        for (k, s) in g.cells.iter().enumerate() {
+            if s.people < most {
+                assert!(by_people.p_adjusted[k].is_nan() && !by_people.marked[k]);
+            }
+        }
     }
 
     #[test]

@@ -54,6 +54,7 @@ fields! {
     heat_row: Key,
     heat_col: Key,
     min_n: u32,
+    min_people: u32,
     heat_images: bool,
     compare_by: Key,
     taste_by: Key,

@@ -1,10 +1,13 @@
 //! Heatmap geometry: cells of (row value, column value) holding a difference (the cell's mean
 //! to its row's mean, or to everyone on the same images), with the sample size deciding whether
-//! the cell may be highlighted or marked.
+//! the cell may be highlighted or marked. What counts as too small (ratings and people) is the
+//! caller's rule ([`crate::summaries::Minimum`]); geometry only draws it.
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellIn {
     pub n: u64,
+    /// Under the minimum (ratings or people): hatched, never coloured, never marked.
+    pub small: bool,
     /// What the cell shows (see [`crate::summaries::HeatGrid::diffs`]); NaN when empty.
     pub diff: f64,
     /// A difference after the correction for the cells tested: drawn outlined.
@@ -17,7 +20,7 @@ pub struct Cell {
     pub col: usize,
     pub x: f64,
     pub y: f64,
-    /// Too few ratings: drawn hatched, never coloured as a finding.
+    /// Too few ratings or people: drawn hatched, never coloured as a finding.
     pub small: bool,
     pub empty: bool,
     /// Marked as a difference (never a small or empty cell).
@@ -39,14 +42,14 @@ pub struct Layout {
 }
 
 /// `cells` is row-major, `rows` x `cols`. Colour saturates at the largest |diff| among cells
-/// with at least `min_n` ratings (at least 0.1).
-pub fn layout(cells: &[CellIn], rows: usize, cols: usize, min_n: u64, label_w: f64) -> Layout {
+/// that are neither empty nor small (at least 0.1).
+pub fn layout(cells: &[CellIn], rows: usize, cols: usize, label_w: f64) -> Layout {
     // Room for a 12-pixel "−.59" in a cell, and for column labels of about 16 characters.
     let size = 40.0;
     let header_h = 130.0;
     let scale_max = cells
         .iter()
-        .filter(|c| c.n >= min_n.max(1) && c.diff.is_finite())
+        .filter(|c| c.n > 0 && !c.small && c.diff.is_finite())
         .map(|c| c.diff.abs())
         .fold(0.1f64, f64::max);
     let out = cells
@@ -55,7 +58,7 @@ pub fn layout(cells: &[CellIn], rows: usize, cols: usize, min_n: u64, label_w: f
         .map(|(k, c)| {
             let (row, col) = (k / cols.max(1), k % cols.max(1));
             let empty = c.n == 0;
-            let small = !empty && c.n < min_n;
+            let small = !empty && c.small;
             let (fill, opacity) = if empty || small || !c.diff.is_finite() {
                 ("none", 0.0)
             } else {
@@ -119,26 +122,30 @@ mod tests {
         let cells = [
             CellIn {
                 n: 100,
+                small: false,
                 diff: 0.3,
                 marked: true,
             },
             CellIn {
                 n: 5,
+                small: true,
                 diff: 1.5,
                 marked: true,
             },
             CellIn {
                 n: 0,
+                small: true,
                 diff: f64::NAN,
                 marked: false,
             },
             CellIn {
                 n: 40,
+                small: false,
                 diff: -0.15,
                 marked: false,
             },
         ];
-        let l = layout(&cells, 2, 2, 30, 100.0);
+        let l = layout(&cells, 2, 2, 100.0);
         assert_eq!(l.cells[0].fill, "#E69F00");
         assert!(l.cells[1].small && l.cells[1].opacity == 0.0);
         assert!(

@@ -1213,11 +1213,12 @@ mod tests {
         let cells: Vec<heatmap::CellIn> = (0..4)
             .map(|k| heatmap::CellIn {
                 n: 10 + k * 20,
+                small: 10 + k * 20 < 30,
                 diff: 0.1,
                 marked: k == 3,
             })
             .collect();
-        let l = heatmap::layout(&cells, 2, 2, 30, 80.0);
+        let l = heatmap::layout(&cells, 2, 2, 80.0);
         let marks: Vec<Mark> = (0..4).map(|k| mark(&format!("c{k}"))).collect();
         let texts: Vec<String> = (0..4).map(|_| "+.10".into()).collect();
         let s = heatmap(

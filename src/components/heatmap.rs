@@ -1,8 +1,9 @@
 //! A participant attribute (age group, gender or nationality) by an image attribute (group or
 //! style): each cell shows how far its mean is from its row's overall mean, or (on the same
-//! images) how its people rate its images against everyone who rated them, with n. Cells under
-//! the minimum n are hatched and never coloured; on the same images, cells that differ after
-//! Holm's correction are outlined. Arrow keys move between cells; Enter filters.
+//! images, the default) how its people rate its images against everyone who rated them, with n.
+//! Cells under the minimum (ratings or people) are hatched and never coloured; on the same
+//! images, cells that differ after Holm's correction are outlined. Arrow keys move between
+//! cells; Enter filters.
 
 use crate::app::use_ctx;
 use crate::charts::format::{counts, interval_text, score, signed};
@@ -13,19 +14,19 @@ use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
 use crate::components::key_select::KeySelect;
 use crate::state::{HEAT_COLS, HEAT_ROWS};
-use crate::summaries::{HeatGrid, HeatMarks};
+use crate::summaries::{HeatGrid, HeatMarks, Minimum};
 use leptos::prelude::*;
 use pamela_core::query::Scores;
 
 /// The words for one cell: the tooltip, the screen reader's label and the detail line.
-fn describe(g: &HeatGrid, marks: &HeatMarks, k: usize, min_n: u64) -> String {
+fn describe(g: &HeatGrid, marks: &HeatMarks, k: usize, min: Minimum) -> String {
     let cols = g.cols.len().max(1);
     let (r, c, s) = (&g.rows[k / cols], &g.cols[k % cols], &g.cells[k]);
     if s.n == 0 {
         return format!("{} × {}: no ratings", r.0.label, c.label);
     }
-    let small = if s.n < min_n {
-        " (fewer than the minimum n: not a finding)"
+    let small = if !min.met_by(s) {
+        " (under the minimum of ratings or people: not a finding)"
     } else {
         ""
     };
@@ -64,6 +65,11 @@ pub fn Heatmap() -> impl IntoView {
     let row_key = Memo::new(move |_| ctx.ui.heat_row.get());
     let col_key = Memo::new(move |_| ctx.ui.heat_col.get());
     let min_n = Memo::new(move |_| ctx.ui.min_n.get() as u64);
+    let min_people = Memo::new(move |_| ctx.ui.min_people.get() as u64);
+    let min = Memo::new(move |_| Minimum {
+        ratings: min_n.get(),
+        people: min_people.get(),
+    });
     let centred = Memo::new(move |_| ctx.ui.heat_images.get());
     let grid = Memo::new(move |_| {
         let c = ctx.compiled.get()?;
@@ -81,7 +87,7 @@ pub fn Heatmap() -> impl IntoView {
             scores,
         ))
     });
-    let marks = Memo::new(move |_| grid.with(|g| g.as_ref().map(|g| g.marks(min_n.get()))));
+    let marks = Memo::new(move |_| grid.with(|g| g.as_ref().map(|g| g.marks(min.get()))));
     // Each row's label with its mean.
     let row_labels = Memo::new(move |_| {
         grid.with(|g| {
@@ -117,11 +123,12 @@ pub fn Heatmap() -> impl IntoView {
                     .enumerate()
                     .map(|(k, (s, &d))| CellIn {
                         n: s.n,
+                        small: !min.get().met_by(s),
                         diff: d,
                         marked: marked.get(k).copied().unwrap_or(false),
                     })
                     .collect();
-                heatmap::layout(&ins, g.rows.len(), g.cols.len(), min_n.get(), label_w)
+                heatmap::layout(&ins, g.rows.len(), g.cols.len(), label_w)
             })
         })
     });
@@ -129,7 +136,7 @@ pub fn Heatmap() -> impl IntoView {
         let (Some(g), Some(l), Some(found)) = (grid.get(), layout.get(), marks.get()) else {
             return Vec::new();
         };
-        let m = min_n.get();
+        let m = min.get();
         let marks: Vec<Mark> = (0..g.cells.len())
             .map(|k| Mark {
                 label: describe(&g, &found, k, m),
@@ -143,7 +150,7 @@ pub fn Heatmap() -> impl IntoView {
             .zip(&g.diffs)
             .map(|(s, &d)| match s.n {
                 0 => String::new(),
-                n if n < m => "(n)".to_string(),
+                _ if !m.met_by(s) => "(n)".to_string(),
                 _ => signed(d).replace("0.", "."),
             })
             .collect();
@@ -155,7 +162,12 @@ pub fn Heatmap() -> impl IntoView {
         let Some(g) = grid.get() else {
             return TableData::default();
         };
-        let found = marks.get().unwrap_or_else(|| g.marks(u64::MAX));
+        let found = marks.get().unwrap_or_else(|| {
+            g.marks(Minimum {
+                ratings: u64::MAX,
+                people: u64::MAX,
+            })
+        });
         let mut header = vec![
             row_key.get().title().to_string(),
             if g.centred {
@@ -175,7 +187,7 @@ pub fn Heatmap() -> impl IntoView {
                 header.push(format!("{} (Holm p)", c.label));
             }
         }
-        let m = min_n.get();
+        let m = min.get();
         let rows = g
             .rows
             .iter()
@@ -195,7 +207,7 @@ pub fn Heatmap() -> impl IntoView {
                     } else {
                         signed(g.diffs[k])
                     });
-                    row.push(if s.n > 0 && s.n < m { "yes" } else { "" }.into());
+                    row.push(if s.n > 0 && !m.met_by(s) { "yes" } else { "" }.into());
                     row.push(s.n.to_string());
                     row.push(s.people.to_string());
                     if g.centred {
@@ -241,12 +253,22 @@ pub fn Heatmap() -> impl IntoView {
                 <label>"Rows " <KeySelect keys=&HEAT_ROWS current=row_key set=|u, k| u.heat_row = k/></label>
                 <label>"Columns " <KeySelect keys=&HEAT_COLS current=col_key set=|u, k| u.heat_col = k/></label>
                 <label>"Minimum n "
-                    <input type="number" min="1" max="10000" class="narrow" prop:value=move || min_n.get().to_string()
+                    <input type="number" min="1" max="10000" class="narrow" id="heat-min-n" prop:value=move || min_n.get().to_string()
                         on:change=move |ev| {
                             if let Ok(n) = event_target_value(&ev).parse::<u32>() {
                                 ctx.ui.update(|u| u.min_n = n.clamp(1, 100_000));
                             }
                         }/>
+                    " ratings and "
+                </label>
+                <label>
+                    <input type="number" min="1" max="1000" class="narrow" id="heat-min-people" prop:value=move || min_people.get().to_string()
+                        on:change=move |ev| {
+                            if let Ok(n) = event_target_value(&ev).parse::<u32>() {
+                                ctx.ui.update(|u| u.min_people = n.clamp(1, 100_000));
+                            }
+                        }/>
+                    " people"
                 </label>
                 <label>"Cells "
                     <select id="heat-cells" prop:value=move || if centred.get() { "images" } else { "row" }
@@ -259,17 +281,17 @@ pub fn Heatmap() -> impl IntoView {
             <p class="note muted" data-testid="heat-note">{move || if centred.get() {
                 "Each cell: how the row's people rate the column's images against everyone in the selection \
                  who rated the same images (orange higher, blue lower), so it shows how the rows differ, not \
-                 which images everyone likes. Hatched cells marked (n) have fewer ratings than the minimum."
+                 which images everyone likes. Hatched cells marked (n) have fewer ratings or people than the minimum."
             } else {
                 "Each cell: the cell's mean minus its row's mean (orange above, blue below); it mixes what \
                  the row likes with what everyone likes, which \u{201c}against everyone on the same images\u{201d} \
-                 separates. Hatched cells marked (n) have fewer ratings than the minimum and are not findings."
+                 separates. Hatched cells marked (n) have fewer ratings or people than the minimum and are not findings."
             }}</p>
             <p class="note muted" data-testid="heat-marks">{move || match marks.get() {
                 Some(m) if centred.get() => format!(
                     "Outlined: {} of the {} cells tested differ from everyone on the same images after Holm's \
-                     correction (5% level; intervals count people; cells under the minimum n or with fewer \
-                     than 5 people are not tested).",
+                     correction (5% level; intervals count people; cells under the minimum of ratings or \
+                     people, or with fewer than 5 people, are not tested).",
                     m.marked.iter().filter(|&&x| x).count(),
                     m.tested
                 ),
@@ -281,7 +303,7 @@ pub fn Heatmap() -> impl IntoView {
                     .into_iter().map(|(css, words)| view! {
                         <span class="key key-cell" style=format!("background:{css}")></span>{format!(" {words} ")}
                     }).collect_view()}
-                <span class="key key-small"></span>" under the minimum n "
+                <span class="key key-small"></span>" under the minimum n or people "
                 {move || centred.get().then_some(view! { <span class="key key-found"></span>" differs after Holm's correction" })}
             </p>
             <div class="scroll-x">

@@ -306,14 +306,11 @@ test('women vs men: intervals count people, rows are marked after Holm, the inde
   await clean(o);
 });
 
-test('heatmap cells against everyone on the same images: tested, outlined after Holm, in the URL', async () => {
+test('heatmap cells are against everyone on the same images by default: tested, outlined after Holm, with minimums of ratings and people', async () => {
   const o = await ready();
   const { page } = o;
   await page.waitForSelector('#heatmap svg .cell');
-  assert.match(await page.textContent('[data-testid="heat-marks"]'), /No cell is tested here/);
-  assert.equal(await page.locator('#heatmap svg .cell.found').count(), 0, 'raw cells are never marked');
-  await page.selectOption('#heat-cells', 'images');
-  await page.waitForFunction(() => /[?&]cells=images/.test(location.search));
+  assert.equal(await page.inputValue('#heat-cells'), 'images', 'demographic rows open on the same images');
   await page.waitForFunction(() => /cells tested/.test(document.querySelector('[data-testid="heat-marks"]').textContent));
   const note = await page.textContent('[data-testid="heat-marks"]');
   const [, found, tested] = note.match(/Outlined: (\d+) of the (\d+) cells tested/).map(Number);
@@ -323,13 +320,33 @@ test('heatmap cells against everyone on the same images: tested, outlined after 
   const label = await page.locator('#heatmap svg .cell:not(.empty):not(.small)').first().getAttribute('aria-label');
   assert.match(label, /against everyone on the same images \(95% CI .* counting people\), [0-9,]+ ratings · \d+ people; (a|not a) difference after Holm's correction/);
   assert.match(await page.textContent('[data-testid="heat-note"]'), /how the rows differ/);
-  // A minimum n above every cell's count tests nothing.
-  await page.fill('#heatmap input[type=number]', '100000');
-  await page.press('#heatmap input[type=number]', 'Enter');
+  // No coloured cell rests on fewer than the minimum of 5 people.
+  const thin = await page.evaluate(() => [...document.querySelectorAll('#heatmap svg .cell:not(.empty):not(.small)')]
+    .map((c) => Number((c.getAttribute('aria-label').match(/ratings · (\d+) people/) || [])[1]))
+    .filter((p) => p < 5));
+  assert.deepEqual(thin, [], 'cells with fewer than 5 people are hatched');
+  // A minimum of people above every cell's raters tests nothing, and goes to the URL.
+  await page.fill('#heat-min-people', '1000');
+  await page.press('#heat-min-people', 'Enter');
+  await page.waitForFunction(() => /[?&]minp=1000/.test(location.search));
   await page.waitForFunction(() => /Outlined: 0 of the 0 cells tested/.test(document.querySelector('[data-testid="heat-marks"]').textContent));
+  assert.equal(await page.locator('#heatmap svg .cell:not(.empty):not(.small)').count(), 0, 'every cell is under the minimum');
+  await page.fill('#heat-min-people', '5');
+  await page.press('#heat-min-people', 'Enter');
+  // A minimum n above every cell's count tests nothing either.
+  await page.fill('#heat-min-n', '100000');
+  await page.press('#heat-min-n', 'Enter');
+  await page.waitForFunction(() => /Outlined: 0 of the 0 cells tested/.test(document.querySelector('[data-testid="heat-marks"]').textContent));
+  await page.fill('#heat-min-n', '30');
+  await page.press('#heat-min-n', 'Enter');
+  // Against the row's own mean: shown, never tested, and the choice is in the link.
+  await page.selectOption('#heat-cells', 'row');
+  await page.waitForFunction(() => /[?&]cells=row/.test(location.search));
+  await page.waitForFunction(() => /No cell is tested here/.test(document.querySelector('[data-testid="heat-marks"]').textContent));
+  assert.equal(await page.locator('#heatmap svg .cell.found').count(), 0, 'raw cells are never marked');
   await page.reload();
   await page.waitForSelector('#heatmap svg .cell');
-  assert.equal(await page.inputValue('#heat-cells'), 'images', 'the URL restores the choice');
+  assert.equal(await page.inputValue('#heat-cells'), 'row', 'the URL restores the choice');
   await clean(o);
 });
 
@@ -384,7 +401,7 @@ test('exports hold the view\'s numbers and chart and say what they show, on what
   const [heat] = await Promise.all([page.waitForEvent('download'), page.click('#heatmap [data-export="svg"]')]);
   const hdoc = fs.readFileSync(await heat.path(), 'utf8');
   assert.match(hdoc, /or lower/, 'the heatmap export carries its colour key');
-  assert.match(hdoc, /under the minimum n/);
+  assert.match(hdoc, /under the minimum n or people/);
   const [parts] = await Promise.all([page.waitForEvent('download'), page.click('#participants [data-export="svg"]')]);
   assert.match(fs.readFileSync(await parts.path(), 'utf8'), />male<|>female</, 'the participants export carries its marker key');
   // The participants CSV carries each person's demographics; the selected ratings export one row each.
