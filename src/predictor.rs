@@ -70,12 +70,147 @@ pub struct CardRow {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CardFewShot {
+    /// Ratings of their own each held-out person gave the model (absent in older files).
+    #[serde(default)]
+    pub k: Option<usize>,
     pub label: String,
     pub split: String,
     pub metrics: CardMetrics,
     pub oracle: Option<CardMetrics>,
     #[serde(default)]
     pub ci: Option<CardIntervals>,
+}
+
+/// How far the model's predicted score typically misses one rating by a person it has never
+/// seen, given `k` of their ratings: the root mean square error on the held-out people of
+/// `test_unseen`, as the model file reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Miss {
+    pub rmse: f64,
+    pub k: usize,
+    /// People in the split the figure comes from (0 when the file does not say).
+    pub people: usize,
+}
+
+impl Miss {
+    /// The plain range shown beside a predicted score: give or take one typical miss, inside
+    /// the scale. Not a 95% interval: about two ratings in three fall inside it when misses are
+    /// roughly normal, which the page says.
+    pub fn range(&self, predicted: f64) -> (f64, f64) {
+        (
+            (predicted - self.rmse).max(1.0),
+            (predicted + self.rmse).min(5.0),
+        )
+    }
+}
+
+impl Card {
+    /// The split that stands for a visitor: people the model was not trained on.
+    pub const UNSEEN: &'static str = "pamela_test_unseen";
+
+    /// The typical miss for a visitor who has rated `ratings` images: the few-shot row with
+    /// the most ratings not above theirs, else the profile-only evaluation.
+    pub fn typical_miss(&self, ratings: usize) -> Option<Miss> {
+        let people = |ci: &Option<CardIntervals>| ci.as_ref().map_or(0, |c| c.people);
+        self.few_shot
+            .iter()
+            .filter(|f| f.split == Self::UNSEEN)
+            .filter_map(|f| Some((f.k?, f.metrics.rmse?, people(&f.ci))))
+            .filter(|&(k, _, _)| k <= ratings)
+            .max_by_key(|&(k, _, _)| k)
+            .map(|(k, rmse, people)| Miss { rmse, k, people })
+            .or_else(|| {
+                let r = self.model_row()?;
+                Some(Miss {
+                    rmse: r.metrics.rmse?,
+                    k: 0,
+                    people: people(&r.ci),
+                })
+            })
+    }
+
+    fn model_row(&self) -> Option<&CardRow> {
+        self.row("model")
+    }
+
+    fn row(&self, predictor: &str) -> Option<&CardRow> {
+        self.evaluation
+            .iter()
+            .find(|r| r.split == Self::UNSEEN && r.predictor == predictor)
+    }
+
+    /// The model card in plain words, for a class: what it was trained on, how often it puts
+    /// two images in a new person's order (against guessing and the best simple rule), and by
+    /// how much its scores miss. The technical table stays below for those who want it.
+    pub fn plain_words(&self) -> Vec<String> {
+        let pct = |x: f64| format!("{:.0}", x * 100.0);
+        let mut out = vec![format!(
+            "It was trained on {} data ({}), {}.",
+            self.data_source, self.data_provenance, self.date
+        )];
+        if let Some(m) = self
+            .model_row()
+            .and_then(|r| Some((r, r.metrics.pairwise?)))
+        {
+            let (row, p) = m;
+            let people = row.ci.as_ref().map_or(0, |c| c.people);
+            let best = self
+                .evaluation
+                .iter()
+                .filter(|r| r.split == Self::UNSEEN && r.predictor != "model")
+                .filter(|r| r.predictor != "oracle")
+                .filter_map(|r| Some((r.predictor.as_str(), r.metrics.pairwise?)))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            let mut s = format!(
+                "It was tested on {} it never saw. Shown two images that one of them rated, it                  put them in that person's order {} times in 100; guessing gets 50",
+                match people {
+                    0 => "people".to_string(),
+                    1 => "1 person".to_string(),
+                    n => format!("{n} people"),
+                },
+                pct(p)
+            );
+            if let Some((name, b)) = best {
+                s.push_str(&format!(", the best simple rule ({name}) {}", pct(b)));
+            }
+            if let Some(o) = self.row("oracle").and_then(|r| r.metrics.pairwise) {
+                s.push_str(&format!(
+                    ", and the best any model could do {} (known here because the data were                      generated)",
+                    pct(o)
+                ));
+            }
+            s.push('.');
+            out.push(s);
+        }
+        if let Some(m0) = self.typical_miss(0) {
+            let mut s = format!(
+                "Its predicted score misses one of a new person's ratings by about {:.1} points                  on the 1-to-5 scale",
+                m0.rmse
+            );
+            if let Some(m10) = self.typical_miss(10).filter(|m| m.k == 10) {
+                s.push_str(&format!(
+                    ", and by about {:.1} once they have rated 10 images",
+                    m10.rmse
+                ));
+            }
+            s.push_str(
+                ". The ranges beside your scores are give or take that much: about two of your                  ratings in three would fall inside.",
+            );
+            out.push(s);
+        }
+        if let Some(p) = self
+            .model_row()
+            .and_then(|r| r.ci.as_ref())
+            .map(|c| c.people)
+        {
+            if p < 30 {
+                out.push(format!(
+                    "With {p} people to test on, these figures are rough: the technical details                      below give their 95% intervals."
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// A prediction for every image of the loaded data.
@@ -304,4 +439,134 @@ fn page_url(path: &str) -> String {
 fn parse_card(text: &str) -> Result<Card, String> {
     let v = js_sys::JSON::parse(text).map_err(|e| js_text(&e))?;
     serde_wasm_bindgen::from_value(v).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics(pairwise: f64, rmse: f64) -> CardMetrics {
+        CardMetrics {
+            pairwise: Some(pairwise),
+            spearman: None,
+            rmse: Some(rmse),
+            mae: None,
+            ratings: 100,
+        }
+    }
+
+    fn ci(people: usize) -> Option<CardIntervals> {
+        Some(CardIntervals {
+            pairwise: Some([0.8, 0.9]),
+            people,
+        })
+    }
+
+    fn card() -> Card {
+        let row = |predictor: &str, split: &str, p: f64, rmse: f64| CardRow {
+            predictor: predictor.into(),
+            split: split.into(),
+            metrics: metrics(p, rmse),
+            ci: ci(7),
+        };
+        let few = |k: usize, rmse: f64, split: &str| CardFewShot {
+            k: Some(k),
+            label: k.to_string(),
+            split: split.into(),
+            metrics: metrics(0.85, rmse),
+            oracle: None,
+            ci: ci(7),
+        };
+        Card {
+            data_source: "synthetic".into(),
+            data_provenance: "generated".into(),
+            date: "2026-11-30".into(),
+            rank: 8,
+            personal_rank: 4,
+            evaluation: vec![
+                row("model", "pamela_val_unseen", 0.99, 0.1),
+                row("model", Card::UNSEEN, 0.849, 0.55),
+                row("global mean", Card::UNSEEN, 0.5, 1.0),
+                row("image metadata mean", Card::UNSEEN, 0.641, 0.9),
+                row("oracle", Card::UNSEEN, 0.88, 0.37),
+            ],
+            few_shot: vec![
+                few(0, 0.546, Card::UNSEEN),
+                few(5, 0.491, Card::UNSEEN),
+                few(10, 0.463, Card::UNSEEN),
+                few(20, 0.441, Card::UNSEEN),
+                few(10, 0.2, "pamela_val_unseen"),
+            ],
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn the_typical_miss_follows_the_ratings_a_visitor_has_given() {
+        let c = card();
+        assert_eq!(c.typical_miss(0).unwrap().rmse, 0.546);
+        assert_eq!(c.typical_miss(4).unwrap().k, 0);
+        assert_eq!(c.typical_miss(7).unwrap().rmse, 0.491);
+        assert_eq!(
+            c.typical_miss(12).unwrap(),
+            Miss {
+                rmse: 0.463,
+                k: 10,
+                people: 7
+            }
+        );
+        assert_eq!(c.typical_miss(500).unwrap().k, 20);
+        // Without few-shot rows: the profile-only evaluation.
+        let mut old = c.clone();
+        old.few_shot.clear();
+        assert_eq!(
+            old.typical_miss(30).unwrap(),
+            Miss {
+                rmse: 0.55,
+                k: 0,
+                people: 7
+            }
+        );
+        old.evaluation.clear();
+        assert!(old.typical_miss(0).is_none());
+    }
+
+    #[test]
+    fn a_range_stays_on_the_scale() {
+        let m = Miss {
+            rmse: 0.5,
+            k: 0,
+            people: 7,
+        };
+        assert_eq!(m.range(3.0), (2.5, 3.5));
+        assert_eq!(m.range(4.8), (4.3, 5.0));
+        assert_eq!(m.range(1.2), (1.0, 1.7));
+    }
+
+    #[test]
+    fn the_model_card_speaks_plainly_to_a_class() {
+        let w = card().plain_words().join(" ");
+        assert!(
+            w.contains("trained on synthetic data (generated), 2026-11-30"),
+            "{w}"
+        );
+        assert!(w.contains("tested on 7 people it never saw"), "{w}");
+        assert!(w.contains("order 85 times in 100; guessing gets 50"), "{w}");
+        assert!(
+            w.contains("best simple rule (image metadata mean) 64"),
+            "{w}"
+        );
+        assert!(w.contains("best any model could do 88"), "{w}");
+        assert!(
+            w.contains("about 0.5 points") && w.contains("by about 0.5 once they have rated 10"),
+            "{w}"
+        );
+        assert!(
+            w.contains("With 7 people to test on, these figures are rough"),
+            "{w}"
+        );
+        for jargon in ["RMSE", "oracle", "taste rank", "pairwise"] {
+            assert!(!w.contains(jargon), "no “{jargon}” in plain words: {w}");
+        }
+    }
 }

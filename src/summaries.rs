@@ -137,6 +137,22 @@ pub struct Paired {
     pub crowd: f64,
 }
 
+/// `rows` in the order of `order` (labels), any label not in it after, in their own order: the
+/// "For you" charts keep the order of the first prediction while the visitor rates images, so
+/// rows do not jump under the reader's eyes.
+pub fn in_order(rows: &[Paired], order: &[String]) -> Vec<Paired> {
+    let rank = |p: &Paired| {
+        order
+            .iter()
+            .position(|l| *l == p.label)
+            .unwrap_or(usize::MAX)
+    };
+    let mut out = rows.to_vec();
+    // A stable sort: labels not in `order` keep their relative order at the end.
+    out.sort_by_key(rank);
+    out
+}
+
 /// One image with the visitor's predicted score and the crowd's mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ImagePick {
@@ -380,5 +396,22 @@ mod tests {
         assert!(!s.styles.is_empty() && s.styles.iter().all(|p| !p.label.contains('_')));
         // Scores of other data give nothing.
         assert!(ForYouSummary::of(&ds, &all, &scores[1..]).is_none());
+    }
+
+    #[test]
+    fn rows_keep_a_given_order_and_new_labels_go_last() {
+        let p = |l: &str, you: f64| Paired {
+            label: l.into(),
+            you,
+            crowd: 3.0,
+        };
+        let rows = [p("c", 1.0), p("new", 2.0), p("a", 3.0), p("b", 4.0)];
+        let order = ["a", "b", "c"].map(String::from);
+        let got: Vec<String> = in_order(&rows, &order)
+            .into_iter()
+            .map(|r| r.label)
+            .collect();
+        assert_eq!(got, ["a", "b", "c", "new"]);
+        assert_eq!(in_order(&rows, &[]).len(), 4);
     }
 }

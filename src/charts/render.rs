@@ -733,34 +733,34 @@ pub fn strip(
     m.finish()
 }
 
+/// One row of [`paired`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairRow {
+    pub label: String,
+    /// The visitor's predicted mean.
+    pub you: f64,
+    /// Everyone's observed mean.
+    pub crowd: f64,
+    /// The visitor's predicted mean before their last rating, drawn as a ring.
+    pub before: Option<f64>,
+}
+
 /// Rows of two values each (the visitor's predicted mean and the crowd's mean): a filled dot,
-/// a hollow diamond, and a line between them; x from 1 to 5, in a chart `width` pixels wide.
-pub fn paired(rows: &[(String, f64, f64)], width: f64) -> (Vec<String>, f64) {
+/// a hollow diamond, and a line between them, and a ring where the dot was before the
+/// visitor's last rating; x always from 1 to 5 (the axis does not move while the visitor
+/// rates), in a chart `width` pixels wide.
+pub fn paired(rows: &[PairRow], width: f64) -> (Vec<String>, f64) {
     let row_h = 24.0;
     let (top, bottom, right) = (8.0, 30.0, dotplot::RIGHT);
     let label_w = text::label_column(
-        rows.iter().map(|r| r.0.as_str()),
+        rows.iter().map(|r| r.label.as_str()),
         text::LABEL_PX,
         width,
         48.0,
         0.42,
     );
     let height = top + bottom + row_h * rows.len().max(1) as f64;
-    let lo = rows
-        .iter()
-        .flat_map(|r| [r.1, r.2])
-        .filter(|v| v.is_finite())
-        .fold(5.0f64, f64::min);
-    let hi = rows
-        .iter()
-        .flat_map(|r| [r.1, r.2])
-        .filter(|v| v.is_finite())
-        .fold(1.0f64, f64::max);
-    let pad = ((hi - lo) * 0.1).max(0.05);
-    let x = Linear::new(
-        ((lo - pad).max(1.0), (hi + pad).min(5.0)),
-        (label_w, width - right),
-    );
+    let x = Linear::new((1.0, 5.0), (label_w, width - right));
     let plot = (label_w, top, width - right, height - bottom);
     let mut m = Markup::new();
     m.open("g", &[("class", "axis".into())]);
@@ -772,13 +772,23 @@ pub fn paired(rows: &[(String, f64, f64)], width: f64) -> (Vec<String>, f64) {
     x_axis(&mut m, &ticks, plot, true);
     m.close("g");
     m.layer();
-    for (k, (label, you, crowd)) in rows.iter().enumerate() {
+    for (k, r) in rows.iter().enumerate() {
+        let (label, you, crowd) = (&r.label, &r.you, &r.crowd);
         let y = top + row_h * (k as f64 + 0.5);
-        let aria = format!(
-            "{label}: you {}, everyone {}",
-            format::score(*you),
-            format::score(*crowd)
-        );
+        let before = r.before.filter(|b| b.is_finite());
+        let aria = match before {
+            Some(b) => format!(
+                "{label}: you {} (before your last rating {}), everyone {}",
+                format::score(*you),
+                format::score(b),
+                format::score(*crowd)
+            ),
+            None => format!(
+                "{label}: you {}, everyone {}",
+                format::score(*you),
+                format::score(*crowd)
+            ),
+        };
         m.open(
             "g",
             &[
@@ -823,6 +833,17 @@ pub fn paired(rows: &[(String, f64, f64)], width: f64) -> (Vec<String>, f64) {
                 ),
             ],
         );
+        if let Some(b) = before {
+            m.empty(
+                "circle",
+                &[
+                    ("class", "before".into()),
+                    ("cx", x.map_clamped(b).into()),
+                    ("cy", y.into()),
+                    ("r", "6.5".into()),
+                ],
+            );
+        }
         m.empty(
             "circle",
             &[
@@ -1144,9 +1165,15 @@ mod tests {
 
     #[test]
     fn paired_rows_place_you_and_everyone_on_one_scale() {
+        let row = |label: &str, you: f64, crowd: f64, before: Option<f64>| PairRow {
+            label: label.into(),
+            you,
+            crowd,
+            before,
+        };
         let rows = vec![
-            ("<i>landscape</i>".to_string(), 4.0, 3.0),
-            ("portrait".to_string(), 2.5, 3.5),
+            row("<i>landscape</i>", 4.0, 3.0, None),
+            row("portrait", 2.5, 3.5, None),
         ];
         let (layers, height) = paired(&rows, 500.0);
         let s = layers.concat();
@@ -1166,6 +1193,20 @@ mod tests {
         assert!(cx[0] > cx[1], "4.0 lies right of 2.5: {cx:?}");
         assert!(cx.iter().all(|&x| (100.0..=430.0).contains(&x)));
         assert!(s.contains("+1.00") && s.contains("−1.00"));
+        // The axis is the whole scale, whatever the values: it stays put while the visitor rates.
+        let (other, _) = paired(&[row("portrait", 4.9, 4.8, None), rows[0].clone()], 500.0);
+        let ticks = |m: &[String]| m[0].clone();
+        assert_eq!(
+            ticks(&layers),
+            ticks(&other),
+            "the same axis for other values"
+        );
+        assert_eq!(s.matches("class=\"before\"").count(), 0);
+        // The prediction before the last rating: a ring, named for screen readers.
+        let (with, _) = paired(&[row("portrait", 3.0, 3.5, Some(2.5))], 500.0);
+        let with = with.concat();
+        assert_eq!(with.matches("class=\"before\"").count(), 1);
+        assert!(with.contains("portrait: you 3.00 (before your last rating 2.50), everyone 3.50"));
     }
 
     #[test]

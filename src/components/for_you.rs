@@ -7,10 +7,11 @@
 use crate::app::{use_ctx, Level, Shared};
 use crate::charts::format::{score, signed, thousands};
 use crate::charts::render;
+use crate::charts::render::PairRow;
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::{chart_width, ChartSvg};
-use crate::predictor::{PredictorCtx, Status};
-use crate::summaries::{ForYouSummary, ImagePick, Paired};
+use crate::predictor::{Miss, PredictorCtx, Status};
+use crate::summaries::{in_order, ForYouSummary, ImagePick, Paired};
 use leptos::prelude::*;
 
 const STORE_KEY: &str = "pamela.profile";
@@ -29,6 +30,16 @@ pub fn ForYou() -> impl IntoView {
     let nationality = RwSignal::new(String::new());
     let ratings: RwSignal<Vec<(usize, f32)>> = RwSignal::new(Vec::new());
     let remembered = RwSignal::new(false);
+    // The prediction before the visitor's last rating (drawn as rings), and the order of the
+    // rows as the first prediction for this profile sorted them (kept while rating).
+    let previous = RwSignal::new(None::<Shared<crate::predictor::Prediction>>);
+    let order = RwSignal::new(None::<(Vec<String>, Vec<String>)>);
+    let rate = move |i: usize, v: f32| {
+        if v.is_finite() {
+            previous.set(pred.prediction.get_untracked());
+        }
+        ratings.update(|r| r.push((i, v)));
+    };
 
     // A profile remembered on this device, if the visitor asked for it earlier.
     if let Some(text) = storage().and_then(|s| s.get_item(STORE_KEY).ok().flatten()) {
@@ -58,6 +69,8 @@ pub fn ForYou() -> impl IntoView {
             .with(|d| d.as_ref().map(|d| std::sync::Arc::as_ptr(&d.0) as usize));
         if prev.is_some_and(|p| p != id) {
             ratings.set(Vec::new());
+            previous.set(None);
+            order.set(None);
             pred.data_changed(ctx.data.get_untracked());
         }
         id
@@ -112,14 +125,53 @@ pub fn ForYou() -> impl IntoView {
         let d = ctx.data.get()?;
         ForYouSummary::of(&d.ds, &d.overall, &p.scores)
     });
-    let chart = |pick: fn(&ForYouSummary) -> &Vec<Paired>| {
+    let before = Memo::new(move |_| {
+        let p = previous.get()?;
+        let d = ctx.data.get()?;
+        ForYouSummary::of(&d.ds, &d.overall, &p.scores)
+    });
+    // The first summary for a profile sets the order the charts keep while the visitor rates.
+    Effect::new(move |_| {
+        summary.with(|s| {
+            if let (Some(s), None) = (s, order.get_untracked()) {
+                let labels = |v: &Vec<Paired>| v.iter().map(|p| p.label.clone()).collect();
+                order.set(Some((labels(&s.groups), labels(&s.styles))));
+            }
+        })
+    });
+    // How far a predicted score typically misses, for a visitor with this many ratings.
+    let miss = Memo::new(move |_| {
+        let used = pred
+            .prediction
+            .with(|p| p.as_ref().map_or(0, |p| p.ratings_used));
+        pred.card
+            .with(|c| c.as_ref().and_then(|c| c.typical_miss(used)))
+    });
+    let chart = |pick: fn(&ForYouSummary) -> &Vec<Paired>,
+                 keep: fn(&(Vec<String>, Vec<String>)) -> &Vec<String>| {
         let width = chart_width();
         let layers = Memo::new(move |_| {
             summary.with(|s| {
                 s.as_ref().map(|s| {
-                    let rows: Vec<(String, f64, f64)> = pick(s)
+                    let shown = order.with(|o| match o {
+                        Some(o) => in_order(pick(s), keep(o)),
+                        None => pick(s).clone(),
+                    });
+                    let was = |label: &str| {
+                        before.with(|b| {
+                            b.as_ref()
+                                .and_then(|b| pick(b).iter().find(|p| p.label == label))
+                                .map(|p| p.you)
+                        })
+                    };
+                    let rows: Vec<PairRow> = shown
                         .iter()
-                        .map(|p| (p.label.clone(), p.you, p.crowd))
+                        .map(|p| PairRow {
+                            label: p.label.clone(),
+                            you: p.you,
+                            crowd: p.crowd,
+                            before: was(&p.label).filter(|b| (b - p.you).abs() >= 0.005),
+                        })
                         .collect();
                     render::paired(&rows, width.get())
                 })
@@ -136,8 +188,8 @@ pub fn ForYou() -> impl IntoView {
         });
         (markup, size, width)
     };
-    let (group_markup, group_size, group_w) = chart(|s| &s.groups);
-    let (style_markup, style_size, style_w) = chart(|s| &s.styles);
+    let (group_markup, group_size, group_w) = chart(|s| &s.groups, |o| &o.0);
+    let (style_markup, style_size, style_w) = chart(|s| &s.styles, |o| &o.1);
     let table = Memo::new(move |_| TableData {
         header: [
             "visual group or style",
@@ -168,15 +220,28 @@ pub fn ForYou() -> impl IntoView {
         move || {
             let s = summary.get()?;
             let d = ctx.data.get()?;
+            let m = miss.get();
+            let was = previous.get();
             Some(
                 pick(&s)
                     .iter()
                     .map(|&ImagePick { image: i, you, crowd }| {
                         let prompt = d.ds.images.prompt[i].clone();
+                        let you = you as f64;
+                        let range = m.map(|m: Miss| {
+                            let (lo, hi) = m.range(you);
+                            format!(" (likely {}–{})", score(lo), score(hi))
+                        });
+                        let before = was
+                            .as_ref()
+                            .and_then(|p| p.scores.get(i).map(|&b| b as f64))
+                            .filter(|b| (b - you).abs() >= 0.005)
+                            .map(|b| format!(", was {}", score(b)));
                         view! {
                             <li>
                                 <span class="prompt">{prompt}</span>
-                                <span class="meta">{format!("you {} · everyone {} ({})", score(you as f64), score(crowd), signed(you as f64 - crowd))}</span>
+                                <span class="meta" data-testid="fy-score">{format!("you {}{}{} · everyone {} ({})",
+                                    score(you), range.unwrap_or_default(), before.unwrap_or_default(), score(crowd), signed(you - crowd))}</span>
                             </li>
                         }
                     })
@@ -202,7 +267,7 @@ pub fn ForYou() -> impl IntoView {
                             let label = format!("Rate {v} of 5");
                             view! {
                                 <button type="button" class="rate" aria-label=label
-                                    on:click=move |_| ratings.update(|r| r.push((i, v as f32)))>{v.to_string()}</button>
+                                    on:click=move |_| rate(i, v as f32)>{v.to_string()}</button>
                             }
                         })
                         .collect_view();
@@ -216,7 +281,7 @@ pub fn ForYou() -> impl IntoView {
                             <span class="prompt">{prompt}</span>
                             <span class="rate-buttons" role="group" aria-label="Your rating, 1 (poor) to 5 (excellent)">
                                 {buttons}
-                                <button type="button" class="rate skip" on:click=move |_| ratings.update(|r| r.push((i, f32::NAN)))>"skip"</button>
+                                <button type="button" class="rate skip" on:click=move |_| rate(i, f32::NAN)>"skip"</button>
                             </span>
                         </li>
                     }
@@ -248,6 +313,8 @@ pub fn ForYou() -> impl IntoView {
         }
         remembered.set(false);
         ratings.set(Vec::new());
+        previous.set(None);
+        order.set(None);
         ctx.notify(
             Level::Info,
             "Forgotten: nothing about you is stored on this device.",
@@ -274,6 +341,9 @@ pub fn ForYou() -> impl IntoView {
     let failed = move || matches!(pred.status.get(), Status::Failed(_));
     let start = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
+        // A new profile: its first prediction sets the order again, with nothing before it.
+        previous.set(None);
+        order.set(None);
         match pred.status.get_untracked() {
             Status::Ready => ask(),
             Status::Idle | Status::Failed(_) => pred.start(ctx.data.get_untracked()),
@@ -308,7 +378,10 @@ pub fn ForYou() -> impl IntoView {
             let notes = c.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view();
             view! {
                 <details class="model-card">
-                    <summary>"Model card"</summary>
+                    <summary>"About this predictor"</summary>
+                    {c.plain_words().into_iter().map(|w| view! { <p class="plain">{w}</p> }).collect_view()}
+                    <details class="model-card-tech">
+                    <summary>"Technical details (model card)"</summary>
                     <p>{format!("Trained on {} data ({}), {}; taste rank {}, personal rank {}.", c.data_source, c.data_provenance, c.date, c.rank, c.personal_rank)}</p>
                     <ul>{notes}</ul>
                     <p class="note muted">"Pairwise accuracy: for two images rated by the same person, how often the model orders them as that person did. The oracle is the synthetic generator's noise-free score (the best any model could do). In brackets: a 95% interval from resampling the split's people (with 7 people in test_unseen, wide, and if anything too narrow)."</p>
@@ -321,6 +394,7 @@ pub fn ForYou() -> impl IntoView {
                         <thead><tr><th scope="col">"ratings used"</th><th scope="col">"split"</th><th scope="col">"pairwise"</th><th scope="col">"oracle"</th><th scope="col">"RMSE"</th></tr></thead>
                         <tbody>{few}</tbody>
                     </table></div>
+                    </details>
                 </details>
             }
         })
@@ -363,6 +437,15 @@ pub fn ForYou() -> impl IntoView {
                 }
             })}
             <Show when=move || summary.with(|s| s.is_some())>
+                <p class="note muted" data-testid="fy-how-to-read">{move || {
+                    let m = miss.get();
+                    let ranges = m.map(|m| format!(
+                        " Beside each image: your predicted score and a likely range, give or take {:.1}: how far the model typically misses one rating by someone it never saw{}.",
+                        m.rmse,
+                        if m.k > 0 { format!(" who had rated {} images", m.k) } else { String::new() }
+                    )).unwrap_or_default();
+                    format!("The rows keep their order and the axis its 1-to-5 scale while you rate; a ring marks where a prediction was before your last rating.{ranges}")
+                }}</p>
                 <h3 class="sub">"Per visual group: you (dot) and everyone (diamond)"</h3>
                 <ChartSvg size=group_size measure=group_w markup=group_markup detail=detail
                     activate=Callback::new(|_| ()) label="Your predicted mean and everyone's mean per visual group"/>

@@ -112,6 +112,18 @@ test('rating a few suggested images refits the personal part and changes every p
   assert.ok(await page.locator('#for-you .fy-rate li').count() >= 5, 'at least five images offered to rate');
   const base = await predictions(page);
   const baseTop = await page.locator('#fy-top li .prompt').allTextContents();
+  const rowOrder = () => page.locator('#for-you svg').first().locator('.pair').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label').split(':')[0]));
+  const baseOrder = await rowOrder();
+  const axis = () => page.locator('#for-you svg').first().locator('.tick').allTextContents();
+  const baseAxis = await axis();
+  // Every predicted score of an image comes with a likely range inside the scale.
+  const scores = await page.locator('#fy-top [data-testid="fy-score"]').allTextContents();
+  for (const t of scores) {
+    const [, you, lo, hi] = t.match(/^you ([\d.]+) \(likely ([\d.]+)–([\d.]+)\)/).map(Number);
+    assert.ok(lo >= 1 && hi <= 5 && lo <= you && you <= hi && hi - lo > 0.2, t);
+  }
+  assert.match(await page.textContent('[data-testid="fy-how-to-read"]'), /give or take [\d.]+: how far the model typically misses one rating by someone it never saw/);
+  assert.equal(await page.locator('#for-you svg .before').count(), 0, 'no earlier prediction yet');
   // Rate like a contrarian: the first suggestions low, then high, alternating.
   const given = [1, 5, 1, 5, 1, 5, 1];
   for (let k = 0; k < given.length; k++) {
@@ -127,11 +139,24 @@ test('rating a few suggested images refits the personal part and changes every p
   assert.ok(moved >= after.size / 2, `${moved} of ${after.size} rows moved after ${given.length} ratings`);
   const afterTop = await page.locator('#fy-top li .prompt').allTextContents();
   assert.notDeepEqual(afterTop, baseTop, 'the top images change');
+  // While rating, the rows keep their order and the axis its scale; rings mark the prediction
+  // before the last rating, and single images say what they were.
+  assert.deepEqual(await rowOrder(), baseOrder, 'rows keep their order while rating');
+  assert.deepEqual(await axis(), baseAxis, 'the axis stays put');
+  assert.ok(await page.locator('#for-you svg .before').count() > 0, 'rings mark the previous prediction');
+  assert.match(await page.locator('#for-you svg .pair').first().getAttribute('aria-label'), /before your last rating|you [\d.]+, everyone/);
+  assert.match((await page.locator('#fy-top [data-testid="fy-score"]').allTextContents()).join(' '), /, was [\d.]+/);
   assert.match(await page.textContent('#for-you'), new RegExp(`Rated so far: ${given.length}`));
   // The model card carries the evaluation.
   await page.click('#for-you .model-card summary');
   assert.match(await page.textContent('#for-you .model-card'), /Trained on synthetic data/);
   assert.ok(await page.locator('#for-you .model-card tbody tr').count() >= 10);
+  // In plain words first, for a class; the technical table folded below.
+  const plain = (await page.locator('#for-you .model-card .plain').allTextContents()).join(' ');
+  assert.match(plain, /tested on \d+ people it never saw.*times in 100; guessing gets 50/);
+  assert.match(plain, /misses one of a new person's ratings by about [\d.]+ points/);
+  assert.doesNotMatch(plain, /RMSE|oracle|taste rank|pairwise/);
+  assert.equal(await page.locator('#for-you .model-card-tech').evaluate((d) => d.open), false, 'the technical details start folded');
   assert.deepEqual(allowedErrors(o.errors), []);
   await page.close();
 });
