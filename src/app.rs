@@ -10,7 +10,8 @@ use crate::components::{
     about::About, ages::AgeHistogram, chips::Chips, cohorts::Cohorts, distribution::Distribution,
     filters::FilterPanel, filters::Target, for_you::ForYou, heatmap::Heatmap, images::Images,
     load_panel::LoadPanel, means::Means, notices::Notices, participants::Participants,
-    source_badge::SourceBadge, taste::Taste,
+    source_badge::SourceBadge, taste::Taste, teach::PresenterBar, teach::QuestionPanel,
+    teach::QuestionsMenu,
 };
 use crate::data::Loaded;
 use crate::state::{FilterSpec, UiState};
@@ -85,6 +86,9 @@ pub struct Ctx {
     /// An image host other than the default that the visitor agreed to (or typed) in this
     /// page; a host that only came from a link is never contacted before that.
     pub image_consent: RwSignal<Option<String>>,
+    /// The card the address's fragment names (`#cohorts`): the one a link lands on, and the
+    /// one presenter mode shows.
+    pub card: RwSignal<Option<String>>,
 }
 
 impl Ctx {
@@ -208,6 +212,7 @@ pub fn new_ctx() -> Ctx {
         overview,
         load_open: RwSignal::new(false),
         image_consent: RwSignal::new(None),
+        card: RwSignal::new(crate::dom::location_hash()),
     };
     for n in url_notices {
         ctx.notify(Level::Warning, n);
@@ -241,9 +246,17 @@ fn sync_url(ctx: Ctx) {
             ctx.notify(Level::Warning, n);
         }
         ctx.set_ui(s, None);
+        ctx.card.set(crate::dom::location_hash());
     };
     let handle = window_event_listener(leptos::ev::popstate, on_pop);
-    on_cleanup(move || handle.remove());
+    // A card link followed inside the page (`<a href="#taste">`).
+    let on_hash = window_event_listener(leptos::ev::hashchange, move |_| {
+        ctx.card.set(crate::dom::location_hash())
+    });
+    on_cleanup(move || {
+        handle.remove();
+        on_hash.remove();
+    });
 }
 
 /// Fetches and shows the default bundle (unless other data is shown by the time it arrives).
@@ -443,6 +456,16 @@ pub fn App() -> impl IntoView {
         filters_open.set(true);
         crate::dom::scroll_to("filters-summary");
     };
+    // Presenter mode restyles the whole page (type size, one card), from its root element.
+    Effect::new(move |_| {
+        let on = ctx.ui.present.get();
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.class_list().toggle_with_force("present", on);
+        }
+    });
 
     view! {
         <a class="skip" href="#views">"Skip to the charts"</a>
@@ -457,10 +480,14 @@ pub fn App() -> impl IntoView {
                     "Load data"
                 </button>
                 <button type="button" on:click=copy_link>"Copy link"</button>
+                <button type="button" id="present-toggle" aria-pressed=move || ctx.ui.present.get().to_string()
+                    on:click=move |_| ctx.ui.present.update(|p| *p = !*p)>"Presenter mode"</button>
+                <QuestionsMenu/>
                 <a href="#for-you">"For you"</a>
                 <a href="#about">"About"</a>
             </nav>
         </header>
+        <PresenterBar filters=Signal::derive(summary_line)/>
         <LoadPanel/>
         <Notices/>
         {move || ctx.progress.get().map(|p| {
@@ -488,6 +515,7 @@ pub fn App() -> impl IntoView {
                 </details>
             </aside>
             <main id="main">
+                <QuestionPanel/>
                 <Show when=ready fallback=|| ()>
                     <section class="selection" aria-label="Current selection">
                         <p class="count" data-testid="selected-count">

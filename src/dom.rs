@@ -53,23 +53,45 @@ pub fn with_query(base: &str, query: &str, hash: &str) -> String {
     out
 }
 
+/// The address's fragment, decoded, without its `#`; `None` when there is none.
+pub fn location_hash() -> Option<String> {
+    let hash = window().and_then(|w| w.location().hash().ok())?;
+    let id = hash.strip_prefix('#').unwrap_or(&hash);
+    let id = js_sys::decode_uri_component(id).ok()?.as_string()?;
+    (!id.is_empty()).then_some(id)
+}
+
+/// Puts `#id` in the address bar in place of the current fragment (no new history entry, no
+/// scroll: the page decides what to show).
+pub fn set_hash(id: &str) {
+    let Some(w) = window() else { return };
+    let Ok(history) = w.history() else { return };
+    let l = w.location();
+    let url = format!(
+        "{}{}#{}",
+        l.pathname().unwrap_or_default(),
+        l.search().unwrap_or_default(),
+        id
+    );
+    let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+}
+
+/// Scrolls the page back to its top.
+pub fn scroll_top() {
+    if let Some(w) = window() {
+        w.scroll_to_with_x_and_y(0.0, 0.0);
+    }
+}
+
 /// Scrolls to the card the address's fragment names (`#cohorts`) and marks it for a moment.
 /// The browser cannot do it itself on a first visit: the cards appear only once the data is in.
 pub fn land_on_hash() {
     let Some(d) = window().and_then(|w| w.document()) else {
         return;
     };
-    let hash = window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default();
-    let id = hash.strip_prefix('#').unwrap_or("");
-    let id = js_sys::decode_uri_component(id)
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    if id.is_empty() {
+    let Some(id) = location_hash() else {
         return;
-    }
+    };
     let Some(el) = d.get_element_by_id(&id) else {
         return;
     };

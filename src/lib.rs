@@ -12,6 +12,7 @@ pub mod data;
 pub mod dom;
 pub mod exports;
 pub mod fetch;
+pub mod guide;
 pub mod hub;
 pub mod loading;
 pub mod perf;

@@ -111,6 +111,13 @@ pub struct UiState {
     pub data: Option<HubRef>,
     /// The Hub's address (`hub=`; a mirror, or the tests' stand-in).
     pub hub: String,
+    /// Presenter mode (`present=1`): large type, one card at a time, filters in one line.
+    pub present: bool,
+    /// A guided question shown above the views (`guide=`, see [`crate::guide::QUESTIONS`]).
+    pub guide: Option<String>,
+    /// A question written into the link by whoever made it (`ask=`): plain text, already
+    /// cleaned ([`crate::guide::clean_ask`]).
+    pub ask: String,
 }
 
 impl Default for UiState {
@@ -142,6 +149,9 @@ impl Default for UiState {
             image_base: DEFAULT_IMAGE_BASE.to_string(),
             data: None,
             hub: DEFAULT_HUB_ADDR.trim_end_matches('/').to_string(),
+            present: false,
+            guide: None,
+            ask: String::new(),
         }
     }
 }
@@ -305,6 +315,11 @@ impl UiState {
             opt("data", r.to_param(), false);
         }
         opt("hub", encode(&self.hub), self.hub == d.hub);
+        opt("present", "1".into(), !self.present);
+        if let Some(g) = &self.guide {
+            opt("guide", encode(g), false);
+        }
+        opt("ask", encode(&self.ask), self.ask.is_empty());
         pairs
             .into_iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -457,6 +472,27 @@ impl UiState {
                 "hub" => match decode(raw).filter(|u| valid_hub(u)) {
                     Some(u) => s.hub = u.trim_end_matches('/').to_string(),
                     None => bad(&k, raw, "expected the https:// address of a Hub"),
+                },
+                "present" => match raw {
+                    "0" | "1" => s.present = raw == "1",
+                    _ => bad(&k, raw, "expected 0 or 1"),
+                },
+                "guide" => match decode(raw).and_then(|g| crate::guide::question(&g)) {
+                    Some(q) => s.guide = Some(q.id.to_string()),
+                    None => bad(&k, raw, "not one of the guided questions"),
+                },
+                "ask" => match decode(raw) {
+                    Some(text) => {
+                        let (clean, cut) = crate::guide::clean_ask(&text);
+                        if cut {
+                            notices.push(format!(
+                                "The link's question was longer than {} characters: it is shown shortened.",
+                                crate::guide::ASK_MAX
+                            ));
+                        }
+                        s.ask = clean;
+                    }
+                    None => bad(&k, raw, "it is not valid URL text"),
                 },
                 _ => bad(&k, raw, UNKNOWN_PARAMETER),
             }
@@ -614,6 +650,9 @@ mod tests {
             HubRef::parse("hf:someone/PAMELA@0123456789abcdef0123456789abcdef01234567").unwrap(),
         );
         s.hub = "https://hub.example".into();
+        s.present = true;
+        s.guide = Some("images".into());
+        s.ask = "Why do <b>rows</b> differ? 100% & more".into();
         let q = s.to_query();
         let (back, notices) = UiState::from_query(&q);
         assert!(notices.is_empty(), "{notices:?}");

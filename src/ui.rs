@@ -66,6 +66,9 @@ fields! {
     image_base: String,
     data: Option<HubRef>,
     hub: String,
+    present: bool,
+    guide: Option<String>,
+    ask: String,
 }
 
 impl Ui {

@@ -59,7 +59,8 @@ pub fn About() -> impl IntoView {
                      times too narrow."</li>
                 <li>"Two cohorts rated different images. Beside the raw difference of their means, the \
                      comparison offers the difference on the images both rated, which is free of which images each \
-                     saw; the heatmap can likewise set each cell against everyone who rated the same images. Where a \
+                     saw; the heatmap sets each cell against everyone who rated the same images (its default, since its \
+                     rows are groups of people: a cell then shows how the row differs, not what everyone likes). Where a \
                      view marks many rows or cells as differences, the marks use Holm's correction for the number \
                      tested."</li>
                 <li>"“How personal is taste?” splits the variance of the scores into images, people and the rest \
@@ -67,7 +68,17 @@ pub fn About() -> impl IntoView {
                 <li>"The 199 participants (23 nationalities) do not represent the world: averages here are not \
                      universal judgments of beauty."</li>
                 <li>"Narrow subgroups can be tiny. Every number comes with its count; heatmap cells under the \
-                     minimum count are marked and never highlighted."</li>
+                     minimum count of ratings or of people (5 by default) are marked and never highlighted."</li>
+            </ul>
+            <h3>"Teaching with it"</h3>
+            <ul>
+                <li>"“Questions” in the header lists guided questions: each sets the view it needs and says what \
+                     to look at, and each is a link to share. A question of your own goes into a link too, shown \
+                     to whoever opens it as plain text."</li>
+                <li>"“Presenter mode” (or a link with present=1) shows one card at a time in large type, with the \
+                     filters in one line; Page Down and Page Up (what presentation remotes send) or the arrow keys \
+                     step through the cards, and the link keeps the card shown."</li>
+                <li>"A link can land on a card: add its name after # (for instance #cohorts); “Copy link” keeps it."</li>
             </ul>
             <crate::components::load_panel::DataNotes/>
         </section>

@@ -105,8 +105,15 @@ pub fn Card(
     // The table is built only while it is open: hidden tables would be rebuilt on every change.
     let table_open = RwSignal::new(false);
     let labelled_by = title_id.clone();
+    // Presenter mode shows one card: the one the address names, or the first.
+    let current = move || {
+        ctx.ui.present.get()
+            && ctx
+                .card
+                .with(|c| crate::guide::card_or_first(c.as_deref()) == id)
+    };
     view! {
-        <section class="card" id=id aria-labelledby=labelled_by>
+        <section class="card" class:current=current id=id aria-labelledby=labelled_by>
             <header class="card-head">
                 <h2 id=title_id>{move || title.get()}</h2>
                 <div class="export" role="group" aria-label=move || format!("Export {}", title.get())>

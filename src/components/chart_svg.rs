@@ -9,6 +9,7 @@
 use crate::charts::brush::{End, DRAG_PX};
 use crate::charts::histogram;
 use crate::charts::patch::{diff_parsed, Batch, Parsed};
+use crate::charts::text::PRESENT_SCALE;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
@@ -179,11 +180,26 @@ struct Press {
     dragging: bool,
 }
 
-/// `ev`'s x in pixels from the left edge of the `<svg>` it happened on.
-fn local_x(ev: &web_sys::PointerEvent) -> Option<(Element, f64)> {
+/// `ev`'s x in the chart's own units (layout pixels) from the left edge of the `<svg>` it
+/// happened on: screen pixels divided by the chart's scale (see [`chart_scale`]).
+fn local_x(ev: &web_sys::PointerEvent, scale: f64) -> Option<(Element, f64)> {
     let svg: Element = ev.current_target()?.dyn_into().ok()?;
     let left = svg.get_bounding_client_rect().left();
-    Some((svg, ev.client_x() as f64 - left))
+    Some((svg, (ev.client_x() as f64 - left) / scale))
+}
+
+/// How many screen pixels one layout pixel takes: 1, or [`PRESENT_SCALE`] in presenter mode.
+pub fn chart_scale() -> Signal<f64> {
+    match use_context::<crate::app::Ctx>() {
+        Some(ctx) => Signal::derive(move || {
+            if ctx.ui.present.get() {
+                PRESENT_SCALE
+            } else {
+                1.0
+            }
+        }),
+        None => Signal::derive(|| 1.0),
+    }
 }
 
 /// Below this, a measured width is a hidden or collapsed container: the chart keeps its last one.
@@ -197,16 +213,27 @@ pub fn chart_width() -> RwSignal<f64> {
     RwSignal::new(START_WIDTH)
 }
 
-/// Keeps `w` equal to `el`'s width in whole pixels: now, and on every resize until the owner
-/// is cleaned up.
-fn follow_width(el: &Element, w: RwSignal<f64>) {
-    let set = move |px: f64| {
-        let px = px.floor();
+/// Keeps `w` equal to `el`'s width divided by `scale`, in whole layout pixels: now, on every
+/// resize and on every change of scale, until the owner is cleaned up.
+fn follow_width(el: &Element, w: RwSignal<f64>, scale: Signal<f64>) {
+    let measured = StoredValue::new(0.0f64);
+    let apply = move || {
+        let px = (measured.get_value() / scale.get_untracked()).floor();
         if px >= MIN_WIDTH && w.get_untracked() != px {
             w.set(px);
         }
     };
+    let set = move |px: f64| {
+        if px >= MIN_WIDTH {
+            measured.set_value(px);
+            apply();
+        }
+    };
     set(el.get_bounding_client_rect().width());
+    Effect::new(move |_| {
+        scale.track();
+        apply();
+    });
     let cb = wasm_bindgen::closure::Closure::<dyn Fn(js_sys::Array)>::new(
         move |entries: js_sys::Array| {
             if let Ok(e) = entries.get(0).dyn_into::<web_sys::ResizeObserverEntry>() {
@@ -255,6 +282,7 @@ pub fn ChartSvg(
     brush: Option<Brush>,
     #[prop(optional, into)] class: String,
 ) -> impl IntoView {
+    let scale = chart_scale();
     let press = StoredValue::new(None::<Press>);
     // A drag ends with a click on whatever it ended over: that click is not a bar's.
     let swallow_click = StoredValue::new(false);
@@ -263,7 +291,7 @@ pub fn ChartSvg(
             return;
         }
         // No capture yet: a press that does not move is a click on the mark under it.
-        if let Some((_, x)) = local_x(&ev) {
+        if let Some((_, x)) = local_x(&ev, scale.get_untracked()) {
             press.set_value(Some(Press {
                 pointer: ev.pointer_id(),
                 from: x,
@@ -283,7 +311,9 @@ pub fn ChartSvg(
             press.set_value(None);
             return;
         }
-        let Some((svg, x)) = local_x(&ev) else { return };
+        let Some((svg, x)) = local_x(&ev, scale.get_untracked()) else {
+            return;
+        };
         if !p.dragging && (x - p.from).abs() < DRAG_PX {
             return;
         }
@@ -390,7 +420,7 @@ pub fn ChartSvg(
     if let Some(w) = measure {
         Effect::new(move |_| {
             if let Some(svg) = node.get() {
-                follow_width(&svg, w);
+                follow_width(&svg, w, scale);
             }
         });
     }
@@ -400,8 +430,8 @@ pub fn ChartSvg(
     };
     view! {
         <svg class=class viewBox=view_box role="group" aria-label=hint node_ref=node
-            width=move || format!("{:.0}", size.get().0)
-            height=move || format!("{:.0}", size.get().1)
+            width=move || format!("{:.0}", size.get().0 * scale.get())
+            height=move || format!("{:.0}", size.get().1 * scale.get())
             on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
             on:click=on_click on:keydown=on_key on:focusin=on_focus on:mouseover=on_over on:mouseleave=on_leave>
         </svg>

@@ -22,3 +22,4 @@ pub mod notices;
 pub mod participants;
 pub mod source_badge;
 pub mod taste;
+pub mod teach;

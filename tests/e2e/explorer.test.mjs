@@ -756,3 +756,92 @@ test('every control can be reached with the keyboard and shows focus', async () 
   for (const id of ['distribution', 'means-group', 'means-style', 'heatmap', 'cohorts']) assert.ok(seen.has(id), `tab reaches ${id}`);
   await clean(o);
 });
+
+test('a guided question sets its view in place, lands on its card and says what to look at', async () => {
+  const o = await ready();
+  const { page } = o;
+  await page.evaluate(() => { window.__samePage = true; });
+  await page.click('#questions > summary');
+  const links = page.locator('#questions a[data-guide]');
+  assert.ok(await links.count() >= 5, 'a handful of guided questions');
+  await page.click('#questions a[data-guide="images"]');
+  await page.waitForFunction(() => /[?&]guide=images/.test(location.search) && /[?&]diff=images/.test(location.search));
+  assert.equal(await page.evaluate(() => window.__samePage), true, 'followed without reloading the page');
+  assert.equal(await page.evaluate(() => location.hash), '#cohorts');
+  const panel = page.locator('[data-testid="question"]');
+  assert.match(await panel.locator('h2').textContent(), /Is it taste, or which images they saw\?/);
+  assert.match(await panel.textContent(), /images both rated/);
+  assert.equal(await page.inputValue('#cohorts select:has(option[value="images"])'), 'images', 'the view it needs');
+  // The link opens the same question on a fresh page, on its card.
+  const href = await page.getAttribute('#questions a[data-guide="rows"]', 'href');
+  await page.goto(new URL(href, page.url()).href);
+  await page.waitForSelector('#heatmap svg .cell');
+  await page.waitForSelector('#heatmap.landed');
+  assert.match(await page.textContent('[data-testid="question"] h2'), /Who likes what, beyond what everyone likes\?/);
+  // Closing it takes it out of the link.
+  await page.click('.question-close');
+  await page.waitForFunction(() => !/[?&]guide=/.test(location.search));
+  assert.equal(await page.locator('[data-testid="question"]').count(), 0);
+  await clean(o);
+});
+
+test('a question written into a link shows as text, never as markup, and a teacher can write one', async () => {
+  const asked = '<script>window.__ran = 1</script><b>Why</b> do <img src=x onerror="window.__ran=2"> rows differ?';
+  const o = await ready(server.url + '?ask=' + encodeURIComponent(asked) + '#heatmap');
+  const { page } = o;
+  const shown = page.locator('[data-testid="question-asked"]');
+  await shown.waitFor();
+  assert.equal(await shown.textContent(), asked, 'the text as written');
+  assert.equal(await page.locator('[data-testid="question"] script, [data-testid="question"] b, [data-testid="question"] img').count(), 0, 'no markup made');
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__ran), undefined, 'nothing ran');
+  // Writing one: it goes into the link, and the page shows it.
+  await page.click('#questions > summary');
+  await page.fill('#ask-text', 'Which   group\nsplits the room?');
+  await page.click('.ask-form button[type=submit]');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('ask') === 'Which group splits the room?');
+  assert.equal(await shown.textContent(), 'Which group splits the room?');
+  await clean(o);
+});
+
+test('presenter mode at 1280 x 720: one card at a time, chart text at least 18 px, every card fits the screen', async () => {
+  const o = await open(browser.context, server.url + '?present=1', { viewport: { width: 1280, height: 720 } });
+  o.dialogs = [];
+  const { page } = o;
+  await page.waitForSelector('#distribution svg .bar', { timeout: 30000 });
+  assert.equal(await page.isVisible('.sidebar'), false, 'the filter panel gives way');
+  assert.equal(await page.textContent('[data-testid="presenter-filters"]'), 'No filter: all ratings');
+  const ids = ['distribution', 'ages', 'means-group', 'means-style', 'heatmap', 'cohorts', 'images', 'participants', 'taste', 'for-you'];
+  const sizes = new Set();
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    await page.waitForFunction((want) => document.querySelector('[data-testid="presenter-place"]').textContent.startsWith(want), `${k + 1} of ${ids.length}`);
+    const shown = await page.evaluate(() => [...document.querySelectorAll('#views > .card')]
+      .filter((c) => c.getBoundingClientRect().height > 0).map((c) => c.id));
+    assert.deepEqual(shown, [id], `only ${id} is shown`);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const texts = (await chartText(page)).filter((t) => t.chart === id);
+    for (const t of texts) sizes.add(t.px.toFixed(1));
+    const small = texts.filter((t) => t.px < 18 - 0.01);
+    assert.deepEqual(small.slice(0, 3), [], `${id}: ${small.length} chart texts under 18 px`);
+    const box = await page.evaluate((cid) => {
+      const c = document.getElementById(cid);
+      c.scrollIntoView();
+      const r = c.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, scrolls: c.scrollHeight > c.clientHeight, overflow: getComputedStyle(c).overflowY };
+    }, id);
+    assert.ok(box.top >= -1 && box.bottom <= 720 + 1, `${id} fits the screen: ${JSON.stringify(box)}`);
+    if (box.scrolls) assert.equal(box.overflow, 'auto', `${id} scrolls inside its card`);
+    if (k < ids.length - 1) await page.keyboard.press(k % 2 ? 'PageDown' : 'ArrowRight');
+  }
+  assert.ok([...sizes].length > 0 && [...sizes].every((s) => Number(s) >= 18), `sizes ${[...sizes]}`);
+  assert.equal(await page.evaluate(() => location.hash), '#for-you', 'the card shown is in the link');
+  await page.click('#present-prev');
+  await page.waitForFunction(() => location.hash === '#taste');
+  // Leaving: every card and the filters come back, and the link forgets presenter mode.
+  await page.click('#present-exit');
+  await page.waitForFunction(() => !/[?&]present=/.test(location.search));
+  assert.ok(await page.isVisible('.sidebar'));
+  assert.ok(await page.isVisible('#distribution') && await page.isVisible('#cohorts'));
+  await clean(o);
+});
