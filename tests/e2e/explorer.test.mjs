@@ -371,7 +371,7 @@ test('exports hold the view\'s numbers and chart and say what they show, on what
     const lines = fs.readFileSync(await file.path(), 'utf8').trim().split('\n').filter((l) => !l.startsWith('# '));
     assert.ok(!/[\u2212()]/.test(lines.slice(1).join('\n')), `${id}: no Unicode minus or parentheses`);
     const header = lines[0].split(',');
-    const numeric = header.map((h, k) => [h, k]).filter(([h]) => /\((diff|n|people)\)$|^ratings|^people|mean|low|high/.test(h)).map(([, k]) => k);
+    const numeric = header.map((h, k) => [h, k]).filter(([h]) => /\((diff|n|people)\)$|^ratings|^people|mean|\blow\b|\bhigh\b/.test(h)).map(([, k]) => k);
     assert.ok(numeric.length > 2, `${id}: numeric columns found in ${lines[0].slice(0, 80)}`);
     for (const l of lines.slice(1)) {
       if (l.includes('"')) continue; // a quoted label; the numbers are checked on the other rows

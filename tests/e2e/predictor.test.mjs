@@ -145,7 +145,7 @@ test('rating a few suggested images refits the personal part and changes every p
   assert.deepEqual(await axis(), baseAxis, 'the axis stays put');
   assert.ok(await page.locator('#for-you svg .before').count() > 0, 'rings mark the previous prediction');
   assert.match(await page.locator('#for-you svg .pair').first().getAttribute('aria-label'), /before your last rating|you [\d.]+, everyone/);
-  assert.match((await page.locator('#fy-top [data-testid="fy-score"]').allTextContents()).join(' '), /, was [\d.]+/);
+  assert.match((await page.locator('#for-you [data-testid="fy-score"]').allTextContents()).join(' '), /, was [\d.]+/);
   assert.match(await page.textContent('#for-you'), new RegExp(`Rated so far: ${given.length}`));
   // The model card carries the evaluation.
   await page.click('#for-you .model-card summary');
