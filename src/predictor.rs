@@ -4,9 +4,11 @@
 
 use crate::app::Shared;
 use crate::fetch::js_text;
+use crate::summaries::GroupMiss;
 use js_sys::{Array, Float32Array};
 use leptos::prelude::*;
 use pamela_core::profile::{ImageInfo, Profile};
+use pamela_core::query::Key;
 use pamela_core::Dataset;
 use serde::Deserialize;
 use std::cell::RefCell;
@@ -233,11 +235,32 @@ pub struct Timings {
     pub predict_ms: f64,
 }
 
+/// Request ids from here up are the calibration's (one per held-out person), never the panel's.
+const CALIBRATION: u32 = 1 << 30;
+/// The most held-out people the calibration asks about.
+const CALIBRATION_PEOPLE: usize = 40;
+
+/// The calibration of the "For you" charts' ranges, in progress: the held-out people asked
+/// about, and the misses of those who have been answered.
+#[derive(Default)]
+struct Calibration {
+    started: bool,
+    people: Vec<u32>,
+    range: std::ops::Range<usize>,
+    groups: Vec<Vec<f64>>,
+    styles: Vec<Vec<f64>>,
+    answered: usize,
+}
+
 #[derive(Clone, Copy)]
 pub struct PredictorCtx {
     pub status: RwSignal<Status>,
     pub card: RwSignal<Option<Shared<Card>>>,
     pub prediction: RwSignal<Option<Shared<Prediction>>>,
+    /// How far predicted group and style means miss the own means of the loaded data's
+    /// held-out people (see [`GroupMiss`]), once measured: the ranges of the "For you" charts.
+    pub group_miss: RwSignal<Option<(Option<GroupMiss>, Option<GroupMiss>)>>,
+    calibration: StoredValue<Calibration>,
     pub timings: RwSignal<Timings>,
     /// Which request the current prediction answers (newer ones win).
     next_id: StoredValue<u32>,
@@ -255,6 +278,8 @@ impl PredictorCtx {
             status: RwSignal::new(Status::Idle),
             card: RwSignal::new(None),
             prediction: RwSignal::new(None),
+            group_miss: RwSignal::new(None),
+            calibration: StoredValue::new(Calibration::default()),
             timings: RwSignal::new(Timings::default()),
             next_id: StoredValue::new(0),
             pending_ratings: StoredValue::new(0),
@@ -326,12 +351,15 @@ impl PredictorCtx {
                     ms_suggest,
                     ms_predict,
                 }) => {
-                    if id + 1 != this.next_id.get_value() {
-                        return; // an older answer: a newer request is on its way
-                    }
                     let Some(scores) = worker_io::attached::<Float32Array>(raw, SCORES) else {
                         return this.fail("the predictor answered without scores");
                     };
+                    if id >= CALIBRATION {
+                        return this.calibrated((id - CALIBRATION) as usize, &scores.to_vec());
+                    }
+                    if id + 1 != this.next_id.get_value() {
+                        return; // an older answer: a newer request is on its way
+                    }
                     this.timings.update(|t| {
                         t.base_ms = ms_base;
                         t.fit_ms = ms_fit;
@@ -345,6 +373,8 @@ impl PredictorCtx {
                         ratings_used: used,
                     })));
                     crate::perf::mark("pamela:predicted");
+                    // After the visitor's first answer (so theirs never waits for it).
+                    this.calibrate();
                 }
                 Ok(FromPredictor::Error { message, .. }) => this.fail(message),
                 Err(e) => this.fail(format!("the predictor's answer could not be read: {e}")),
@@ -362,10 +392,68 @@ impl PredictorCtx {
         }
     }
 
+    /// Asks for the held-out people's predictions from their profiles alone, once per data.
+    fn calibrate(&self) {
+        if self.calibration.with_value(|c| c.started) {
+            return;
+        }
+        let Some(d) = items_data() else { return };
+        let (mut people, range) = crate::summaries::held_out(&d.ds);
+        people.truncate(CALIBRATION_PEOPLE);
+        if people.is_empty() {
+            self.group_miss.set(Some((None, None)));
+        }
+        for (k, &p) in people.iter().enumerate() {
+            self.post(&ToPredictor::Predict {
+                id: CALIBRATION + k as u32,
+                profile: Profile::of(&d.ds, p as usize),
+                ratings: Vec::new(),
+            });
+        }
+        self.calibration.set_value(Calibration {
+            started: true,
+            people,
+            range,
+            ..Calibration::default()
+        });
+    }
+
+    /// The answer for held-out person `k`: their misses, and the pooled figures once all are in.
+    fn calibrated(&self, k: usize, scores: &[f32]) {
+        let Some(d) = items_data() else { return };
+        let done = self.calibration.try_update_value(|c| {
+            let p = *c.people.get(k)?;
+            c.groups.push(GroupMiss::person(
+                &d.ds,
+                c.range.clone(),
+                p,
+                Key::Group,
+                scores,
+            ));
+            c.styles.push(GroupMiss::person(
+                &d.ds,
+                c.range.clone(),
+                p,
+                Key::Style,
+                scores,
+            ));
+            c.answered += 1;
+            (c.answered == c.people.len())
+                .then(|| (GroupMiss::pool(&c.groups), GroupMiss::pool(&c.styles)))
+        });
+        if let Some(Some(pooled)) = done {
+            self.group_miss.set(Some(pooled));
+        }
+    }
+
     /// Sends the images of `ds` to the worker (after a load, or when other data is loaded).
     pub fn send_items(&self, ds: &Dataset) {
         let images: Vec<ImageInfo> = (0..ds.images.len()).map(|i| ImageInfo::of(ds, i)).collect();
         self.prediction.set(None);
+        // Other data: other held-out people (answers still on their way belong to the old data
+        // and find an empty list).
+        self.calibration.set_value(Calibration::default());
+        self.group_miss.set(None);
         self.post(&ToPredictor::Items { images });
     }
 

@@ -153,6 +153,86 @@ pub fn in_order(rows: &[Paired], order: &[String]) -> Vec<Paired> {
     out
 }
 
+/// How far the model's predicted mean for a visual group (or style) misses a person's own mean
+/// of their ratings there, for people the model never saw: the root mean square of the misses
+/// over every (person, value) with at least [`GroupMiss::MIN_RATINGS`] ratings. The "For you"
+/// charts show a predicted mean give or take this much: a plain range, measured on the loaded
+/// data's `test_unseen` people from their profiles alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GroupMiss {
+    pub rmse: f64,
+    pub people: usize,
+    /// (person, value) pairs the figure rests on.
+    pub cells: usize,
+}
+
+impl GroupMiss {
+    pub const MIN_RATINGS: usize = 5;
+
+    /// Person `p`'s misses per value of `key` over their ratings in `range`: own mean minus the
+    /// mean of `scores` (one predicted score per image) over the same images.
+    pub fn person(
+        ds: &Dataset,
+        range: std::ops::Range<usize>,
+        p: u32,
+        key: Key,
+        scores: &[f32],
+    ) -> Vec<f64> {
+        let dom = key.domain(ds);
+        let mut own = vec![0f64; dom];
+        let mut pred = vec![0f64; dom];
+        let mut n = vec![0usize; dom];
+        let r = &ds.ratings;
+        for k in range {
+            if r.participant[k] != p {
+                continue;
+            }
+            let i = r.image[k] as usize;
+            let (Some(v), Some(&s)) = (key.of_image(ds, i), scores.get(i)) else {
+                continue;
+            };
+            own[v as usize] += r.score[k] as f64 / 1000.0;
+            pred[v as usize] += s as f64;
+            n[v as usize] += 1;
+        }
+        (0..dom)
+            .filter(|&v| n[v] >= Self::MIN_RATINGS)
+            .map(|v| (own[v] - pred[v]) / n[v] as f64)
+            .collect()
+    }
+
+    /// Pools the misses of several people; `None` without any.
+    pub fn pool(per_person: &[Vec<f64>]) -> Option<GroupMiss> {
+        let all: Vec<f64> = per_person.iter().flatten().copied().collect();
+        if all.is_empty() {
+            return None;
+        }
+        Some(GroupMiss {
+            rmse: (all.iter().map(|m| m * m).sum::<f64>() / all.len() as f64).sqrt(),
+            people: per_person.iter().filter(|m| !m.is_empty()).count(),
+            cells: all.len(),
+        })
+    }
+
+    /// A predicted mean give or take one typical miss, inside the scale.
+    pub fn range(&self, predicted: f64) -> (f64, f64) {
+        (
+            (predicted - self.rmse).max(1.0),
+            (predicted + self.rmse).min(5.0),
+        )
+    }
+}
+
+/// The people the model has never seen in `ds`: those with ratings in `test_unseen`, and that
+/// split's ratings.
+pub fn held_out(ds: &Dataset) -> (Vec<u32>, std::ops::Range<usize>) {
+    let range = ds.split_range(pamela_core::Split::TestUnseen);
+    let mut people: Vec<u32> = ds.ratings.participant[range.clone()].to_vec();
+    people.sort_unstable();
+    people.dedup();
+    (people, range)
+}
+
 /// One image with the visitor's predicted score and the crowd's mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ImagePick {
@@ -396,6 +476,41 @@ mod tests {
         assert!(!s.styles.is_empty() && s.styles.iter().all(|p| !p.label.contains('_')));
         // Scores of other data give nothing.
         assert!(ForYouSummary::of(&ds, &all, &scores[1..]).is_none());
+    }
+
+    #[test]
+    fn group_misses_measure_a_held_out_persons_own_means_against_the_prediction() {
+        let ds = data();
+        let (people, range) = held_out(&ds);
+        assert!(
+            !people.is_empty(),
+            "the synthetic data has test_unseen people"
+        );
+        let r = &ds.ratings;
+        assert!(range
+            .clone()
+            .all(|k| people.binary_search(&r.participant[k]).is_ok()));
+        // Scores equal to one person's own ratings (and 3 elsewhere) miss that person by nothing.
+        let p = people[0];
+        let mut exact = vec![3.0f32; ds.images.len()];
+        for k in range.clone().filter(|&k| r.participant[k] == p) {
+            exact[r.image[k] as usize] = r.score[k] as f32 / 1000.0;
+        }
+        let m = GroupMiss::person(&ds, range.clone(), p, Key::Group, &exact);
+        assert!(!m.is_empty() && m.iter().all(|x| x.abs() < 1e-6), "{m:?}");
+        // Half a point too high everywhere: every miss is -0.5, and so is the pooled figure.
+        let high: Vec<f32> = exact.iter().map(|s| s + 0.5).collect();
+        let m = GroupMiss::person(&ds, range.clone(), p, Key::Style, &high);
+        assert!(m.iter().all(|x| (x + 0.5).abs() < 1e-6), "{m:?}");
+        let pooled = GroupMiss::pool(&[m.clone(), vec![], m.clone()]).unwrap();
+        assert!((pooled.rmse - 0.5).abs() < 1e-6);
+        assert_eq!((pooled.people, pooled.cells), (2, 2 * m.len()));
+        let (lo, hi) = pooled.range(4.8);
+        assert!((lo - 4.3).abs() < 1e-6 && hi == 5.0, "{lo} {hi}");
+        assert!(GroupMiss::pool(&[vec![]]).is_none());
+        // Another person's ratings are not counted for this one.
+        let other = GroupMiss::person(&ds, range, u32::MAX, Key::Group, &exact);
+        assert!(other.is_empty());
     }
 
     #[test]

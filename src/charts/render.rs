@@ -743,6 +743,8 @@ pub struct PairRow {
     pub crowd: f64,
     /// The visitor's predicted mean before their last rating, drawn as a ring.
     pub before: Option<f64>,
+    /// A likely range for the visitor's mean, drawn as a line through the dot.
+    pub range: Option<(f64, f64)>,
 }
 
 /// Rows of two values each (the visitor's predicted mean and the crowd's mean): a filled dot,
@@ -776,19 +778,18 @@ pub fn paired(rows: &[PairRow], width: f64) -> (Vec<String>, f64) {
         let (label, you, crowd) = (&r.label, &r.you, &r.crowd);
         let y = top + row_h * (k as f64 + 0.5);
         let before = r.before.filter(|b| b.is_finite());
-        let aria = match before {
-            Some(b) => format!(
-                "{label}: you {} (before your last rating {}), everyone {}",
-                format::score(*you),
-                format::score(b),
-                format::score(*crowd)
-            ),
-            None => format!(
-                "{label}: you {}, everyone {}",
-                format::score(*you),
-                format::score(*crowd)
-            ),
-        };
+        let range = r.range.filter(|(lo, hi)| lo.is_finite() && hi.is_finite());
+        let likely = range.map_or(String::new(), |(lo, hi)| {
+            format!(", likely {}–{}", format::score(lo), format::score(hi))
+        });
+        let was = before.map_or(String::new(), |b| {
+            format!(", before your last rating {}", format::score(b))
+        });
+        let aria = format!(
+            "{label}: you {}{likely}{was}; everyone {}",
+            format::score(*you),
+            format::score(*crowd)
+        );
         m.open(
             "g",
             &[
@@ -833,6 +834,18 @@ pub fn paired(rows: &[PairRow], width: f64) -> (Vec<String>, f64) {
                 ),
             ],
         );
+        if let Some((lo, hi)) = range {
+            m.empty(
+                "line",
+                &[
+                    ("class", "you-range".into()),
+                    ("x1", x.map_clamped(lo).into()),
+                    ("x2", x.map_clamped(hi).into()),
+                    ("y1", (y - 5.0).into()),
+                    ("y2", (y - 5.0).into()),
+                ],
+            );
+        }
         if let Some(b) = before {
             m.empty(
                 "circle",
@@ -1170,6 +1183,7 @@ mod tests {
             you,
             crowd,
             before,
+            range: None,
         };
         let rows = vec![
             row("<i>landscape</i>", 4.0, 3.0, None),
@@ -1183,7 +1197,7 @@ mod tests {
             "taller with more rows"
         );
         assert!(s.contains("&lt;i&gt;landscape") && !s.contains("<i>"));
-        assert!(s.contains("aria-label=\"portrait: you 2.50, everyone 3.50\""));
+        assert!(s.contains("aria-label=\"portrait: you 2.50; everyone 3.50\""));
         let cx: Vec<f64> = s
             .split("class=\"you\" cx=\"")
             .skip(1)
@@ -1203,10 +1217,17 @@ mod tests {
         );
         assert_eq!(s.matches("class=\"before\"").count(), 0);
         // The prediction before the last rating: a ring, named for screen readers.
-        let (with, _) = paired(&[row("portrait", 3.0, 3.5, Some(2.5))], 500.0);
+        let ranged = PairRow {
+            range: Some((2.6, 3.4)),
+            ..row("portrait", 3.0, 3.5, Some(2.5))
+        };
+        let (with, _) = paired(&[ranged], 500.0);
         let with = with.concat();
         assert_eq!(with.matches("class=\"before\"").count(), 1);
-        assert!(with.contains("portrait: you 3.00 (before your last rating 2.50), everyone 3.50"));
+        assert_eq!(with.matches("class=\"you-range\"").count(), 1);
+        assert!(with.contains(
+            "portrait: you 3.00, likely 2.60–3.40, before your last rating 2.50; everyone 3.50"
+        ));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::charts::render::PairRow;
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::{chart_width, ChartSvg};
 use crate::predictor::{Miss, PredictorCtx, Status};
-use crate::summaries::{in_order, ForYouSummary, ImagePick, Paired};
+use crate::summaries::{in_order, ForYouSummary, GroupMiss, ImagePick, Paired};
 use leptos::prelude::*;
 
 const STORE_KEY: &str = "pamela.profile";
@@ -147,8 +147,10 @@ pub fn ForYou() -> impl IntoView {
         pred.card
             .with(|c| c.as_ref().and_then(|c| c.typical_miss(used)))
     });
+    type Misses = (Option<GroupMiss>, Option<GroupMiss>);
     let chart = |pick: fn(&ForYouSummary) -> &Vec<Paired>,
-                 keep: fn(&(Vec<String>, Vec<String>)) -> &Vec<String>| {
+                 keep: fn(&(Vec<String>, Vec<String>)) -> &Vec<String>,
+                 pick_miss: fn(&Misses) -> Option<GroupMiss>| {
         let width = chart_width();
         let layers = Memo::new(move |_| {
             summary.with(|s| {
@@ -164,6 +166,7 @@ pub fn ForYou() -> impl IntoView {
                                 .map(|p| p.you)
                         })
                     };
+                    let miss = pred.group_miss.with(|m| m.and_then(|m| pick_miss(&m)));
                     let rows: Vec<PairRow> = shown
                         .iter()
                         .map(|p| PairRow {
@@ -171,6 +174,7 @@ pub fn ForYou() -> impl IntoView {
                             you: p.you,
                             crowd: p.crowd,
                             before: was(&p.label).filter(|b| (b - p.you).abs() >= 0.005),
+                            range: miss.map(|m| m.range(p.you)),
                         })
                         .collect();
                     render::paired(&rows, width.get())
@@ -188,8 +192,8 @@ pub fn ForYou() -> impl IntoView {
         });
         (markup, size, width)
     };
-    let (group_markup, group_size, group_w) = chart(|s| &s.groups, |o| &o.0);
-    let (style_markup, style_size, style_w) = chart(|s| &s.styles, |o| &o.1);
+    let (group_markup, group_size, group_w) = chart(|s| &s.groups, |o| &o.0, |m| m.0);
+    let (style_markup, style_size, style_w) = chart(|s| &s.styles, |o| &o.1, |m| m.1);
     let table = Memo::new(move |_| TableData {
         header: [
             "visual group or style",
@@ -444,7 +448,15 @@ pub fn ForYou() -> impl IntoView {
                         m.rmse,
                         if m.k > 0 { format!(" who had rated {} images", m.k) } else { String::new() }
                     )).unwrap_or_default();
-                    format!("The rows keep their order and the axis its 1-to-5 scale while you rate; a ring marks where a prediction was before your last rating.{ranges}")
+                    let groups = match pred.group_miss.get() {
+                        Some((Some(g), _)) => format!(
+                            " The line above each dot: a likely range for your mean, give or take {:.2}: how far the model's predicted mean for a group missed the own mean of {} people it never saw (test_unseen, from their profiles alone).",
+                            g.rmse, g.people
+                        ),
+                        Some((None, _)) => " No range is drawn for the means: these data have no test_unseen people to measure it on.".to_string(),
+                        None => " Measuring the ranges of the means…".to_string(),
+                    };
+                    format!("The rows keep their order and the axis its 1-to-5 scale while you rate; a ring marks where a prediction was before your last rating.{groups}{ranges}")
                 }}</p>
                 <h3 class="sub">"Per visual group: you (dot) and everyone (diamond)"</h3>
                 <ChartSvg size=group_size measure=group_w markup=group_markup detail=detail

@@ -68,6 +68,14 @@ test('the predictor loads only when asked and predicts for a profile', async () 
   assert.equal(await page.locator('#for-you svg').first().locator('.pair').count(), 21, 'one row per visual group');
   assert.equal(await page.locator('#fy-top li').count(), 8);
   assert.equal(await page.locator('#fy-differ li').count(), 8);
+  // The means get a likely range too, measured on the data's held-out people.
+  await page.waitForFunction(() => document.querySelector('#for-you svg').querySelectorAll('.you-range').length === 21, null, { timeout: 30000 });
+  const read = await page.textContent('[data-testid="fy-how-to-read"]');
+  const [, miss, people] = read.match(/give or take ([\d.]+): how far the model's predicted mean for a group missed the own mean of (\d+) people it never saw/).map(Number);
+  assert.ok(miss > 0.05 && miss < 1.5 && people >= 5, read);
+  const pair = await page.locator('#for-you svg .pair').first().getAttribute('aria-label');
+  const [, you, lo, hi] = pair.match(/you ([\d.]+), likely ([\d.]+)–([\d.]+)/).map(Number);
+  assert.ok(lo <= you && you <= hi && lo >= 1 && hi <= 5, pair);
   const young = await predictions(page);
   assert.equal(young.size, 21 + 27, '21 groups and 27 style rows (26 styles and none)');
   for (const [label, [you, all]] of young) {
@@ -144,7 +152,7 @@ test('rating a few suggested images refits the personal part and changes every p
   assert.deepEqual(await rowOrder(), baseOrder, 'rows keep their order while rating');
   assert.deepEqual(await axis(), baseAxis, 'the axis stays put');
   assert.ok(await page.locator('#for-you svg .before').count() > 0, 'rings mark the previous prediction');
-  assert.match(await page.locator('#for-you svg .pair').first().getAttribute('aria-label'), /before your last rating|you [\d.]+, everyone/);
+  assert.match(await page.locator('#for-you svg .pair').first().getAttribute('aria-label'), /^[^:]+: you [\d.]+, likely [\d.]+–[\d.]+(, before your last rating [\d.]+)?; everyone [\d.]+$/);
   assert.match((await page.locator('#for-you [data-testid="fy-score"]').allTextContents()).join(' '), /, was [\d.]+/);
   assert.match(await page.textContent('#for-you'), new RegExp(`Rated so far: ${given.length}`));
   // The model card carries the evaluation.
