@@ -500,7 +500,7 @@ pub fn App() -> impl IntoView {
                 </div>
             }
         })}
-        <div class="layout">
+        <div class="layout" class:filters-closed=move || !filters_open.get()>
             <div class="phone-filters" role="region" aria-label="Active filters">
                 <span class="phone-filters-text" data-testid="phone-filters">{summary_line}</span>
                 <button type="button" on:click=open_filters aria-controls="filters-panel">"Filters"</button>

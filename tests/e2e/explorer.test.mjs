@@ -716,6 +716,15 @@ test('the filters stay in view: a sticky panel on wide screens, a summary line o
   const top = await wide.page.evaluate(() => document.querySelector('.sidebar').getBoundingClientRect().top);
   assert.ok(top >= 0 && top < 40, `the filter panel stays at the top of the screen (top ${top}px)`);
   assert.equal(await wide.page.isVisible('.phone-filters'), false, 'no summary line on a wide screen');
+  // Folding the filters gives their column to the views: no empty column is left.
+  const mainLeft = () => wide.page.evaluate(() => document.querySelector('#main').getBoundingClientRect().left);
+  const unfolded = await mainLeft();
+  await wide.page.click('#filters-summary');
+  await wide.page.waitForFunction(() => !document.querySelector('.filters-toggle').open);
+  await wide.page.waitForFunction((l) => document.querySelector('#main').getBoundingClientRect().left < l - 100, unfolded);
+  const folded = await mainLeft();
+  const summaryRight = await wide.page.evaluate(() => document.querySelector('#filters-summary').getBoundingClientRect().right);
+  assert.ok(folded < summaryRight + 40, `the views start beside the folded summary (${folded} px, summary ends at ${summaryRight} px)`);
   await clean(wide);
 
   const o = await open(browser.context, server.url + '?gender=female&age=20-29', { viewport: { width: 375, height: 812 } });
