@@ -76,11 +76,53 @@ pub fn set_hash(id: &str) {
     let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
 }
 
-/// Scrolls the page back to its top.
-pub fn scroll_top() {
-    if let Some(w) = window() {
-        w.scroll_to_with_x_and_y(0.0, 0.0);
+/// Puts `?query#hash` in the address bar as a new history entry at once (a guided question:
+/// Back returns to the view and card before it).
+pub fn push_url(query: &str, hash: &str) {
+    let Some(w) = window() else { return };
+    let Ok(history) = w.history() else { return };
+    let path = w.location().pathname().unwrap_or_default();
+    let url = with_query(&path, query, &format!("#{hash}"));
+    let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&url));
+}
+
+/// Presenter mode's move to card `id`: scrolled to the top of the screen (under the presenter
+/// bar, by its `scroll-margin-top`) and focused, so a screen reader says which card it is.
+pub fn show_card(id: &str) {
+    let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return;
+    };
+    el.scroll_into_view();
+    if el.get_attribute("tabindex").is_none() {
+        let _ = el.set_attribute("tabindex", "-1");
     }
+    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+        let opts = web_sys::FocusOptions::new();
+        opts.set_prevent_scroll(true);
+        let _ = el.focus_with_options(&opts);
+    }
+}
+
+/// Scrolls card `id` inside itself by most of its height, down (`down`) or up; `false` when it
+/// is already at that end (or is not there), so the caller moves on to the next card.
+pub fn scroll_within(id: &str, down: bool) -> bool {
+    let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return false;
+    };
+    let (top, seen, all) = (el.scroll_top(), el.client_height(), el.scroll_height());
+    let room = if down { all - seen - top } else { top };
+    if room <= 2 {
+        return false;
+    }
+    let step = (seen as f64 * 0.9).max(40.0) as i32;
+    el.set_scroll_top(if down { top + step } else { top - step });
+    true
 }
 
 /// Scrolls to the card the address's fragment names (`#cohorts`) and marks it for a moment.

@@ -85,6 +85,12 @@ impl Question {
     pub fn link(&self) -> (String, String) {
         (self.state().to_query(), format!("#{}", self.card))
     }
+
+    /// The link as followed from the view `now`: it keeps the data and presenter mode (see
+    /// [`Question::state_from`]), so opening it in a new tab shows the same.
+    pub fn link_from(&self, now: &UiState) -> (String, String) {
+        (self.state_from(now).to_query(), format!("#{}", self.card))
+    }
 }
 
 pub const QUESTIONS: [Question; 6] = [
@@ -244,7 +250,16 @@ mod tests {
         assert!(s.filter.is_empty(), "the question's own view: no filter");
         assert_eq!(s.guide.as_deref(), Some("rows"));
         assert!(s.present);
-        assert_eq!((s.data, s.hub, s.thumbs), (now.data, now.hub, now.thumbs));
+        assert_eq!(
+            (&s.data, &s.hub, s.thumbs),
+            (&now.data, &now.hub, now.thumbs)
+        );
+        let (query, hash) = question("rows").unwrap().link_from(&now);
+        assert!(
+            query.contains("present=1") && query.contains("data=hf"),
+            "{query}"
+        );
+        assert_eq!(hash, "#heatmap");
     }
 
     #[test]

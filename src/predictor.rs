@@ -164,7 +164,7 @@ impl Card {
                 .filter_map(|r| Some((r.predictor.as_str(), r.metrics.pairwise?)))
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             let mut s = format!(
-                "It was tested on {} it never saw. Shown two images that one of them rated, it                  put them in that person's order {} times in 100; guessing gets 50",
+                "It was tested on {} it never saw. Shown two images that one of them rated, it put them in that person's order {} times in 100; guessing gets 50",
                 match people {
                     0 => "people".to_string(),
                     1 => "1 person".to_string(),
@@ -177,7 +177,7 @@ impl Card {
             }
             if let Some(o) = self.row("oracle").and_then(|r| r.metrics.pairwise) {
                 s.push_str(&format!(
-                    ", and the best any model could do {} (known here because the data were                      generated)",
+                    ", and the best any model could do {} (known here because the data were generated)",
                     pct(o)
                 ));
             }
@@ -186,17 +186,17 @@ impl Card {
         }
         if let Some(m0) = self.typical_miss(0) {
             let mut s = format!(
-                "Its predicted score misses one of a new person's ratings by about {:.1} points                  on the 1-to-5 scale",
+                "Its predicted score misses one of a new person's ratings by about {:.2} points on the 1-to-5 scale",
                 m0.rmse
             );
             if let Some(m10) = self.typical_miss(10).filter(|m| m.k == 10) {
                 s.push_str(&format!(
-                    ", and by about {:.1} once they have rated 10 images",
+                    ", and by about {:.2} once they have rated 10 images",
                     m10.rmse
                 ));
             }
             s.push_str(
-                ". The ranges beside your scores are give or take that much: about two of your                  ratings in three would fall inside.",
+                ". The ranges beside your scores are give or take that much: about two of your ratings in three would fall inside.",
             );
             out.push(s);
         }
@@ -207,7 +207,7 @@ impl Card {
         {
             if p < 30 {
                 out.push(format!(
-                    "With {p} people to test on, these figures are rough: the technical details                      below give their 95% intervals."
+                    "With {p} people to test on, these figures are rough: the technical details below give their 95% intervals."
                 ));
             }
         }
@@ -646,13 +646,14 @@ mod tests {
         );
         assert!(w.contains("best any model could do 88"), "{w}");
         assert!(
-            w.contains("about 0.5 points") && w.contains("by about 0.5 once they have rated 10"),
+            w.contains("about 0.55 points") && w.contains("by about 0.46 once they have rated 10"),
             "{w}"
         );
         assert!(
             w.contains("With 7 people to test on, these figures are rough"),
             "{w}"
         );
+        assert!(!w.contains("  "), "no runs of spaces: {w}");
         for jargon in ["RMSE", "oracle", "taste rank", "pairwise"] {
             assert!(!w.contains(jargon), "no “{jargon}” in plain words: {w}");
         }

@@ -148,38 +148,44 @@ pub fn ForYou() -> impl IntoView {
             .with(|c| c.as_ref().and_then(|c| c.typical_miss(used)))
     });
     type Misses = (Option<GroupMiss>, Option<GroupMiss>);
-    let chart = |pick: fn(&ForYouSummary) -> &Vec<Paired>,
-                 keep: fn(&(Vec<String>, Vec<String>)) -> &Vec<String>,
-                 pick_miss: fn(&Misses) -> Option<GroupMiss>| {
+    type Pick = fn(&ForYouSummary) -> &Vec<Paired>;
+    type Keep = fn(&(Vec<String>, Vec<String>)) -> &Vec<String>;
+    type PickMiss = fn(&Misses) -> Option<GroupMiss>;
+    // One chart's rows as shown (and tabled): in the kept order, with the likely range and the
+    // prediction before the last rating.
+    let rows_of = move |pick: Pick, keep: Keep, pick_miss: PickMiss| -> Option<Vec<PairRow>> {
+        summary.with(|s| {
+            let s = s.as_ref()?;
+            let shown = order.with(|o| match o {
+                Some(o) => in_order(pick(s), keep(o)),
+                None => pick(s).clone(),
+            });
+            let was = |label: &str| {
+                before.with(|b| {
+                    b.as_ref()
+                        .and_then(|b| pick(b).iter().find(|p| p.label == label))
+                        .map(|p| p.you)
+                })
+            };
+            let miss = pred.group_miss.with(|m| m.and_then(|m| pick_miss(&m)));
+            Some(
+                shown
+                    .iter()
+                    .map(|p| PairRow {
+                        label: p.label.clone(),
+                        you: p.you,
+                        crowd: p.crowd,
+                        before: was(&p.label).filter(|b| (b - p.you).abs() >= 0.005),
+                        range: miss.map(|m| m.range(p.you)),
+                    })
+                    .collect(),
+            )
+        })
+    };
+    let chart = move |pick: Pick, keep: Keep, pick_miss: PickMiss| {
         let width = chart_width();
         let layers = Memo::new(move |_| {
-            summary.with(|s| {
-                s.as_ref().map(|s| {
-                    let shown = order.with(|o| match o {
-                        Some(o) => in_order(pick(s), keep(o)),
-                        None => pick(s).clone(),
-                    });
-                    let was = |label: &str| {
-                        before.with(|b| {
-                            b.as_ref()
-                                .and_then(|b| pick(b).iter().find(|p| p.label == label))
-                                .map(|p| p.you)
-                        })
-                    };
-                    let miss = pred.group_miss.with(|m| m.and_then(|m| pick_miss(&m)));
-                    let rows: Vec<PairRow> = shown
-                        .iter()
-                        .map(|p| PairRow {
-                            label: p.label.clone(),
-                            you: p.you,
-                            crowd: p.crowd,
-                            before: was(&p.label).filter(|b| (b - p.you).abs() >= 0.005),
-                            range: miss.map(|m| m.range(p.you)),
-                        })
-                        .collect();
-                    render::paired(&rows, width.get())
-                })
-            })
+            rows_of(pick, keep, pick_miss).map(|rows| render::paired(&rows, width.get()))
         });
         let markup = Memo::new(move |_| {
             layers.with(|l| l.as_ref().map(|l| l.0.clone()).unwrap_or_default())
@@ -194,31 +200,38 @@ pub fn ForYou() -> impl IntoView {
     };
     let (group_markup, group_size, group_w) = chart(|s| &s.groups, |o| &o.0, |m| m.0);
     let (style_markup, style_size, style_w) = chart(|s| &s.styles, |o| &o.1, |m| m.1);
-    let table = Memo::new(move |_| TableData {
-        header: [
-            "visual group or style",
-            "you (predicted)",
-            "everyone (observed)",
-            "difference",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: summary.with(|s| {
-            s.as_ref().map_or(Vec::new(), |s| {
-                s.groups
-                    .iter()
-                    .chain(&s.styles)
-                    .map(|p| {
-                        vec![
-                            p.label.clone(),
-                            score(p.you),
-                            score(p.crowd),
-                            signed(p.you - p.crowd),
-                        ]
-                    })
-                    .collect()
-            })
-        }),
+    let table = Memo::new(move |_| {
+        let opt = |x: Option<f64>| x.map_or(String::new(), score);
+        let groups = rows_of(|s| &s.groups, |o| &o.0, |m| m.0).unwrap_or_default();
+        let styles = rows_of(|s| &s.styles, |o| &o.1, |m| m.1).unwrap_or_default();
+        TableData {
+            header: [
+                "visual group or style",
+                "you (predicted)",
+                "everyone (observed)",
+                "difference",
+                "you, likely low",
+                "you, likely high",
+                "you before your last rating",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: groups
+                .iter()
+                .chain(&styles)
+                .map(|p| {
+                    vec![
+                        p.label.clone(),
+                        score(p.you),
+                        score(p.crowd),
+                        signed(p.you - p.crowd),
+                        opt(p.range.map(|r| r.0)),
+                        opt(p.range.map(|r| r.1)),
+                        opt(p.before),
+                    ]
+                })
+                .collect(),
+        }
     });
     let image_list = move |pick: fn(&ForYouSummary) -> &Vec<ImagePick>| {
         move || {
@@ -444,13 +457,13 @@ pub fn ForYou() -> impl IntoView {
                 <p class="note muted" data-testid="fy-how-to-read">{move || {
                     let m = miss.get();
                     let ranges = m.map(|m| format!(
-                        " Beside each image: your predicted score and a likely range, give or take {:.1}: how far the model typically misses one rating by someone it never saw{}.",
+                        " Beside each image: your predicted score and a likely range, give or take {:.2}: how far the model typically misses one rating by someone it never saw{}.",
                         m.rmse,
                         if m.k > 0 { format!(" who had rated {} images", m.k) } else { String::new() }
                     )).unwrap_or_default();
                     let groups = match pred.group_miss.get() {
                         Some((Some(g), _)) => format!(
-                            " The line above each dot: a likely range for your mean, give or take {:.2}: how far the model's predicted mean for a group missed the own mean of {} people it never saw (test_unseen, from their profiles alone).",
+                            " The line above each dot: a likely range for your mean, give or take {:.2}: how far the model's predicted mean for a group missed the own mean of {} people it never saw (test_unseen), from their profiles alone. With so few people it is a rough figure, and once you have rated images it is likely too wide.",
                             g.rmse, g.people
                         ),
                         Some((None, _)) => " No range is drawn for the means: these data have no test_unseen people to measure it on.".to_string(),
@@ -458,6 +471,7 @@ pub fn ForYou() -> impl IntoView {
                     };
                     format!("The rows keep their order and the axis its 1-to-5 scale while you rate; a ring marks where a prediction was before your last rating.{groups}{ranges}")
                 }}</p>
+                <p class="legend">"Dot: you (predicted); line above it: your likely range; dashed ring: before your last rating; diamond: everyone (observed); right: you − everyone."</p>
                 <h3 class="sub">"Per visual group: you (dot) and everyone (diamond)"</h3>
                 <ChartSvg size=group_size measure=group_w markup=group_markup detail=detail
                     activate=Callback::new(|_| ()) label="Your predicted mean and everyone's mean per visual group"/>

@@ -168,6 +168,7 @@ pub fn Heatmap() -> impl IntoView {
                 people: u64::MAX,
             })
         });
+        let m = min.get();
         let mut header = vec![
             row_key.get().title().to_string(),
             if g.centred {
@@ -180,14 +181,16 @@ pub fn Heatmap() -> impl IntoView {
         ];
         for c in &g.cols {
             header.push(format!("{} (diff)", c.label));
-            header.push(format!("{} (under the minimum n)", c.label));
+            header.push(format!(
+                "{} (under the minimum of {} ratings or {} people)",
+                c.label, m.ratings, m.people
+            ));
             header.push(format!("{} (n)", c.label));
             header.push(format!("{} (people)", c.label));
             if g.centred {
                 header.push(format!("{} (Holm p)", c.label));
             }
         }
-        let m = min.get();
         let rows = g
             .rows
             .iter()
@@ -252,24 +255,24 @@ pub fn Heatmap() -> impl IntoView {
             <div class="controls">
                 <label>"Rows " <KeySelect keys=&HEAT_ROWS current=row_key set=|u, k| u.heat_row = k/></label>
                 <label>"Columns " <KeySelect keys=&HEAT_COLS current=col_key set=|u, k| u.heat_col = k/></label>
-                <label>"Minimum n "
-                    <input type="number" min="1" max="10000" class="narrow" id="heat-min-n" prop:value=move || min_n.get().to_string()
+                <span class="minimums" role="group" aria-label="Minimum per cell">"Minimum "
+                    <input type="number" min="1" max="10000" class="narrow" id="heat-min-n" aria-label="Minimum ratings per cell"
+                        prop:value=move || min_n.get().to_string()
                         on:change=move |ev| {
                             if let Ok(n) = event_target_value(&ev).parse::<u32>() {
                                 ctx.ui.update(|u| u.min_n = n.clamp(1, 100_000));
                             }
                         }/>
                     " ratings and "
-                </label>
-                <label>
-                    <input type="number" min="1" max="1000" class="narrow" id="heat-min-people" prop:value=move || min_people.get().to_string()
+                    <input type="number" min="1" max="1000" class="narrow" id="heat-min-people" aria-label="Minimum people per cell"
+                        prop:value=move || min_people.get().to_string()
                         on:change=move |ev| {
                             if let Ok(n) = event_target_value(&ev).parse::<u32>() {
                                 ctx.ui.update(|u| u.min_people = n.clamp(1, 100_000));
                             }
                         }/>
                     " people"
-                </label>
+                </span>
                 <label>"Cells "
                     <select id="heat-cells" prop:value=move || if centred.get() { "images" } else { "row" }
                         on:change=move |ev| ctx.ui.heat_images.set(event_target_value(&ev) == "images")>
@@ -303,7 +306,7 @@ pub fn Heatmap() -> impl IntoView {
                     .into_iter().map(|(css, words)| view! {
                         <span class="key key-cell" style=format!("background:{css}")></span>{format!(" {words} ")}
                     }).collect_view()}
-                <span class="key key-small"></span>" under the minimum n or people "
+                <span class="key key-small"></span>{move || format!(" under the minimum of {} ratings or {} people ", min_n.get(), min_people.get())}
                 {move || centred.get().then_some(view! { <span class="key key-found"></span>" differs after Holm's correction" })}
             </p>
             <div class="scroll-x">

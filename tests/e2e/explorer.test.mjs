@@ -401,7 +401,7 @@ test('exports hold the view\'s numbers and chart and say what they show, on what
   const [heat] = await Promise.all([page.waitForEvent('download'), page.click('#heatmap [data-export="svg"]')]);
   const hdoc = fs.readFileSync(await heat.path(), 'utf8');
   assert.match(hdoc, /or lower/, 'the heatmap export carries its colour key');
-  assert.match(hdoc, /under the minimum n or people/);
+  assert.match(hdoc, /under the minimum of 30 ratings or 5 people/);
   const [parts] = await Promise.all([page.waitForEvent('download'), page.click('#participants [data-export="svg"]')]);
   assert.match(fs.readFileSync(await parts.path(), 'utf8'), />male<|>female</, 'the participants export carries its marker key');
   // The participants CSV carries each person's demographics; the selected ratings export one row each.
@@ -781,6 +781,18 @@ test('a guided question sets its view in place, lands on its card and says what 
   assert.match(await panel.locator('h2').textContent(), /Is it taste, or which images they saw\?/);
   assert.match(await panel.textContent(), /images both rated/);
   assert.equal(await page.inputValue('#cohorts select:has(option[value="images"])'), 'images', 'the view it needs');
+  // The question stays in view beside its card, has the focus, and the menu has closed.
+  await page.waitForFunction(() => document.activeElement?.id === 'question-title');
+  const q = await panel.boundingBox();
+  const view = page.viewportSize();
+  assert.ok(q.y >= 0 && q.y + q.height <= view.height + 1 && q.x >= 0, `the question is on screen: ${JSON.stringify(q)}`);
+  assert.equal(await page.evaluate(() => document.querySelector('#questions').open), false, 'the menu closed');
+  // Back returns to the view before the question.
+  await page.goBack();
+  await page.waitForFunction(() => !/[?&]guide=/.test(location.search));
+  assert.equal(await page.locator('[data-testid="question"]').count(), 0);
+  await page.goForward();
+  await page.waitForFunction(() => /[?&]guide=images/.test(location.search));
   // The link opens the same question on a fresh page, on its card.
   const href = await page.getAttribute('#questions a[data-guide="rows"]', 'href');
   await page.goto(new URL(href, page.url()).href);
@@ -833,17 +845,31 @@ test('presenter mode at 1280 x 720: one card at a time, chart text at least 18 p
     for (const t of texts) sizes.add(t.px.toFixed(1));
     const small = texts.filter((t) => t.px < 18 - 0.01);
     assert.deepEqual(small.slice(0, 3), [], `${id}: ${small.length} chart texts under 18 px`);
+    // The card shown is at the top of the screen and has the focus (a screen reader names it).
+    await page.waitForFunction((cid) => document.activeElement?.id === cid, id);
     const box = await page.evaluate((cid) => {
       const c = document.getElementById(cid);
-      c.scrollIntoView();
       const r = c.getBoundingClientRect();
       return { top: r.top, bottom: r.bottom, scrolls: c.scrollHeight > c.clientHeight, overflow: getComputedStyle(c).overflowY };
     }, id);
     assert.ok(box.top >= -1 && box.bottom <= 720 + 1, `${id} fits the screen: ${JSON.stringify(box)}`);
     if (box.scrolls) assert.equal(box.overflow, 'auto', `${id} scrolls inside its card`);
+    if (box.scrolls) {
+      // Page Down (a presentation remote) first scrolls a tall card, then steps on.
+      const scrolled = () => page.evaluate((cid) => document.getElementById(cid).scrollTop, id);
+      await page.keyboard.press('PageDown');
+      await page.waitForFunction((cid) => document.getElementById(cid).scrollTop > 0, id);
+      assert.ok(await scrolled() > 0, `${id} scrolled inside itself`);
+      assert.equal(await page.evaluate(() => location.hash.slice(1) || 'distribution'), id, 'still on the same card');
+      await page.evaluate((cid) => { document.getElementById(cid).scrollTop = 1e6; }, id);
+    }
     if (k < ids.length - 1) await page.keyboard.press(k % 2 ? 'PageDown' : 'ArrowRight');
   }
   assert.ok([...sizes].length > 0 && [...sizes].every((s) => Number(s) >= 18), `sizes ${[...sizes]}`);
+  // Keys typed into a field stay the field's.
+  await page.focus('#fy-age');
+  await page.keyboard.press('PageUp');
+  assert.equal(await page.evaluate(() => location.hash), '#for-you', 'Page Up in a field does not step');
   assert.equal(await page.evaluate(() => location.hash), '#for-you', 'the card shown is in the link');
   await page.click('#present-prev');
   await page.waitForFunction(() => location.hash === '#taste');
