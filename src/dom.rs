@@ -144,6 +144,18 @@ pub fn land_on_hash() {
     let _ = el.class_list().add_1("landed");
 }
 
+/// Resolves in a new task of the event loop (a zero-delay timeout): work after it is not part
+/// of the task that awaited it, so one long piece of work can be split into tasks the browser
+/// may draw and handle input between (the main thread's 50 ms long-task budget).
+pub async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Runs `f` after `ms` milliseconds.
 pub fn after(ms: i32, f: impl FnOnce() + 'static) {
     let cb = Closure::once_into_js(f);

@@ -34,7 +34,11 @@ pub async fn parse_files(
     ctx.progress.set(None);
     // The bundle carries the data notes as structure (kind, count, first places).
     let p = result.map_err(|f| f.message)?;
+    // Decoding, then drawing the new data, each in a task of its own rather than in the one
+    // that received the worker's answer: three shorter tasks instead of one long one.
+    crate::dom::next_task().await;
     let (ds, notes) = pamela_core::bundle::decode_report(&p.bundle).map_err(|e| e.to_string())?;
+    crate::dom::next_task().await;
     Ok((ds, notes, p.bundle))
 }
 
