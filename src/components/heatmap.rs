@@ -250,27 +250,27 @@ pub fn Heatmap() -> impl IntoView {
     let size = Signal::derive(move || {
         layout.with(|l| l.as_ref().map_or((200.0, 100.0), |l| (l.width, l.height)))
     });
+    // A minimum's field, written to its own signal (and so to the link).
+    let min_input = |id: &'static str, label: &'static str, field: RwSignal<u32>| {
+        view! {
+            <input type="number" min="1" max="100000" class="narrow" id=id aria-label=label
+                prop:value=move || field.get().to_string()
+                on:change=move |ev| {
+                    if let Ok(n) = event_target_value(&ev).parse::<u32>() {
+                        field.set(n.clamp(1, 100_000));
+                    }
+                }/>
+        }
+    };
     view! {
         <Card id="heatmap" title="Who likes what: demographic × image" table=table detail=detail>
             <div class="controls">
                 <label>"Rows " <KeySelect keys=&HEAT_ROWS current=row_key set=|u, k| u.heat_row = k/></label>
                 <label>"Columns " <KeySelect keys=&HEAT_COLS current=col_key set=|u, k| u.heat_col = k/></label>
                 <span class="minimums" role="group" aria-label="Minimum per cell">"Minimum "
-                    <input type="number" min="1" max="10000" class="narrow" id="heat-min-n" aria-label="Minimum ratings per cell"
-                        prop:value=move || min_n.get().to_string()
-                        on:change=move |ev| {
-                            if let Ok(n) = event_target_value(&ev).parse::<u32>() {
-                                ctx.ui.update(|u| u.min_n = n.clamp(1, 100_000));
-                            }
-                        }/>
+                    {min_input("heat-min-n", "Minimum ratings per cell", ctx.ui.min_n)}
                     " ratings and "
-                    <input type="number" min="1" max="1000" class="narrow" id="heat-min-people" aria-label="Minimum people per cell"
-                        prop:value=move || min_people.get().to_string()
-                        on:change=move |ev| {
-                            if let Ok(n) = event_target_value(&ev).parse::<u32>() {
-                                ctx.ui.update(|u| u.min_people = n.clamp(1, 100_000));
-                            }
-                        }/>
+                    {min_input("heat-min-people", "Minimum people per cell", ctx.ui.min_people)}
                     " people"
                 </span>
                 <label>"Cells "
