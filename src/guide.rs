@@ -72,12 +72,17 @@ impl Question {
     /// The question's state, keeping from `now` what says where the data comes from and how
     /// the page is shown (presenter mode), so following a question never drops loaded data.
     pub fn state_from(&self, now: &UiState) -> UiState {
+        self.state_keeping(&Kept::of(now))
+    }
+
+    /// The question's state with `kept` put back.
+    pub fn state_keeping(&self, kept: &Kept) -> UiState {
         let mut s = self.state();
-        s.data = now.data.clone();
-        s.hub = now.hub.clone();
-        s.image_base = now.image_base.clone();
-        s.thumbs = now.thumbs;
-        s.present = now.present;
+        s.data = kept.data.clone();
+        s.hub = kept.hub.clone();
+        s.image_base = kept.image_base.clone();
+        s.thumbs = kept.thumbs;
+        s.present = kept.present;
         s
     }
 
@@ -86,10 +91,37 @@ impl Question {
         (self.state().to_query(), format!("#{}", self.card))
     }
 
-    /// The link as followed from the view `now`: it keeps the data and presenter mode (see
-    /// [`Question::state_from`]), so opening it in a new tab shows the same.
-    pub fn link_from(&self, now: &UiState) -> (String, String) {
-        (self.state_from(now).to_query(), format!("#{}", self.card))
+    /// The link as followed from a view that has `kept`: it keeps the data and presenter mode,
+    /// so opening it in a new tab shows the same.
+    pub fn link_keeping(&self, kept: &Kept) -> (String, String) {
+        (
+            self.state_keeping(kept).to_query(),
+            format!("#{}", self.card),
+        )
+    }
+}
+
+/// What following a question keeps of the view it leaves: where the data comes from and how
+/// the page is shown. The page derives it from the view once (a memo), so a filter change does
+/// not rewrite every question's link: only a change of these does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kept {
+    pub data: Option<pamela_core::hub::HubRef>,
+    pub hub: String,
+    pub image_base: String,
+    pub thumbs: Option<bool>,
+    pub present: bool,
+}
+
+impl Kept {
+    pub fn of(now: &UiState) -> Kept {
+        Kept {
+            data: now.data.clone(),
+            hub: now.hub.clone(),
+            image_base: now.image_base.clone(),
+            thumbs: now.thumbs,
+            present: now.present,
+        }
     }
 }
 
@@ -254,7 +286,7 @@ mod tests {
             (&s.data, &s.hub, s.thumbs),
             (&now.data, &now.hub, now.thumbs)
         );
-        let (query, hash) = question("rows").unwrap().link_from(&now);
+        let (query, hash) = question("rows").unwrap().link_keeping(&Kept::of(&now));
         assert!(
             query.contains("present=1") && query.contains("data=hf"),
             "{query}"

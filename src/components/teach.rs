@@ -4,7 +4,7 @@
 //! the order of the cards are plain data in [`crate::guide`].
 
 use crate::app::{use_ctx, Ctx, Level};
-use crate::guide::{self, Question, QUESTIONS};
+use crate::guide::{self, Kept, Question, QUESTIONS};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -41,13 +41,15 @@ fn follow(ctx: Ctx, q: &'static Question) {
 #[component]
 fn QuestionLink(
     q: &'static Question,
+    /// What the link keeps of the current view (see [`Kept`]).
+    kept: Memo<Kept>,
     /// Called once the page has followed it (the menu closes).
     #[prop(optional)]
     followed: Option<Callback<()>>,
 ) -> impl IntoView {
     let ctx = use_ctx();
     let href = move || {
-        let (query, hash) = q.link_from(&ctx.ui.snapshot());
+        let (query, hash) = kept.with(|k| q.link_keeping(k));
         crate::dom::with_query("", &query, &hash)
     };
     view! {
@@ -72,6 +74,7 @@ pub fn QuestionPanel() -> impl IntoView {
     let guided = Memo::new(move |_| ctx.ui.guide.get().and_then(|g| guide::question(&g)));
     let ask = Memo::new(move |_| ctx.ui.ask.get());
     let folded = RwSignal::new(false);
+    let kept = Memo::new(move |_| Kept::of(&ctx.ui.snapshot()));
     let shown = move || guided.get().is_some() || !ask.with(String::is_empty);
     let close = move |_| {
         ctx.ui.update(|u| {
@@ -104,7 +107,7 @@ pub fn QuestionPanel() -> impl IntoView {
                         {q.text.iter().map(|t| view! { <p>{*t}</p> }).collect_view()}
                         <p class="question-go">
                             <button type="button" on:click=move |_| show(ctx, q.card)>"Show me the view"</button>
-                            {move || next().map(|n| view! { " Next: " <QuestionLink q=n/> })}
+                            {move || next().map(|n| view! { " Next: " <QuestionLink q=n kept=kept/> })}
                         </p>
                     })}
                     {move || (guided.get().is_some() && !ask.with(String::is_empty)).then(|| view! {
@@ -124,6 +127,7 @@ pub fn QuestionsMenu() -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let open = RwSignal::new(false);
     let close = Callback::new(move |_| open.set(false));
+    let kept = Memo::new(move |_| Kept::of(&ctx.ui.snapshot()));
     let copy = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
         let (text, cut) = guide::clean_ask(&draft.get_untracked());
@@ -160,7 +164,7 @@ pub fn QuestionsMenu() -> impl IntoView {
             <div class="questions-panel">
                 <p class="note muted">"Each question sets the view it needs and says what to look at. They are about method, so they hold on any data."</p>
                 <ol class="question-list">
-                    {QUESTIONS.iter().map(|q| view! { <li><QuestionLink q=q followed=close/></li> }).collect_view()}
+                    {QUESTIONS.iter().map(|q| view! { <li><QuestionLink q=q kept=kept followed=close/></li> }).collect_view()}
                 </ol>
                 <form class="ask-form" on:submit=copy>
                     <label for="ask-text">"Your own question, for this view"</label>
