@@ -62,8 +62,19 @@ pub struct HeatMarks {
 impl HeatGrid {
     /// Every value keeps its row and column (empty ones are drawn empty), so the grid does not
     /// move under the reader's eyes when filters change.
-    pub fn of(ds: &Dataset, c: &Compiled, row: Key, col: Key, scores: Scores) -> HeatGrid {
-        let t = query::cross_with(ds, c, row, Some(col), scores);
+    /// `ov` is the overview of the selection `c`: image-centred cells take its image means.
+    pub fn of(
+        ds: &Dataset,
+        c: &Compiled,
+        ov: &Overview,
+        row: Key,
+        col: Key,
+        scores: Scores,
+    ) -> HeatGrid {
+        let t = match scores {
+            Scores::ImageCentred => query::cross_centred(ds, c, ov, row, Some(col)),
+            Scores::Raw => query::cross(ds, c, row, Some(col)),
+        };
         let centred = scores == Scores::ImageCentred;
         let totals = t.row_totals();
         let row_order = row.reading_order(ds);
@@ -335,7 +346,8 @@ mod tests {
     fn the_heatmap_grid_has_every_row_and_column_and_cells_differ_from_their_row_mean() {
         let ds = data();
         let c = Compiled::new(&ds, &Filter::default());
-        let g = HeatGrid::of(&ds, &c, Key::AgeBin, Key::Group, Scores::Raw);
+        let ov = overview(&ds, &c);
+        let g = HeatGrid::of(&ds, &c, &ov, Key::AgeBin, Key::Group, Scores::Raw);
         assert_eq!(g.rows.len(), Key::AgeBin.domain(&ds));
         assert_eq!(g.cols.len(), Key::Group.domain(&ds));
         assert_eq!(g.cells.len(), g.rows.len() * g.cols.len());
@@ -367,14 +379,15 @@ mod tests {
     fn image_centred_cells_balance_out_and_only_they_are_tested_and_marked() {
         let ds = data();
         let c = Compiled::new(&ds, &Filter::default());
-        let raw = HeatGrid::of(&ds, &c, Key::Gender, Key::Group, Scores::Raw);
+        let ov = overview(&ds, &c);
+        let raw = HeatGrid::of(&ds, &c, &ov, Key::Gender, Key::Group, Scores::Raw);
         let none = raw.marks(Minimum {
             ratings: 1,
             people: 1,
         });
         assert_eq!(none.tested, 0, "raw cells are never tested");
         assert!(none.marked.iter().all(|m| !m));
-        let g = HeatGrid::of(&ds, &c, Key::Gender, Key::Group, Scores::ImageCentred);
+        let g = HeatGrid::of(&ds, &c, &ov, Key::Gender, Key::Group, Scores::ImageCentred);
         assert!(g.centred);
         // Centred on the selection's image means: over every selected rating they sum to zero,
         // so the cells' centred means, weighted by their ratings, balance out.
@@ -436,9 +449,11 @@ mod tests {
         let mut spec = pamela_core::FilterSpec::default();
         spec.only(Dim::Gender, "female");
         let (f, _) = spec.resolve(&ds);
+        let c = Compiled::new(&ds, &f);
         let g = HeatGrid::of(
             &ds,
-            &Compiled::new(&ds, &f),
+            &c,
+            &overview(&ds, &c),
             Key::Gender,
             Key::Style,
             Scores::Raw,

@@ -79,9 +79,11 @@ pub fn Heatmap() -> impl IntoView {
         } else {
             Scores::Raw
         };
+        let ov = ctx.overview.get()?;
         Some(HeatGrid::of(
             &d.ds,
             &c,
+            &ov,
             row_key.get(),
             col_key.get(),
             scores,

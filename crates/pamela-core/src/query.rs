@@ -1127,7 +1127,7 @@ pub fn cross(ds: &Dataset, c: &Compiled, row: Key, col: Option<Key>) -> Table2 {
 }
 
 /// [`cross`] on the scores asked for; one pass over the selection (two when image-centred: the
-/// image means first).
+/// image means first; [`cross_centred`] takes them from an overview that has them already).
 pub fn cross_with(
     ds: &Dataset,
     c: &Compiled,
@@ -1135,30 +1135,73 @@ pub fn cross_with(
     col: Option<Key>,
     scores: Scores,
 ) -> Table2 {
+    let centre = match scores {
+        Scores::Raw => Vec::new(),
+        Scores::ImageCentred => {
+            let mut per_image = vec![Acc::default(); ds.images.len()];
+            let ra = &ds.ratings;
+            for run in c.live_runs(ds) {
+                for r in run {
+                    if c.passes_within_run(ra.image[r], ra.label[r], ra.score[r]) {
+                        let x = &mut per_image[ra.image[r] as usize];
+                        x.n += 1;
+                        x.sum += ra.score[r] as u64;
+                    }
+                }
+            }
+            image_means(&per_image)
+        }
+    };
+    cross_on(ds, c, row, col, scores, &centre)
+}
+
+/// [`cross_with`] on image-centred scores, with the image means of `ov`, the overview of the
+/// same selection `c` (its per-image sums are the ones the centring needs): one pass, not two.
+pub fn cross_centred(
+    ds: &Dataset,
+    c: &Compiled,
+    ov: &Overview,
+    row: Key,
+    col: Option<Key>,
+) -> Table2 {
+    cross_on(
+        ds,
+        c,
+        row,
+        col,
+        Scores::ImageCentred,
+        &image_means(&ov.per_image),
+    )
+}
+
+/// Each image's mean score in thousandths (0 for an image without ratings).
+fn image_means(per_image: &[Acc]) -> Vec<f64> {
+    per_image
+        .iter()
+        .map(|a| {
+            if a.n > 0 {
+                a.sum as f64 / a.n as f64
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// The walk behind [`cross_with`]: `centre` holds each image's mean when image-centred.
+fn cross_on(
+    ds: &Dataset,
+    c: &Compiled,
+    row: Key,
+    col: Option<Key>,
+    scores: Scores,
+    centre: &[f64],
+) -> Table2 {
     let rf = KeyFn::new(ds, row);
     let cf = col.map(|k| KeyFn::new(ds, k));
     let rows = row.domain(ds);
     let cols = col.map_or(1, |k| k.domain(ds));
     let ra = &ds.ratings;
-    let centre: Vec<f64> = match scores {
-        Scores::Raw => Vec::new(),
-        Scores::ImageCentred => {
-            let mut per_image = vec![(0u64, 0u64); ds.images.len()];
-            for run in c.live_runs(ds) {
-                for r in run {
-                    if c.passes_within_run(ra.image[r], ra.label[r], ra.score[r]) {
-                        let x = &mut per_image[ra.image[r] as usize];
-                        x.0 += 1;
-                        x.1 += ra.score[r] as u64;
-                    }
-                }
-            }
-            per_image
-                .iter()
-                .map(|&(n, s)| if n > 0 { s as f64 / n as f64 } else { 0.0 })
-                .collect()
-        }
-    };
     let mut pc = PeopleCells::grid(rows, cols, scores == Scores::Raw);
     let totals = rows * cols;
     let mut last: Option<u32> = None;
