@@ -8,8 +8,9 @@ use pamela_core::{Dataset, SourceKind, Split};
 use pamela_model::bootstrap::{self, Bootstrap, Intervals};
 use pamela_model::eval::{self, EvalOptions, SplitStats, Truth};
 use pamela_model::meta::ModelMeta;
-use pamela_model::train::{train, TrainConfig};
-use pamela_model::{onnx, Personal, Predictor};
+use pamela_model::pipeline;
+use pamela_model::train::TrainConfig;
+use pamela_model::{Personal, Predictor};
 use pamela_synth as synth;
 use std::collections::HashMap;
 use std::io::Write;
@@ -111,7 +112,8 @@ pub fn train_cmd(
     }
     let b = bar(cfg.epochs as u64);
     b.set_message("training");
-    let trained = train(ds, cfg, &mut |epoch, m| {
+    let truth = truth_for(ds, None)?;
+    let fitted = pipeline::fit(ds, cfg, truth.as_ref(), today(), &mut |epoch, m| {
         b.set_position(epoch as u64);
         if let Some(m) = m {
             b.println(format!(
@@ -125,40 +127,14 @@ pub fn train_cmd(
     let _ = writeln!(
         log,
         "kept epoch {} (best validation pairwise accuracy)",
-        trained.best_epoch
+        fitted.best_epoch
     );
-    let onnx_bytes = onnx::export(&trained.params);
-    let mut meta = ModelMeta {
-        data_source: match ds.source.kind {
-            SourceKind::Synthetic => "synthetic".into(),
-            SourceKind::Pamela => "pamela".into(),
-        },
-        data_provenance: ds.source.provenance.clone(),
-        seed: cfg.seed,
-        epochs: trained.best_epoch,
-        date: today(),
-        notes: vec![
-            "Sees: the rater's age (as a curve, not one slope), gender and nationality; the image's type, visual group, style, every word and word pair of its prompt, and its own ratings in training (a quality no metadata shows); and, once you rate some images, a small personal taste vector and how you use the scale (offset and stretch), fitted to your ratings.".into(),
-            "Does not see: the pixels of the images (the published model does; this one runs in your browser on metadata alone), your ratings' context, or anything about you beyond the three profile fields.".into(),
-            "Trained on pamela_train, selected on the validation splits, reported on the test splits.".into(),
-        ],
-        ..ModelMeta::of(&trained.spec, &trained.params)
-    };
-    // Evaluate the exported file itself, through tract.
-    let seen: HashMap<String, Personal> = trained.personal.iter().cloned().collect();
-    let predictor =
-        Predictor::load(&onnx_bytes, meta.clone()).map_err(|e| CliError(e.to_string()))?;
-    let truth = truth_for(ds, None)?;
-    let (rows, few) = eval::evaluate_model(
-        ds,
-        &predictor,
-        &seen,
-        truth.as_ref(),
-        &EvalOptions::default(),
-    )
-    .map_err(|e| CliError(e.to_string()))?;
-    meta.evaluation = rows;
-    meta.few_shot = few;
+    let pipeline::Fitted {
+        onnx: onnx_bytes,
+        meta,
+        personal,
+        ..
+    } = fitted;
     std::fs::create_dir_all(out).map_err(|e| CliError(format!("{}: {e}", out.display())))?;
     let write = |name: &str, bytes: &[u8]| {
         let p = out.join(name);
@@ -172,7 +148,7 @@ pub fn train_cmd(
     )?;
     write(
         PERSONAL_FILE,
-        &serde_json::to_vec(&trained.personal).map_err(|e| CliError(e.to_string()))?,
+        &serde_json::to_vec(&personal).map_err(|e| CliError(e.to_string()))?,
     )?;
     let _ = writeln!(
         log,

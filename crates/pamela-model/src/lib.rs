@@ -10,17 +10,18 @@
 //! * [`onnx`]: ONNX export with prost, loading and running with tract;
 //! * [`metrics`]: pairwise accuracy, Spearman, RMSE, MAE;
 //! * [`bootstrap`]: 95% intervals over participants, and paired differences;
-//! * [`eval`]: baselines, per-split evaluation and the few-shot curve (native).
+//! * [`eval`]: baselines, per-split evaluation and the few-shot curve;
+//! * [`pipeline`]: one training run (train, export, describe, evaluate the export), the same
+//!   for `pamela train` and for training in the page's worker.
 
 pub mod bootstrap;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
 pub mod meta;
 pub mod metrics;
 pub mod model;
 pub mod onnx;
+pub mod pipeline;
 pub mod spec;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 
 pub use meta::ModelMeta;

@@ -196,7 +196,8 @@ fn grouped(
 }
 
 /// Trains on `pamela_train`, keeping the epoch with the best validation pairwise accuracy.
-/// `progress(epoch, validation)` is called at every validation.
+/// `progress(epoch, validation)` is called after every epoch, with the validation figures at
+/// every validation.
 pub fn train(
     ds: &Dataset,
     cfg: &TrainConfig,
@@ -252,38 +253,75 @@ pub fn train(
     let mut best: Option<(f64, usize, Vec<f64>)> = None;
     let mut history = Vec::new();
     let (r, q) = (l.r, l.q);
-    let mut e = vec![0f64; r];
-    let mut t = vec![0f64; r];
-    let mut f = vec![0f64; q];
+    // The model is bilinear in an image's and a person's encodings, so each epoch first maps
+    // every image and every person of the training split through the weights once (the sparse
+    // products), then visits the ratings with those dense vectors (r + q numbers each), and
+    // finally sends each image's and person's summed gradient back through its sparse
+    // encoding once. Per rating that costs O(r + q) instead of O((r + q) x the encoding's
+    // non-zeros): about ten times faster on the default data, the same gradient up to the
+    // order of its sums.
+    let (ni, nu) = (ds.images.len(), ds.participants.len());
+    let mut images: Vec<usize> = train
+        .clone()
+        .map(|k| ds.ratings.image[k] as usize)
+        .collect();
+    images.sort_unstable();
+    images.dedup();
+    let people: Vec<usize> = ids.clone();
+    // Per image: its linear part, its taste embedding (r), its personal embedding (q); per
+    // person: linear part and taste embedding. Then the gradients with respect to each.
+    let (mut ig, mut ie, mut iq) = (vec![0f64; ni], vec![0f64; ni * r], vec![0f64; ni * q]);
+    let (mut ug, mut ut) = (vec![0f64; nu], vec![0f64; nu * r]);
+    let (mut dig, mut die, mut diq) = (vec![0f64; ni], vec![0f64; ni * r], vec![0f64; ni * q]);
+    let (mut dug, mut dut) = (vec![0f64; nu], vec![0f64; nu * r]);
     for epoch in 1..=cfg.epochs {
         grad.iter_mut().for_each(|g| *g = 0.0);
-        for k in train.clone() {
-            let p = ds.ratings.participant[k] as usize;
-            let s = slot[p].expect("train participants have slots");
-            let xi = &enc.items[ds.ratings.image[k] as usize];
-            let xu = &enc.users[p];
+        for &i in &images {
+            let (e, f) = (&mut ie[i * r..(i + 1) * r], &mut iq[i * q..(i + 1) * q]);
             e.iter_mut().for_each(|v| *v = 0.0);
-            t.iter_mut().for_each(|v| *v = 0.0);
             f.iter_mut().for_each(|v| *v = 0.0);
-            // g: what the profile predicts around mu; the stretch scales it.
             let mut g = 0.0;
-            for &(j, v) in xi {
-                let j = j as usize;
-                g += x[l.w() + j] * v as f64;
+            for &(j, v) in &enc.items[i] {
+                let (j, v) = (j as usize, v as f64);
+                g += x[l.w() + j] * v;
                 for d in 0..r {
-                    e[d] += x[l.b() + j * r + d] * v as f64;
+                    e[d] += x[l.b() + j * r + d] * v;
                 }
                 for d in 0..q {
-                    f[d] += x[l.c() + j * q + d] * v as f64;
+                    f[d] += x[l.c() + j * q + d] * v;
                 }
             }
-            for &(u, v) in xu {
-                let u = u as usize;
-                g += x[l.v() + u] * v as f64;
+            ig[i] = g;
+            dig[i] = 0.0;
+            die[i * r..(i + 1) * r].iter_mut().for_each(|v| *v = 0.0);
+            diq[i * q..(i + 1) * q].iter_mut().for_each(|v| *v = 0.0);
+        }
+        for &u in &people {
+            let t = &mut ut[u * r..(u + 1) * r];
+            t.iter_mut().for_each(|v| *v = 0.0);
+            let mut g = 0.0;
+            for &(j, v) in &enc.users[u] {
+                let (j, v) = (j as usize, v as f64);
+                g += x[l.v() + j] * v;
                 for d in 0..r {
-                    t[d] += x[l.a() + u * r + d] * v as f64;
+                    t[d] += x[l.a() + j * r + d] * v;
                 }
             }
+            ug[u] = g;
+            dug[u] = 0.0;
+            dut[u * r..(u + 1) * r].iter_mut().for_each(|v| *v = 0.0);
+        }
+        for k in train.clone() {
+            let p = ds.ratings.participant[k] as usize;
+            let i = ds.ratings.image[k] as usize;
+            let s = slot[p].expect("train participants have slots");
+            let (e, f, t) = (
+                &ie[i * r..(i + 1) * r],
+                &iq[i * q..(i + 1) * q],
+                &ut[p * r..(p + 1) * r],
+            );
+            // g: what the profile predicts around mu; the stretch scales it.
+            let mut g = ig[i] + ug[p];
             for d in 0..r {
                 g += t[d] * e[d];
             }
@@ -306,27 +344,37 @@ pub fn train(
                 grad[l.ps() + s] += dl * g;
             }
             let dg = dl * (1.0 + stretch);
-            for &(j, v) in xi {
-                let j = j as usize;
-                let v = v as f64;
-                grad[l.w() + j] += dg * v;
-                for d in 0..r {
-                    grad[l.b() + j * r + d] += dg * v * t[d];
-                }
-                for d in 0..q {
-                    grad[l.c() + j * q + d] += dl * v * x[z0 + d];
-                }
-            }
-            for &(u, v) in xu {
-                let u = u as usize;
-                let v = v as f64;
-                grad[l.v() + u] += dg * v;
-                for d in 0..r {
-                    grad[l.a() + u * r + d] += dg * v * e[d];
-                }
+            dig[i] += dg;
+            dug[p] += dg;
+            for d in 0..r {
+                die[i * r + d] += dg * t[d];
+                dut[p * r + d] += dg * e[d];
             }
             for d in 0..q {
+                diq[i * q + d] += dl * x[z0 + d];
                 grad[z0 + d] += dl * f[d];
+            }
+        }
+        // Back through the sparse encodings, once per image and person.
+        for &i in &images {
+            for &(j, v) in &enc.items[i] {
+                let (j, v) = (j as usize, v as f64);
+                grad[l.w() + j] += dig[i] * v;
+                for d in 0..r {
+                    grad[l.b() + j * r + d] += die[i * r + d] * v;
+                }
+                for d in 0..q {
+                    grad[l.c() + j * q + d] += diq[i * q + d] * v;
+                }
+            }
+        }
+        for &u in &people {
+            for &(j, v) in &enc.users[u] {
+                let (j, v) = (j as usize, v as f64);
+                grad[l.v() + j] += dug[u] * v;
+                for d in 0..r {
+                    grad[l.a() + j * r + d] += dut[u * r + d] * v;
+                }
             }
         }
         // Priors, in the same per-rating scale.
@@ -379,6 +427,8 @@ pub fn train(
                 }
             }
             progress(epoch, metrics.as_ref());
+        } else {
+            progress(epoch, None);
         }
     }
     let (best_epoch, xb) = match best {
