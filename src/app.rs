@@ -283,12 +283,15 @@ pub fn load_default(ctx: Ctx) {
             .as_ref()
             .ok()
             .and_then(|b| pamela_core::bundle::bundle_crc(b));
-        match bytes.and_then(|b| pamela_core::bundle::decode_report(&b).map_err(|e| e.to_string()))
-        {
+        match bytes.and_then(|b| {
+            pamela_core::bundle::decode_report(&b)
+                .map(|d| (d, b))
+                .map_err(|e| e.to_string())
+        }) {
             // Data the visitor (or the link) loaded meanwhile stays.
             Ok(_) if ctx.data.with_untracked(|d| d.is_some()) => {}
-            Ok((ds, notes)) => {
-                let mut loaded = Loaded::new(ds, origin, notes);
+            Ok(((ds, notes), b)) => {
+                let mut loaded = Loaded::new(ds, origin, notes).with_bundle(b);
                 loaded.text_pending = text.is_some();
                 ctx.set_data(loaded);
                 crate::perf::mark("pamela:data-ready");
@@ -320,7 +323,7 @@ fn load_default_text(ctx: Ctx, url: String, crc: u32) {
         let merged = got.and_then(|b| {
             pamela_core::bundle::decode_text(&b, crc, current.ds.images.len())
                 .map_err(|e| format!("{url}: {e}"))
-                .and_then(|t| current.with_text(t))
+                .and_then(|t| current.with_text(t, Some(b)))
         });
         match merged {
             Ok(l) => ctx.data.set(Some(Shared::new(l))),
@@ -330,7 +333,7 @@ fn load_default_text(ctx: Ctx, url: String, crc: u32) {
                     path: current.ds.images.path.clone(),
                     prompt: current.ds.images.prompt.clone(),
                 };
-                if let Ok(l) = current.with_text(none) {
+                if let Ok(l) = current.with_text(none, None) {
                     ctx.data.set(Some(Shared::new(l)));
                 }
                 ctx.notify(

@@ -21,6 +21,16 @@ pub struct Loaded {
     /// The images' paths and prompts are still on their way (the default data's first view
     /// comes without them, see `pamela_core::bundle::encode_apart`).
     pub text_pending: bool,
+    /// The bytes it was decoded from, kept for "Train on this data" (the training worker
+    /// decodes them itself); none for data built in place (the tests).
+    pub raw: Option<Raw>,
+}
+
+/// A bundle's bytes, and the default data's text file apart when the bundle came without it.
+#[derive(Clone)]
+pub struct Raw {
+    pub bundle: std::sync::Arc<[u8]>,
+    pub text: Option<std::sync::Arc<[u8]>>,
 }
 
 /// Data downloaded from a Hub: its address, and the repository at the commit read.
@@ -56,11 +66,26 @@ impl Loaded {
             notes,
             hub: None,
             text_pending: false,
+            raw: None,
         }
     }
 
-    /// The same data with its images' paths and prompts put in.
-    pub fn with_text(&self, t: pamela_core::bundle::ImageText) -> Result<Loaded, String> {
+    /// The same data, with the bundle it was decoded from.
+    pub fn with_bundle(mut self, bundle: Vec<u8>) -> Loaded {
+        self.raw = Some(Raw {
+            bundle: bundle.into(),
+            text: None,
+        });
+        self
+    }
+
+    /// The same data with its images' paths and prompts put in (`bytes`: the file they came
+    /// from).
+    pub fn with_text(
+        &self,
+        t: pamela_core::bundle::ImageText,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<Loaded, String> {
         let mut ds = self.ds.clone();
         t.put_into(&mut ds).map_err(|e| e.to_string())?;
         Ok(Loaded {
@@ -72,6 +97,10 @@ impl Loaded {
             notes: self.notes.clone(),
             hub: self.hub.clone(),
             text_pending: false,
+            raw: self.raw.clone().map(|r| Raw {
+                text: bytes.map(Into::into).or(r.text),
+                ..r
+            }),
         })
     }
 

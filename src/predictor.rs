@@ -13,7 +13,7 @@ use pamela_core::Dataset;
 use serde::Deserialize;
 use std::cell::RefCell;
 use worker_io::page::Connection;
-use worker_io::predict::{FromPredictor, ToPredictor, SCORES};
+use worker_io::predict::{FromPredictor, ToPredictor, DATA, MODEL, SCORES, TEXT};
 
 /// The worker's start script (`www/workers/`; the wasm is built by trunk from
 /// `crates/predict-worker`, `data-type="worker"`).
@@ -235,6 +235,75 @@ pub struct Timings {
     pub predict_ms: f64,
 }
 
+/// Training in the page ("Train on this data"), as its section shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Training {
+    Idle,
+    /// Starting the training worker and reading the data.
+    Starting,
+    /// `epoch` of `epochs` done; the latest validation pairwise accuracy. Past the last epoch,
+    /// the exported model is being evaluated.
+    Running {
+        epoch: usize,
+        epochs: usize,
+        pairwise: Option<f64>,
+    },
+    /// Trained in `ms` and handed to the predictor.
+    Done {
+        ms: f64,
+    },
+    Cancelled,
+    Failed(String),
+    /// Keeping (or forgetting) the trained model failed; it stays in use for this visit.
+    NotKept(String),
+}
+
+impl Training {
+    /// What the training section says.
+    pub fn describe(&self) -> String {
+        match self {
+            Training::Idle => String::new(),
+            Training::Starting => "Starting the training…".into(),
+            Training::Running { epoch, epochs, .. } if epoch >= epochs => {
+                "Trained; evaluating the model on the test splits…".into()
+            }
+            Training::Running {
+                epoch,
+                epochs,
+                pairwise,
+            } => format!(
+                "Epoch {epoch} of {epochs}{}.",
+                pairwise.map_or(String::new(), |p| format!(
+                    "; validation pairwise accuracy {p:.3}"
+                ))
+            ),
+            Training::Done { ms } => format!(
+                "Trained in {:.1} s. The predictions and the model card now use it.",
+                ms / 1000.0
+            ),
+            Training::Cancelled => "Training cancelled; the model in use is unchanged.".into(),
+            Training::Failed(e) => format!("Training failed: {e}. The model in use is unchanged."),
+            Training::NotKept(e) => format!("{e}. The model in use stays, for this visit."),
+        }
+    }
+
+    /// A one-word name of the state, for tests and benchmarks (`data-state`).
+    pub fn state(&self) -> &'static str {
+        match self {
+            Training::Idle => "idle",
+            Training::Starting => "starting",
+            Training::Running { .. } => "running",
+            Training::Done { .. } => "done",
+            Training::Cancelled => "cancelled",
+            Training::Failed(_) | Training::NotKept(_) => "failed",
+        }
+    }
+}
+
+/// The seed of a model trained in the page: the command line's default, so that `pamela
+/// train` on the same data gives the same model.
+pub const TRAIN_SEED: u64 = 7;
+
 /// Request ids from here up are the calibration's (one per held-out person), never the panel's.
 const CALIBRATION: u32 = 1 << 30;
 /// The most held-out people the calibration asks about.
@@ -262,6 +331,13 @@ pub struct PredictorCtx {
     pub group_miss: RwSignal<Option<(Option<GroupMiss>, Option<GroupMiss>)>>,
     calibration: StoredValue<Calibration>,
     pub timings: RwSignal<Timings>,
+    /// Training in the page, and where the data of the model in use came from when it was
+    /// trained here (none: the published model); `kept`: it is the copy kept in this browser.
+    pub training: RwSignal<Training>,
+    pub trained_on: RwSignal<Option<String>>,
+    pub kept: RwSignal<bool>,
+    /// The files of the model trained in this visit (ONNX, metadata JSON), for "Download it".
+    trained_files: StoredValue<Option<(Vec<u8>, String)>>,
     /// Which request the current prediction answers (newer ones win).
     next_id: StoredValue<u32>,
     pending_ratings: StoredValue<usize>,
@@ -270,6 +346,14 @@ pub struct PredictorCtx {
 thread_local! {
     /// The predictor worker, once started (it lives as long as the page).
     static WORKER: RefCell<Option<Connection>> = const { RefCell::new(None) };
+    /// A second instance of it while it trains (dropping it terminates the training).
+    static TRAINER: RefCell<Option<Connection>> = const { RefCell::new(None) };
+}
+
+/// Stops the training worker, after the message being handled (its listener is the one
+/// running).
+fn stop_trainer() {
+    crate::dom::after(0, || TRAINER.with(|t| drop(t.borrow_mut().take())));
 }
 
 impl PredictorCtx {
@@ -281,6 +365,10 @@ impl PredictorCtx {
             group_miss: RwSignal::new(None),
             calibration: StoredValue::new(Calibration::default()),
             timings: RwSignal::new(Timings::default()),
+            training: RwSignal::new(Training::Idle),
+            trained_on: RwSignal::new(None),
+            kept: RwSignal::new(false),
+            trained_files: StoredValue::new(None),
             next_id: StoredValue::new(0),
             pending_ratings: StoredValue::new(0),
         }
@@ -321,7 +409,11 @@ impl PredictorCtx {
                     meta,
                     ms_fetch,
                     ms_load,
+                    trained_on,
+                    kept,
                 }) => {
+                    this.trained_on.set(trained_on);
+                    this.kept.set(kept);
                     match parse_card(&meta) {
                         Ok(card) => this.card.set(Some(Shared::new(card))),
                         Err(e) => {
@@ -376,7 +468,23 @@ impl PredictorCtx {
                     // After the visitor's first answer (so theirs never waits for it).
                     this.calibrate();
                 }
+                Ok(FromPredictor::Kept { kept }) => {
+                    this.kept.set(kept);
+                    if !kept && this.trained_on.get_untracked().is_some() {
+                        // Forgotten: back to the published model.
+                        this.status.set(Status::Loading);
+                        this.post(&ToPredictor::Load {
+                            model: page_url(MODEL_URL),
+                            meta: page_url(META_URL),
+                        });
+                    }
+                }
+                // Keeping is an extra: the model in use stays, the training section says why.
+                Ok(FromPredictor::Error { stage, message }) if stage == "keep" => {
+                    this.training.set(Training::NotKept(message))
+                }
                 Ok(FromPredictor::Error { message, .. }) => this.fail(message),
+                Ok(FromPredictor::Progress { .. } | FromPredictor::Trained { .. }) => {}
                 Err(e) => this.fail(format!("the predictor's answer could not be read: {e}")),
             }
         };
@@ -471,6 +579,151 @@ impl PredictorCtx {
         }
     }
 
+    /// Trains the model on `data` in a second instance of the worker; the predictor keeps
+    /// answering meanwhile, and uses the new model once it is evaluated.
+    pub fn train(&self, data: &crate::data::Loaded) {
+        let Some(raw) = data.raw.clone() else {
+            return self.training.set(Training::Failed(
+                "these data were not loaded from a file or a bundle, so there is nothing to hand \
+                 the training"
+                    .into(),
+            ));
+        };
+        if data.text_pending {
+            return self.training.set(Training::Failed(
+                "the images' prompts are still loading; try again in a moment".into(),
+            ));
+        }
+        let origin = data.origin.clone();
+        self.training.set(Training::Starting);
+        crate::perf::mark("pamela:train-start");
+        let this = *self;
+        let on_message = move |msg: Result<FromPredictor, String>, env: &wasm_bindgen::JsValue| {
+            match msg {
+                Ok(FromPredictor::Ready) => {
+                    // Copies for the worker (the page keeps its own), moved rather than copied
+                    // again on the way.
+                    let bundle = js_sys::Uint8Array::from(&raw.bundle[..]);
+                    let text = raw.text.as_ref().map(|t| js_sys::Uint8Array::from(&t[..]));
+                    let transfer = Array::of1(&bundle.buffer());
+                    let mut attach: Vec<(&str, &wasm_bindgen::JsValue)> = vec![(DATA, &bundle)];
+                    if let Some(t) = &text {
+                        transfer.push(&t.buffer());
+                        attach.push((TEXT, t));
+                    }
+                    let msg = ToPredictor::Train {
+                        seed: TRAIN_SEED,
+                        origin: origin.clone(),
+                    };
+                    let sent = TRAINER.with(|t| match &*t.borrow() {
+                        Some(c) => c.send(&msg, &attach, &transfer),
+                        None => Err("the training worker is not running".into()),
+                    });
+                    if let Err(e) = sent {
+                        this.training.set(Training::Failed(e));
+                        stop_trainer();
+                    }
+                }
+                Ok(FromPredictor::Progress {
+                    epoch,
+                    epochs,
+                    pairwise,
+                }) => this.training.update(|t| {
+                    let before = match t {
+                        Training::Running { pairwise, .. } => *pairwise,
+                        _ => None,
+                    };
+                    *t = Training::Running {
+                        epoch,
+                        epochs,
+                        pairwise: pairwise.or(before),
+                    };
+                }),
+                Ok(FromPredictor::Trained { meta, ms }) => {
+                    stop_trainer();
+                    let Some(model) = worker_io::attached::<js_sys::Uint8Array>(env, MODEL) else {
+                        return this.training.set(Training::Failed(
+                            "the training answered without the model".into(),
+                        ));
+                    };
+                    crate::perf::mark("pamela:trained");
+                    this.trained_files
+                        .set_value(Some((model.to_vec(), meta.clone())));
+                    this.training.set(Training::Done { ms });
+                    this.status.set(Status::Loading);
+                    let sent = WORKER.with(|w| match &*w.borrow() {
+                        Some(c) => c.send(
+                            &ToPredictor::Use {
+                                meta,
+                                origin: origin.clone(),
+                            },
+                            &[(MODEL, &model)],
+                            &Array::of1(&model.buffer()),
+                        ),
+                        None => Err("the predictor is not running".into()),
+                    });
+                    if let Err(e) = sent {
+                        this.fail(format!("the trained model could not be handed over: {e}"));
+                    }
+                }
+                Ok(FromPredictor::Error { message, .. }) => {
+                    stop_trainer();
+                    this.training.set(Training::Failed(message));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    stop_trainer();
+                    this.training.set(Training::Failed(format!(
+                        "the training's answer could not be read: {e}"
+                    )));
+                }
+            }
+        };
+        let on_error = move || {
+            stop_trainer();
+            this.training.set(Training::Failed(
+                "the training stopped unexpectedly (out of memory, or its code could not load)"
+                    .into(),
+            ));
+        };
+        match Connection::start(PREDICT_WORKER, on_message, on_error) {
+            Ok(c) => TRAINER.with(|t| *t.borrow_mut() = Some(c)),
+            Err(e) => self.training.set(Training::Failed(format!(
+                "the training could not start: {e}"
+            ))),
+        }
+    }
+
+    /// Stops a training in progress; the model in use stays.
+    pub fn cancel_training(&self) {
+        TRAINER.with(|t| drop(t.borrow_mut().take()));
+        self.training.set(Training::Cancelled);
+    }
+
+    /// Keeps the model in use (trained here) in this browser, or forgets the kept one and goes
+    /// back to the published model.
+    pub fn keep(&self, keep: bool) {
+        self.post(if keep {
+            &ToPredictor::Keep
+        } else {
+            &ToPredictor::Forget
+        });
+    }
+
+    /// Offers the files of the model trained in this visit as downloads (the folder `pamela
+    /// predict` and `pamela eval` read, without the seen participants' `personal.json`).
+    pub fn download_trained(&self) -> Result<(), String> {
+        let files = self.trained_files.get_value();
+        let (model, meta) = files.ok_or("no model was trained in this visit")?;
+        crate::dom::download("pamela-model.onnx", "application/octet-stream", &model)?;
+        crate::dom::download("pamela-model.json", "application/json", meta.as_bytes())
+    }
+
+    /// Whether a model was trained in this visit (its files can be downloaded).
+    pub fn has_trained_files(&self) -> bool {
+        self.trained_files.with_value(|f| f.is_some())
+    }
+
     /// Asks for scores of every image for a profile and the visitor's ratings (image index,
     /// score).
     pub fn predict(&self, age: f64, gender: &str, nationality: &str, ratings: &[(usize, f32)]) {
@@ -532,6 +785,30 @@ fn parse_card(text: &str) -> Result<Card, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn training_says_the_epoch_then_the_evaluation_then_the_time() {
+        let running = |epoch, pairwise| Training::Running {
+            epoch,
+            epochs: 600,
+            pairwise,
+        };
+        assert_eq!(running(3, None).describe(), "Epoch 3 of 600.");
+        assert_eq!(
+            running(40, Some(0.85678)).describe(),
+            "Epoch 40 of 600; validation pairwise accuracy 0.857."
+        );
+        assert!(running(600, Some(0.86)).describe().contains("evaluating"));
+        assert!(Training::Done { ms: 31_420.0 }
+            .describe()
+            .starts_with("Trained in 31.4 s."));
+        assert!(Training::Cancelled.describe().contains("unchanged"));
+        assert!(Training::Failed("no data".into())
+            .describe()
+            .contains("no data"));
+        assert_eq!(Training::NotKept("x".into()).state(), "failed");
+        assert_eq!(Training::Idle.describe(), "");
+    }
 
     fn metrics(pairwise: f64, rmse: f64) -> CardMetrics {
         CardMetrics {

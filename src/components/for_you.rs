@@ -487,6 +487,9 @@ pub fn ForYou() -> impl IntoView {
                 <ul class="fy-rate">{suggestions}</ul>
             </Show>
             {card}
+            <Show when=move || pred.card.with(|c| c.is_some())>
+                <crate::components::train::TrainSection/>
+            </Show>
         </Card>
     }
 }

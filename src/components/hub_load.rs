@@ -224,7 +224,12 @@ pub async fn download(ctx: Ctx, hc: HubCtl, listing: Listing) {
         hub: listing.hub.clone(),
         at: listing.at.clone(),
     };
-    show(ctx, Loaded::new(ds, String::new(), notes).from_hub(src));
+    show(
+        ctx,
+        Loaded::new(ds, String::new(), notes)
+            .with_bundle(bundle.clone())
+            .from_hub(src),
+    );
     crate::perf::mark("pamela:hub-shown");
     let kept = hub::save(&listing.hub, &listing.at, &bundle).await;
     hc.refresh_saved();
@@ -273,7 +278,12 @@ fn open_kept(
                 hub: hub_addr.to_string(),
                 at: at.clone(),
             };
-            show(ctx, Loaded::new(ds, String::new(), notes).from_hub(src));
+            show(
+                ctx,
+                Loaded::new(ds, String::new(), notes)
+                    .with_bundle(bundle)
+                    .from_hub(src),
+            );
             match note {
                 Some(t) => ctx.notify(Level::Warning, t),
                 None => ctx.notify(

@@ -45,9 +45,9 @@ pub async fn parse_files(
 async fn load_files(ctx: Ctx, files: Vec<(String, crate::fetch::Chunks)>, origin: String) {
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
     match parse_files(ctx, files).await {
-        Ok((ds, warnings, _)) => {
+        Ok((ds, warnings, bundle)) => {
             let n = ds.ratings.len();
-            ctx.set_data(Loaded::new(ds, origin, warnings));
+            ctx.set_data(Loaded::new(ds, origin, warnings).with_bundle(bundle));
             // The link can no longer name the data shown: files stay on this machine.
             ctx.ui.data.set(None);
             ctx.load_open.set(false);

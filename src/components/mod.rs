@@ -23,3 +23,4 @@ pub mod participants;
 pub mod source_badge;
 pub mod taste;
 pub mod teach;
+pub mod train;

@@ -1,4 +1,7 @@
-//! The predictor worker's messages: a model to load, images to encode once, profiles to score.
+//! The predictor worker's messages: a model to load, images to encode once, profiles to score;
+//! and training. A second instance of the same worker trains on the data shown ("Train on this
+//! data"), so that the running predictor keeps answering and a cancel is the end of that
+//! instance; the model it trained then goes to the predictor with `Use`.
 
 use pamela_core::profile::{ImageInfo, Profile};
 use serde::{Deserialize, Serialize};
@@ -6,14 +9,28 @@ use serde::{Deserialize, Serialize};
 /// The field of [`FromPredictor::Predicted`] holding a `Float32Array` with one score per image.
 pub const SCORES: &str = "scores";
 
+/// The field holding a bundle's bytes (a `Uint8Array`) beside [`ToPredictor::Train`].
+pub const DATA: &str = "data";
+/// The field holding the default data's text file apart (prompts, paths) beside
+/// [`ToPredictor::Train`], when the bundle comes without them.
+pub const TEXT: &str = "text";
+/// The field holding an ONNX file's bytes beside [`FromPredictor::Trained`] and
+/// [`ToPredictor::Use`].
+pub const MODEL: &str = "model";
+
 /// Page to worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ToPredictor {
     /// Fetch and optimize the model (addresses of the ONNX file and its metadata).
-    Load { model: String, meta: String },
+    Load {
+        model: String,
+        meta: String,
+    },
     /// The loaded data's images, encoded once by the model's image side.
-    Items { images: Vec<ImageInfo> },
+    Items {
+        images: Vec<ImageInfo>,
+    },
     /// Score every image for a profile; `ratings` (image, score) fit the personal part.
     Predict {
         id: u32,
@@ -21,6 +38,22 @@ pub enum ToPredictor {
         #[serde(default)]
         ratings: Vec<(usize, f32)>,
     },
+    /// Train the model on the data attached under [`DATA`] (and [`TEXT`]) with the command
+    /// line's settings and `seed`; `origin` (where the data came from) goes into the model card.
+    Train {
+        seed: u64,
+        origin: String,
+    },
+    /// Use the model attached under [`MODEL`] with its metadata `meta` (JSON), trained in this
+    /// page on `origin`.
+    Use {
+        meta: String,
+        origin: String,
+    },
+    /// Keep the model in use (one trained here) in this browser for the next visits, or forget
+    /// the kept one.
+    Keep,
+    Forget,
 }
 
 /// Worker to page.
@@ -33,6 +66,13 @@ pub enum FromPredictor {
         meta: String,
         ms_fetch: f64,
         ms_load: f64,
+        /// Where the data it was trained on came from, for a model trained in this page (also
+        /// one kept from an earlier visit); none for the published model.
+        #[serde(default)]
+        trained_on: Option<String>,
+        /// It is the copy kept in this browser.
+        #[serde(default)]
+        kept: bool,
     },
     /// `n` images encoded.
     Items {
@@ -49,7 +89,24 @@ pub enum FromPredictor {
         ms_suggest: f64,
         ms_predict: f64,
     },
-    /// A request failed at `stage` (load, items, predict, request).
+    /// Training: `epoch` of `epochs` done; the pooled validation pairwise accuracy every
+    /// validation.
+    Progress {
+        epoch: usize,
+        epochs: usize,
+        pairwise: Option<f64>,
+    },
+    /// Trained: the ONNX file is attached under [`MODEL`]; `meta` is its metadata (JSON, the
+    /// evaluation included); `ms` the time from the request.
+    Trained {
+        meta: String,
+        ms: f64,
+    },
+    /// The model in use is kept in this browser (`true`), or no model is (`false`).
+    Kept {
+        kept: bool,
+    },
+    /// A request failed at `stage` (load, items, predict, train, keep, request).
     Error {
         stage: String,
         message: String,
