@@ -427,9 +427,13 @@ impl PredictorCtx {
                     });
                     crate::perf::mark("pamela:model-loaded");
                     this.status.set(Status::Preparing);
-                    if let Some(d) = items_data() {
-                        this.send_items(&d.ds);
-                    }
+                    // The images go in a task of their own, after the card is drawn: two short
+                    // tasks rather than one long one.
+                    crate::dom::after(0, move || {
+                        if let Some(d) = items_data() {
+                            this.send_items(&d.ds);
+                        }
+                    });
                 }
                 Ok(FromPredictor::Items { ms, .. }) => {
                     this.timings.update(|t| t.items_ms = ms);
