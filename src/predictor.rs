@@ -254,7 +254,8 @@ pub enum Training {
     },
     Cancelled,
     Failed(String),
-    /// Keeping (or forgetting) the trained model failed; it stays in use for this visit.
+    /// Keeping, forgetting or opening the kept model failed (the worker's sentence says what
+    /// stays in use).
     NotKept(String),
 }
 
@@ -283,7 +284,7 @@ impl Training {
             ),
             Training::Cancelled => "Training cancelled; the model in use is unchanged.".into(),
             Training::Failed(e) => format!("Training failed: {e}. The model in use is unchanged."),
-            Training::NotKept(e) => format!("{e}. The model in use stays, for this visit."),
+            Training::NotKept(e) => format!("{e}."),
         }
     }
 
@@ -486,6 +487,11 @@ impl PredictorCtx {
                 // Keeping is an extra: the model in use stays, the training section says why.
                 Ok(FromPredictor::Error { stage, message }) if stage == "keep" => {
                     this.training.set(Training::NotKept(message))
+                }
+                // A trained model that does not load: the one in use answers on.
+                Ok(FromPredictor::Error { stage, message }) if stage == "use" => {
+                    this.training.set(Training::Failed(message));
+                    this.status.set(Status::Ready);
                 }
                 Ok(FromPredictor::Error { message, .. }) => this.fail(message),
                 Ok(FromPredictor::Progress { .. } | FromPredictor::Trained { .. }) => {}

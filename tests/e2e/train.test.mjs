@@ -194,3 +194,23 @@ test('cancelling a training leaves the model in use working', async () => {
   assert.deepEqual(o.errors.filter((e) => !/Failed to load resource/.test(e)), []);
   await page.close();
 });
+
+test('a kept model that no longer loads is removed, said, and the published model answers', async () => {
+  const o = await ready();
+  const { page } = o;
+  // A damaged copy where the worker keeps a model (its bucket, keys beside its script).
+  await page.evaluate(async () => {
+    const c = await caches.open('pamela-trained-model');
+    const at = (k) => new URL(`workers/kept/${k}`, location.href).href;
+    await c.put(at('pamela-model.onnx'), new Response(new Uint8Array([1, 2, 3, 4])));
+    await c.put(at('pamela-model.json'), new Response('{"format": "pamela-model"}'));
+    await c.put(at('origin.txt'), new Response('a damaged copy'));
+  });
+  await page.click('#fy-predict');
+  await predicted(page);
+  assert.equal(await page.locator('[data-testid=trained-on]').count(), 0, 'the published model');
+  assert.match(await page.textContent('#train-status'), /kept in this browser could not be loaded .*removed, and the published model is used/);
+  assert.equal(await page.evaluate(async () => (await (await caches.open('pamela-trained-model')).keys()).length), 0);
+  assert.deepEqual(o.errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await page.close();
+});

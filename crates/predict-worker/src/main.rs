@@ -93,17 +93,34 @@ mod worker {
         let t0 = now();
         // A model the visitor trained and asked to keep comes first.
         if let Some((model, meta, origin)) = kept().await {
-            return install(&state, model, meta, Some(origin), true, now() - t0);
+            match install(&state, model, meta, Some(origin), true, now() - t0) {
+                Ok(()) => return,
+                // A kept copy that no longer loads (another version, a damaged cache) is
+                // removed, said, and the published model loads instead.
+                Err(e) => {
+                    let _ = drop_kept().await;
+                    fail(
+                        "keep",
+                        format!(
+                            "The model kept in this browser could not be loaded ({e}); it was \
+                             removed, and the published model is used"
+                        ),
+                    );
+                }
+            }
         }
         let (model, meta) = match (fetch(&model).await, fetch(&meta).await) {
             (Ok(m), Ok(j)) => (m, j),
             (Err(e), _) | (_, Err(e)) => return fail("load", format!("the model is missing: {e}")),
         };
         let meta = String::from_utf8_lossy(&meta).into_owned();
-        install(&state, model, meta, None, false, now() - t0);
+        if let Err(e) = install(&state, model, meta, None, false, now() - t0) {
+            fail("load", e);
+        }
     }
 
-    /// Loads `model` with its metadata `meta` as the model in use, and says so.
+    /// Loads `model` with its metadata `meta` as the model in use, and says so; on failure the
+    /// model in use stays.
     fn install(
         state: &Rc<RefCell<State>>,
         model: Vec<u8>,
@@ -111,7 +128,7 @@ mod worker {
         trained_on: Option<String>,
         kept: bool,
         ms_fetch: f64,
-    ) {
+    ) -> Result<(), String> {
         let t1 = now();
         let loaded = ModelMeta::from_json(meta.as_bytes()).and_then(|m| Predictor::load(&model, m));
         match loaded {
@@ -133,8 +150,9 @@ mod worker {
                     },
                     None,
                 );
+                Ok(())
             }
-            Err(e) => fail("load", e.to_string()),
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -250,7 +268,7 @@ mod worker {
         let Some((model, meta, origin)) = state.borrow().trained.clone() else {
             return fail(
                 "keep",
-                "the model in use is the published one: there is nothing to keep",
+                "The model in use is the published one: there is nothing to keep",
             );
         };
         let put = async {
@@ -273,22 +291,33 @@ mod worker {
             Ok(()) => post(&Out::Kept { kept: true }, None),
             Err(e) => fail(
                 "keep",
-                format!("the model could not be kept in this browser: {e}"),
+                format!(
+                    "The model could not be kept in this browser ({e}); it stays in use for \
+                     this visit"
+                ),
             ),
         }
     }
 
+    /// Removes the kept model, if any.
+    async fn drop_kept() -> Result<(), String> {
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let caches = scope
+            .caches()
+            .map_err(|_| "this browser keeps no cache for this page".to_string())?;
+        JsFuture::from(caches.delete(KEPT))
+            .await
+            .map(|_| ())
+            .map_err(|e| worker_io::js_text(&e))
+    }
+
     async fn forget() {
-        let gone = async {
-            let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-            let caches = scope.caches().map_err(|_| "no cache".to_string())?;
-            JsFuture::from(caches.delete(KEPT))
-                .await
-                .map_err(|e| worker_io::js_text(&e))
-        };
-        match gone.await {
+        match drop_kept().await {
             Ok(_) => post(&Out::Kept { kept: false }, None),
-            Err(e) => fail("keep", format!("the kept model could not be removed: {e}")),
+            Err(e) => fail(
+                "keep",
+                format!("The kept model could not be removed ({e}); it is still kept"),
+            ),
         }
     }
 
@@ -395,8 +424,14 @@ mod worker {
                 Ok(ToPredictor::Train { seed, origin }) => train(&raw, seed, origin),
                 Ok(ToPredictor::Use { meta, origin }) => {
                     match worker_io::attached::<Uint8Array>(&raw, MODEL) {
-                        Some(m) => install(&state, m.to_vec(), meta, Some(origin), false, 0.0),
-                        None => fail("load", "the trained model came without its file"),
+                        Some(m) => {
+                            if let Err(e) =
+                                install(&state, m.to_vec(), meta, Some(origin), false, 0.0)
+                            {
+                                fail("use", format!("the trained model could not be loaded: {e}"))
+                            }
+                        }
+                        None => fail("use", "the trained model came without its file"),
                     }
                 }
                 Ok(ToPredictor::Keep) => wasm_bindgen_futures::spawn_local(keep(state)),

@@ -106,7 +106,8 @@ pub enum FromPredictor {
     Kept {
         kept: bool,
     },
-    /// A request failed at `stage` (load, items, predict, train, keep, request).
+    /// A request failed at `stage` (load, items, predict, train, use, keep, request). After
+    /// `use` and `keep` the model in use stays.
     Error {
         stage: String,
         message: String,
