@@ -389,6 +389,15 @@ impl PredictorCtx {
         self.status.set(Status::Failed(message.into()));
     }
 
+    /// Asks the worker for the published model (or the one the visitor kept, which it looks
+    /// for first).
+    fn load_published(&self) {
+        self.post(&ToPredictor::Load {
+            model: page_url(MODEL_URL),
+            meta: page_url(META_URL),
+        });
+    }
+
     /// Starts the worker and loads the model, once.
     pub fn start(&self, data: Option<Shared<crate::data::Loaded>>) {
         if matches!(
@@ -402,10 +411,7 @@ impl PredictorCtx {
         let this = *self;
         let on_message = move |msg: Result<FromPredictor, String>, raw: &wasm_bindgen::JsValue| {
             match msg {
-                Ok(FromPredictor::Ready) => this.post(&ToPredictor::Load {
-                    model: page_url(MODEL_URL),
-                    meta: page_url(META_URL),
-                }),
+                Ok(FromPredictor::Ready) => this.load_published(),
                 Ok(FromPredictor::Loaded {
                     meta,
                     ms_fetch,
@@ -478,10 +484,7 @@ impl PredictorCtx {
                     if !kept && this.trained_on.get_untracked().is_some() {
                         // Forgotten: back to the published model.
                         this.status.set(Status::Loading);
-                        this.post(&ToPredictor::Load {
-                            model: page_url(MODEL_URL),
-                            meta: page_url(META_URL),
-                        });
+                        this.load_published();
                     }
                 }
                 // Keeping is an extra: the model in use stays, the training section says why.

@@ -6,11 +6,24 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, '..', '..');
 export const dist = process.env.PAMELA_DIST || path.join(repo, 'dist');
+
+/** The `pamela` command line: PAMELA_BIN, else the one `cargo test` or `cargo build` left
+ * (debug, then release), else a debug build made now. */
+export function pamelaBin() {
+  if (process.env.PAMELA_BIN) return process.env.PAMELA_BIN;
+  const target = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
+  for (const p of ['debug', 'release'].map((d) => path.join(target, d, 'pamela'))) {
+    if (fs.existsSync(p)) return p;
+  }
+  execFileSync('cargo', ['build', '--quiet', '--bin', 'pamela'], { cwd: repo, stdio: 'inherit' });
+  return path.join(target, 'debug', 'pamela');
+}
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',

@@ -12,10 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { serve, launch, open, foreign, repo, dist } from './harness.mjs';
+import { serve, launch, open, foreign, repo, dist, pamelaBin } from './harness.mjs';
 
 const SOURCE = 'stand-in files, synth seed 1234';
-const target = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
 let work;
 let pamela;
 let expected; // { ratings, people, images, byFile }
@@ -23,15 +22,6 @@ let built; // the build-page run
 let server;
 let browser;
 
-/** The CLI binary: PAMELA_BIN, else the one `cargo test` or `cargo build` left. */
-function findPamela() {
-  if (process.env.PAMELA_BIN) return process.env.PAMELA_BIN;
-  for (const p of ['debug', 'release'].map((d) => path.join(target, d, 'pamela'))) {
-    if (fs.existsSync(p)) return p;
-  }
-  execFileSync('cargo', ['build', '--quiet', '--bin', 'pamela'], { cwd: repo, stdio: 'inherit' });
-  return path.join(target, 'debug', 'pamela');
-}
 
 function buildPage(args, env = {}) {
   return spawnSync(path.join(repo, 'scripts', 'build-page'), args, {
@@ -42,7 +32,7 @@ function buildPage(args, env = {}) {
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ holds a release build (trunk build --release)');
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'pamela-page-'));
-  pamela = findPamela();
+  pamela = pamelaBin();
   const synth = path.join(work, 'synth');
   execFileSync(pamela, ['synth', '--seed', '1234', '--out', synth], { stdio: 'pipe' });
   // The stand-in for the downloaded files: the five split files only (no manifest, so the data

@@ -10,27 +10,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, open, repo } from './harness.mjs';
+import { serve, launch, open, pamelaBin } from './harness.mjs';
 
 let server;
 let browser;
 let work;
 let pamela;
 let files;
-const target = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
 
-function findPamela() {
-  if (process.env.PAMELA_BIN) return process.env.PAMELA_BIN;
-  for (const p of ['debug', 'release'].map((d) => path.join(target, d, 'pamela'))) {
-    if (fs.existsSync(p)) return p;
-  }
-  execFileSync('cargo', ['build', '--quiet', '--bin', 'pamela'], { cwd: repo, stdio: 'inherit' });
-  return path.join(target, 'debug', 'pamela');
-}
 
 before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'pamela-train-'));
-  pamela = findPamela();
+  pamela = pamelaBin();
   const synth = path.join(work, 'synth');
   execFileSync(pamela, ['synth', '--seed', '2024', '--out', synth], { stdio: 'pipe' });
   // Other data than the default: another seed, the five split files only, the training split
