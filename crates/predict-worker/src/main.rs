@@ -231,12 +231,16 @@ mod worker {
         }
     }
 
-    async fn bucket() -> Result<web_sys::Cache, String> {
+    /// The worker's Cache Storage (absent outside a secure context).
+    fn caches() -> Result<web_sys::CacheStorage, String> {
         let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        let caches = scope
+        scope
             .caches()
-            .map_err(|_| "this browser keeps no cache for this page".to_string())?;
-        JsFuture::from(caches.open(KEPT))
+            .map_err(|_| "this browser keeps no cache for this page".to_string())
+    }
+
+    async fn bucket() -> Result<web_sys::Cache, String> {
+        JsFuture::from(caches()?.open(KEPT))
             .await
             .map_err(|e| {
                 format!(
@@ -301,11 +305,7 @@ mod worker {
 
     /// Removes the kept model, if any.
     async fn drop_kept() -> Result<(), String> {
-        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        let caches = scope
-            .caches()
-            .map_err(|_| "this browser keeps no cache for this page".to_string())?;
-        JsFuture::from(caches.delete(KEPT))
+        JsFuture::from(caches()?.delete(KEPT))
             .await
             .map(|_| ())
             .map_err(|e| worker_io::js_text(&e))
