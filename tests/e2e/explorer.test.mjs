@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, open, foreign, repo, brushMoves, record } from './harness.mjs';
+import { serve, launch, open, foreign, repo, brushMoves, record, pamelaBin } from './harness.mjs';
 
 let server;
 let browser;
@@ -257,7 +257,7 @@ test('cohort comparison agrees with the command line', async () => {
   await page.waitForSelector('#cohorts table tbody tr');
   const firstRow = await page.locator('#cohorts table tbody tr').first().locator('th, td').allTextContents();
   assert.equal(firstRow[0], 'All selected');
-  const pamela = path.join(repo, 'target', 'debug', 'pamela');
+  const pamela = pamelaBin();
   const bundle = path.join(repo, 'www', 'data', 'pamela-synthetic.pamb');
   const q = (age) => execFileSync(pamela, ['query', bundle, '--age', age, '--csv']).toString().trim().split('\n')[1].split(',');
   const [na, pa, meanA] = q('19-29');

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, open, repo, filterChanges, pct, renderers, resetPeaks } from './harness.mjs';
+import { serve, launch, open, filterChanges, pct, renderers, resetPeaks, pamelaBin } from './harness.mjs';
 import { startHub } from './standin-hub.mjs';
 
 const args = process.argv.slice(2);
@@ -26,7 +26,7 @@ const made = [];
 if (!folder) {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pamela-hubbench-'));
   made.push(folder);
-  const pamela = process.env.PAMELA_BIN || path.join(repo, 'target', 'debug', 'pamela');
+  const pamela = pamelaBin();
   execFileSync(pamela, ['synth', '--out', folder, '--seed', '7'], { stdio: 'ignore' });
 }
 

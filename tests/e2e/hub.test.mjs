@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, open, repo } from './harness.mjs';
+import { serve, launch, open, pamelaBin } from './harness.mjs';
 import { startHub } from './standin-hub.mjs';
 
 const DEFAULT_TOTAL = 69904;
@@ -22,7 +22,7 @@ before(async () => {
   // Generated files stand in for the real ones (another seed than the default data's; the
   // counts are the card's either way, so the badge and the link tell the two apart).
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pamela-hub-'));
-  const pamela = process.env.PAMELA_BIN || path.join(repo, 'target', 'debug', 'pamela');
+  const pamela = pamelaBin();
   execFileSync(pamela, ['synth', '--out', dir, '--seed', '7']);
   total = 0;
   for (const n of fs.readdirSync(dir).filter((n) => /^pamela_.*\.json$/.test(n))) {

@@ -18,7 +18,6 @@ let work;
 let pamela;
 let files;
 
-
 before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'pamela-train-'));
   pamela = pamelaBin();
