@@ -41,6 +41,24 @@ pub struct Layout {
     pub scale_max: f64,
 }
 
+/// The width of the row-label column for rows named `names`, whose labels carry a number
+/// ("Art (+0.12)", "Art (3.41)", "Art (–)"): as wide as each name with a number of the widest
+/// form, not the number shown now, so that the grid stays in place while filters change its
+/// numbers (and redraws as a few patches, not a move of every cell).
+pub fn label_width<'a>(names: impl IntoIterator<Item = &'a str>) -> f64 {
+    let widest: Vec<String> = names
+        .into_iter()
+        .flat_map(|n| [format!("{n} (+0.00)"), format!("{n} (\u{2212}0.00)")])
+        .collect();
+    super::text::label_column(
+        widest.iter().map(String::as_str),
+        super::text::LABEL_PX,
+        480.0,
+        60.0,
+        0.42,
+    )
+}
+
 /// `cells` is row-major, `rows` x `cols`. Colour saturates at the largest |diff| among cells
 /// that are neither empty nor small (at least 0.1).
 pub fn layout(cells: &[CellIn], rows: usize, cols: usize, label_w: f64) -> Layout {
@@ -116,6 +134,20 @@ pub fn colour_key(scale_max: f64) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_label_column_holds_any_number_and_does_not_follow_the_numbers() {
+        let w = label_width(["Germany", "United Kingdom"]);
+        for shown in [
+            "United Kingdom (+0.12)",
+            "United Kingdom (−0.49)",
+            "United Kingdom (3.41)",
+        ] {
+            assert!(super::super::text::width(shown, super::super::text::LABEL_PX) + 12.0 <= w);
+        }
+        assert_eq!(w, label_width(["Germany", "United Kingdom"]));
+        assert!(label_width(["A much longer nationality name"]) > w);
+    }
 
     #[test]
     fn small_cells_are_never_coloured() {

@@ -542,15 +542,11 @@ pub fn heatmap(
                 ("fill-opacity", fill_opacity.into()),
             ],
         );
-        let tc = if cell.small {
-            "cell-text muted"
-        } else {
-            "cell-text"
-        };
+        // Muted when small by the cell's class (style.css), so the text's own never changes.
         m.el(
             "text",
             &[
-                ("class", tc.into()),
+                ("class", "cell-text".into()),
                 ("x", (cell.x + s / 2.0 - 0.5).into()),
                 ("y", (cell.y + s / 2.0).into()),
                 ("text-anchor", "middle".into()),

@@ -15,9 +15,19 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+// Each root's elements in document order, kept between redraws: patches never add or remove
+// elements (text only sits in leaf elements), so the list changes only when the root's content
+// is replaced, and `forget_elements` is called then. Reading a NodeList by index costs a DOM
+// call per patch; an array does not.
+const lists = new WeakMap();
+export function forget_elements(root) { lists.delete(root); }
 export function apply_batch(root, ops, names, values) {
   // The encoding is `patch::Batch`'s: two words a patch, the strings split once.
-  const all = root.querySelectorAll('*');
+  let all = lists.get(root);
+  if (all === undefined || (all.length > 0 && all[0].parentNode === null)) {
+    all = Array.from(root.querySelectorAll('*'));
+    lists.set(root, all);
+  }
   const name = names.split('\x1f');
   const vals = values.split('\x1e');
   let v = 0;
@@ -45,6 +55,8 @@ export function apply_batch(root, ops, names, values) {
 extern "C" {
     /// Applies one redraw's patches in one call (see [`Batch`]).
     fn apply_batch(root: &Element, ops: &[u32], names: &str, values: &str);
+    /// Drops the applier's list of `root`'s elements (after its content was replaced).
+    fn forget_elements(root: &Element);
 }
 
 /// Brings `el`'s content from the markup `old` to `new`: attribute and text patches when the
@@ -56,7 +68,10 @@ pub fn redraw(el: &Element, old: &Parsed, new: &Parsed) {
             let b = Batch::of(&p);
             apply_batch(el, &b.ops, &b.names, &b.values);
         }
-        None => el.set_inner_html(new.markup()),
+        None => {
+            el.set_inner_html(new.markup());
+            forget_elements(el);
+        }
     }
 }
 

@@ -9,7 +9,6 @@ use crate::app::use_ctx;
 use crate::charts::format::{counts, interval_text, score, signed};
 use crate::charts::heatmap::{self, CellIn};
 use crate::charts::render::{self, Mark};
-use crate::charts::text;
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::ChartSvg;
 use crate::components::key_select::KeySelect;
@@ -105,16 +104,15 @@ pub fn Heatmap() -> impl IntoView {
             })
         })
     });
+    let label_w = Memo::new(move |_| {
+        grid.with(|g| {
+            g.as_ref().map_or(60.0, |g| {
+                heatmap::label_width(g.rows.iter().map(|(a, _)| a.label.as_str()))
+            })
+        })
+    });
     let layout = Memo::new(move |_| {
-        let label_w = row_labels.with(|r| {
-            text::label_column(
-                r.iter().map(String::as_str),
-                text::LABEL_PX,
-                480.0,
-                60.0,
-                0.42,
-            )
-        });
+        let label_w = label_w.get();
         let marked = marks.with(|m| m.as_ref().map(|m| m.marked.clone()).unwrap_or_default());
         grid.with(|g| {
             g.as_ref().map(|g| {
