@@ -25,7 +25,7 @@ pub fn describe(spec: &FilterSpec) -> String {
     for (d, v) in &spec.sets {
         parts.push(format!(
             "{} {}",
-            d.key().title().to_lowercase(),
+            d.key().title().to_ascii_lowercase(),
             v.join(" or ")
         ));
     }
@@ -358,7 +358,7 @@ fn CohortEditor(target: Target, tag: &'static str, summary: Signal<String>) -> i
     let open = RwSignal::new(false);
     let class = if tag == "A" { "tag tag-a" } else { "tag tag-b" };
     view! {
-        <details class="cohort" data-cohort=tag.to_lowercase() on:toggle=move |ev| {
+        <details class="cohort" data-cohort=tag.to_ascii_lowercase() on:toggle=move |ev| {
             let now = ev.target()
                 .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlDetailsElement>(t).ok())
                 .is_some_and(|d| d.open());

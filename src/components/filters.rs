@@ -84,10 +84,10 @@ fn FacetGroup(dim: Dim, target: Target) -> impl IntoView {
             .with(|d| d.as_ref().map(|d| options(dim, &d.ds)).unwrap_or_default())
     });
     let shown = Memo::new(move |_| {
-        let q = search.get().to_lowercase();
+        let q = search.get();
         all.get()
             .into_iter()
-            .filter(|(_, _, label)| q.is_empty() || label.to_lowercase().contains(&q))
+            .filter(|(_, _, label)| pamela_core::vocab::search_finds(label, &q))
             .collect::<Vec<_>>()
     });
     // This dimension's chosen values: options re-check only when these change, not on every
@@ -108,8 +108,8 @@ fn FacetGroup(dim: Dim, target: Target) -> impl IntoView {
                 {move || (active() > 0).then(|| view! { <span class="badge-small">{format!("{} selected", active())}</span> })}
             </legend>
             {searchable(dim).then(|| view! {
-                <input type="search" class="facet-search" placeholder=format!("Search {}", title.to_lowercase())
-                    aria-label=format!("Search {}", title.to_lowercase())
+                <input type="search" class="facet-search" placeholder=format!("Search {}", title.to_ascii_lowercase())
+                    aria-label=format!("Search {}", title.to_ascii_lowercase())
                     prop:value=move || search.get()
                     on:input=move |ev| search.set(event_target_value(&ev))/>
             })}
@@ -121,7 +121,7 @@ fn FacetGroup(dim: Dim, target: Target) -> impl IntoView {
             {move || (shown.with(|s| s.is_empty()) && !search.get().is_empty()).then(|| view! { <p class="muted">"No match."</p> })}
             <button type="button" class="clear" on:click=clear
                 hidden=move || active() == 0
-                aria-label=format!("Clear the {} filter", title.to_lowercase())>"Clear"</button>
+                aria-label=format!("Clear the {} filter", title.to_ascii_lowercase())>"Clear"</button>
         </fieldset>
     }
 }

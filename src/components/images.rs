@@ -174,7 +174,7 @@ pub fn Images() -> impl IntoView {
         let pal = palette.get()?;
         let show = thumbs.get() && waiting_host.get().is_none();
         let base = base.get();
-        let key_title = color_by.get().title().to_lowercase();
+        let key_title = color_by.get().title().to_ascii_lowercase();
         let mut cards = Vec::with_capacity(list.len());
         let mut raters_of = Vec::with_capacity(list.len());
         for (rank, it) in list.iter().enumerate() {

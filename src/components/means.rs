@@ -60,7 +60,7 @@ pub fn Means(key: Key) -> impl IntoView {
                     .cmp(&a.s.mean.is_finite())
                     .then(b.s.mean.total_cmp(&a.s.mean))
             }),
-            MeanSort::Name => rows.sort_by_key(|a| a.label.to_lowercase()),
+            MeanSort::Name => rows.sort_by_key(|a| pamela_core::vocab::fold_case(&a.label)),
             MeanSort::Count => rows.sort_by_key(|r| std::cmp::Reverse(r.s.n)),
         }
         Some((rows, ov.summary().mean))
@@ -206,7 +206,7 @@ pub fn Means(key: Key) -> impl IntoView {
                 <p class="note muted">"Styles exist on Art images only; “(no style)” is every Photorealism image."</p>
             })}
             <ChartSvg size=Signal::derive(move || (width.get(), height())) measure=width markup=markup detail=detail
-                activate=activate label=format!("Mean and 95% interval per {}", key.title().to_lowercase())/>
+                activate=activate label=format!("Mean and 95% interval per {}", key.title().to_ascii_lowercase())/>
             <p class="legend"><span class="key key-dot"></span>{move || format!(" mean, line: 95% interval {}, right: ratings · people; dashed: all selected ratings; no line: fewer than 5 people", interval_kind(independent.get()))}</p>
         </Card>
     }

@@ -22,7 +22,7 @@ pub fn Notices() -> impl IntoView {
                         Level::Error => "Error",
                     };
                     view! {
-                        <div class=class role=role data-level=label.to_lowercase()>
+                        <div class=class role=role data-level=label.to_ascii_lowercase()>
                             <strong>{label}": "</strong>
                             <span class="notice-text">{n.text.clone()}</span>
                             <button type="button" class="dismiss" aria-label="Dismiss this message"
