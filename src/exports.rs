@@ -10,6 +10,7 @@
 //! (read with `pandas.read_csv(f, comment="#")` or R's `read.csv(f, comment.char = "#")`), then
 //! the table. File names say the view and the filters (`pamela-means-group-gender-female.csv`).
 
+use crate::charts::format::Fixed;
 use crate::charts::svg::esc;
 
 /// One legend entry: how its mark looks, and its words.
@@ -177,8 +178,8 @@ pub fn framed_svg(
     let text = |body: &mut String, y: &mut f64, s: &str, size: f64, style: &str| {
         *y += size + 3.0;
         body.push_str(&format!(
-            "<text x=\"{PAD}\" y=\"{:.1}\" style=\"{FONT};font-size:{size}px;{style}\">{}</text>",
-            *y,
+            "<text x=\"{PAD}\" y=\"{}\" style=\"{FONT};font-size:{size}px;{style}\">{}</text>",
+            Fixed(*y, 1),
             esc(s)
         ));
     };
@@ -194,11 +195,7 @@ pub fn framed_svg(
     if ctx.synthetic {
         y += 4.0;
         body.push_str(&format!(
-            "<rect x=\"{PAD}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#fde8e8\" stroke=\"#b42318\"/>",
-            y,
-            width - 2.0 * PAD,
-            LINE + 6.0
-        ));
+            "<rect x=\"{PAD}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#fde8e8\" stroke=\"#b42318\"/>",Fixed(y, 1),Fixed(width - 2.0 * PAD, 1),Fixed(LINE + 6.0, 1)));
         y += 2.0;
         text(
             &mut body,
@@ -217,7 +214,8 @@ pub fn framed_svg(
     y += PAD;
     let top = y;
     body.push_str(&format!(
-        "<g transform=\"translate(0,{top:.1})\">{chart}</g>"
+        "<g transform=\"translate(0,{top_1})\">{chart}</g>",
+        top_1 = Fixed(top, 1)
     ));
     y += h + PAD;
     if !legend.is_empty() {
@@ -228,32 +226,32 @@ pub fn framed_svg(
             let mark_y = y + 2.0;
             match &e.mark {
                 Mark::Swatch(c) => body.push_str(&format!(
-                    "<rect x=\"{PAD}\" y=\"{mark_y:.1}\" width=\"12\" height=\"12\" style=\"fill:{}\"/>",
+                    "<rect x=\"{PAD}\" y=\"{mark_y_1}\" width=\"12\" height=\"12\" style=\"fill:{}\"/>",
                     esc(c)
-                )),
+                , mark_y_1 = Fixed(mark_y, 1))),
                 Mark::Svg(svg) => body.push_str(&format!(
-                    "<g transform=\"translate({PAD},{mark_y:.1})\">{svg}</g>"
-                )),
+                    "<g transform=\"translate({PAD},{mark_y_1})\">{svg}</g>"
+                , mark_y_1 = Fixed(mark_y, 1))),
                 Mark::None => {}
             }
             for l in lines {
                 y += 13.0 + 3.0;
                 body.push_str(&format!(
-                    "<text x=\"{:.1}\" y=\"{y:.1}\" style=\"{FONT};font-size:13px;fill:#333\">{}</text>",
-                    PAD + 20.0,
+                    "<text x=\"{}\" y=\"{y_1}\" style=\"{FONT};font-size:13px;fill:#333\">{}</text>",Fixed(PAD + 20.0, 1),
                     esc(&l)
-                ));
+                , y_1 = Fixed(y, 1)));
             }
         }
         y += PAD;
     }
     let height = y.ceil();
-    let doc = format!(
+    let doc =
+        format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
-         width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\">\
+         width=\"{width_0}\" height=\"{height_0}\" viewBox=\"0 0 {width_0} {height_0}\">\
          <title>{}</title><rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>{body}</svg>",
         esc(&ctx.title)
-    );
+    , width_0 = Fixed(width, 0), height_0 = Fixed(height, 0));
     (doc, width, height)
 }
 

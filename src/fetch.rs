@@ -5,6 +5,7 @@
 //! the chunks are kept as they arrive ([`Chunks`]) and never joined in the page, and a body that
 //! grows past [`MAX_BYTES`] stops the download with a message.
 
+use crate::charts::format::Fixed;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -22,7 +23,7 @@ pub fn human_bytes(n: u64) -> String {
         n if n >= 1 << 10 => (n as f64 / 1024.0, "KB"),
         n => return format!("{n} bytes"),
     };
-    format!("{v:.1} {unit}")
+    format!("{v_1} {unit}", v_1 = Fixed(v, 1))
 }
 
 /// Whether `size` bytes of `what` may be read: an error naming it when over `limit`.

@@ -3,6 +3,7 @@
 //! reads; every failure becomes a message there, and the rest of the page carries on.
 
 use crate::app::Shared;
+use crate::charts::format::Fixed;
 use crate::fetch::js_text;
 use crate::summaries::GroupMiss;
 use js_sys::{Array, Float32Array};
@@ -145,7 +146,7 @@ impl Card {
     /// two images in a new person's order (against guessing and the best simple rule), and by
     /// how much its scores miss. The technical table stays below for those who want it.
     pub fn plain_words(&self) -> Vec<String> {
-        let pct = |x: f64| format!("{:.0}", x * 100.0);
+        let pct = |x: f64| Fixed(x * 100.0, 0).to_string();
         let mut out = vec![format!(
             "It was trained on {} data ({}), {}.",
             self.data_source, self.data_provenance, self.date
@@ -186,13 +187,11 @@ impl Card {
         }
         if let Some(m0) = self.typical_miss(0) {
             let mut s = format!(
-                "Its predicted score misses one of a new person's ratings by about {:.2} points on the 1-to-5 scale",
-                m0.rmse
-            );
+                "Its predicted score misses one of a new person's ratings by about {} points on the 1-to-5 scale",Fixed(m0.rmse, 2));
             if let Some(m10) = self.typical_miss(10).filter(|m| m.k == 10) {
                 s.push_str(&format!(
-                    ", and by about {:.2} once they have rated 10 images",
-                    m10.rmse
+                    ", and by about {} once they have rated 10 images",
+                    Fixed(m10.rmse, 2)
                 ));
             }
             s.push_str(
@@ -275,12 +274,13 @@ impl Training {
             } => format!(
                 "Epoch {epoch} of {epochs}{}.",
                 pairwise.map_or(String::new(), |p| format!(
-                    "; validation pairwise accuracy {p:.3}"
+                    "; validation pairwise accuracy {p_3}",
+                    p_3 = Fixed(p, 3)
                 ))
             ),
             Training::Done { ms } => format!(
-                "Trained in {:.1} s. The predictions and the model card now use it.",
-                ms / 1000.0
+                "Trained in {} s. The predictions and the model card now use it.",
+                Fixed(ms / 1000.0, 1)
             ),
             Training::Cancelled => "Training cancelled; the model in use is unchanged.".into(),
             Training::Failed(e) => format!("Training failed: {e}. The model in use is unchanged."),

@@ -1,33 +1,6 @@
 //! Numbers as the charts print them.
 
-pub use pamela_core::export::thousands;
-
-/// `x` with `decimals` (0 to 4) decimals, by integer arithmetic: the charts print thousands of
-/// numbers per redraw, and float formatting is the slow part of that in wasm. Rounds halves
-/// away from zero.
-pub fn fixed(out: &mut String, x: f64, decimals: u32) {
-    use std::fmt::Write;
-    let scale = 10i64.pow(decimals.min(4));
-    let v = (x * scale as f64).round();
-    if !v.is_finite() || v.abs() > 9e15 {
-        let _ = write!(out, "{x:.*}", decimals as usize);
-        return;
-    }
-    let v = v as i64;
-    if v < 0 {
-        out.push('-');
-    }
-    let a = v.unsigned_abs() as i64;
-    super::svg::push_int(out, a / scale);
-    if decimals > 0 {
-        out.push('.');
-        // `scale + frac` is a 1 and exactly `decimals` digits (the fraction's leading zeros
-        // included): write it and drop the 1.
-        let at = out.len();
-        super::svg::push_int(out, scale + a % scale);
-        out.remove(at);
-    }
-}
+pub use pamela_core::export::{fixed, thousands, Fixed};
 
 /// A score or mean: two decimals.
 pub fn score(x: f64) -> String {
@@ -120,48 +93,6 @@ pub fn mean_ci(s: &pamela_core::Summary, independent: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fixed_matches_the_standard_formatting() {
-        for &x in &[
-            0.0, 0.04, 0.05, 0.95, 1.005, 2.675, -0.04, -0.06, -1.25, 3.14158, 12345.678, -0.0,
-        ] {
-            for d in 0..=3u32 {
-                let mut s = String::new();
-                fixed(&mut s, x, d);
-                let want = format!("{:.*}", d as usize, x);
-                // Halves may round differently (away from zero vs to even); allow only that.
-                let close = (s.parse::<f64>().unwrap() - want.parse::<f64>().unwrap()).abs()
-                    <= 10f64.powi(-(d as i32)) + 1e-12;
-                assert!(close, "{x} with {d}: {s} vs {want}");
-            }
-        }
-        // Away from halves, exactly equal (leading zeros of the fraction included).
-        for i in -3000..3000 {
-            let x = i as f64 * 0.0173 + 0.00011;
-            for d in 0..=3u32 {
-                let scaled = x * 10f64.powi(d as i32);
-                if (scaled.fract().abs() - 0.5).abs() < 1e-3 {
-                    continue;
-                }
-                let mut s = String::new();
-                fixed(&mut s, x, d);
-                let want = format!("{:.*}", d as usize, x);
-                let want = if want.trim_start_matches(['-', '0', '.']).is_empty() {
-                    want.trim_start_matches('-').to_string() // no "-0.0"
-                } else {
-                    want
-                };
-                assert_eq!(s, want, "{x} with {d}");
-            }
-        }
-        let mut s = String::new();
-        fixed(&mut s, -0.04, 1);
-        assert_eq!(s, "0.0");
-        s.clear();
-        fixed(&mut s, -0.06, 1);
-        assert_eq!(s, "-0.1");
-    }
 
     #[test]
     fn numbers_print_as_expected() {

@@ -2,6 +2,7 @@
 //! as an outline, over scores 1..5.
 
 use super::brush::Axis;
+use super::format::Fixed;
 use super::scale::{nice_ticks, Linear};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +116,7 @@ pub fn age_layout(
         .readable_ticks()
         .into_iter()
         .filter(|t| t.fract() == 0.0 && *t <= a0 + n as f64 - 1.0)
-        .map(|t| (x.map(t + 0.5), format!("{t:.0}")))
+        .map(|t| (x.map(t + 0.5), Fixed(t, 0).to_string()))
         .collect();
     Layout {
         bars,
@@ -123,7 +124,7 @@ pub fn age_layout(
         x_ticks,
         y_ticks: y_ticks
             .into_iter()
-            .map(|t| (y.map(t), format!("{t:.0}")))
+            .map(|t| (y.map(t), Fixed(t, 0).to_string()))
             .collect(),
         plot,
     }
@@ -186,13 +187,18 @@ pub fn layout(
                 let x0 = x.map(lo as f64 / 1000.0);
                 let x1 = x.map((hi as f64 + 1.0).min(5000.0) / 1000.0);
                 if k == 0 {
-                    d += &format!("M{x0:.1},{:.1}V{yy:.1}", plot.3);
+                    d += &format!(
+                        "M{x0_1},{}V{yy_1}",
+                        Fixed(plot.3, 1),
+                        x0_1 = Fixed(x0, 1),
+                        yy_1 = Fixed(yy, 1)
+                    );
                 } else {
-                    d += &format!("V{yy:.1}");
+                    d += &format!("V{yy_1}", yy_1 = Fixed(yy, 1));
                 }
-                d += &format!("H{x1:.1}");
+                d += &format!("H{x1_1}", x1_1 = Fixed(x1, 1));
             }
-            d += &format!("V{:.1}", plot.3);
+            d += &format!("V{}", Fixed(plot.3, 1));
             d
         }
         _ => String::new(),
@@ -200,7 +206,7 @@ pub fn layout(
     let x_ticks = (1..=5).map(|s| (x.map(s as f64), s.to_string())).collect();
     let y_ticks = nice_ticks(0.0, max_share * 1.08, 4)
         .into_iter()
-        .map(|t| (y.map(t), format!("{:.0}%", t * 100.0)))
+        .map(|t| (y.map(t), format!("{}%", Fixed(t * 100.0, 0))))
         .collect();
     Layout {
         bars,

@@ -373,6 +373,7 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::charts::format::Fixed;
 
     /// What the page's applier does with a batch, written again in Rust: the patches it gives
     /// back are the ones encoded.
@@ -511,7 +512,7 @@ mod tests {
             }];
             let o = DotOpts {
                 id_prefix: "t",
-                tick: |t| format!("{t:.1}"),
+                tick: |t| Fixed(t, 1).to_string(),
                 reference_label: None,
                 axis_title: None,
                 reference_class: "zero-line",
@@ -646,7 +647,7 @@ mod tests {
             .collect();
         let o = DotOpts {
             id_prefix: "p",
-            tick: |t| format!("{t:.2}"),
+            tick: |t| Fixed(t, 2).to_string(),
             reference_label: Some("all".into()),
             axis_title: None,
             reference_class: "reference-line",

@@ -5,6 +5,7 @@
 //! possible: the browser parses the whole chart on every filter change.
 
 use super::color::{category, marker_path};
+use super::format::Fixed;
 use super::svg::{Markup, V};
 use super::{dotplot, format, heatmap, histogram, scatter, text, Linear};
 
@@ -487,7 +488,11 @@ pub fn heatmap(
     let s = l.size;
     for (ci, c) in cols.iter().enumerate() {
         let x = l.label_w + ci as f64 * s + s / 2.0;
-        let t = format!("translate({x:.1},{:.1}) rotate(-55)", l.header_h - 6.0);
+        let t = format!(
+            "translate({x_1},{}) rotate(-55)",
+            Fixed(l.header_h - 6.0, 1),
+            x_1 = Fixed(x, 1)
+        );
         m.el(
             "text",
             &[("class", "col-label".into()), ("transform", V::S(&t))],
@@ -522,7 +527,7 @@ pub fn heatmap(
             &mark_attrs(&id, k, if k == active { "0" } else { "-1" }, mk, class),
         );
         // One box: hatched when small, tinted when a finding, otherwise see-through.
-        let opacity = format!("{:.2}", cell.opacity);
+        let opacity = Fixed(cell.opacity, 2).to_string();
         let (fill, fill_opacity) = if cell.small {
             ("url(#hatch)", "1")
         } else if cell.opacity > 0.0 {
@@ -596,7 +601,7 @@ pub fn scatter(
     let y_ticks: Vec<(f64, String)> = l
         .y_ticks
         .iter()
-        .map(|&(y, t)| (y, format!("{t:.1}")))
+        .map(|&(y, t)| (y, Fixed(t, 1).to_string()))
         .collect();
     y_axis(&mut m, &y_ticks, l.plot);
     m.empty(
@@ -620,8 +625,8 @@ pub fn scatter(
         &text::fit(o.x_title, l.plot.2 - l.plot.0, text::TICK_PX),
     );
     let t = format!(
-        "translate(12,{:.0}) rotate(-90)",
-        (l.plot.1 + l.plot.3) / 2.0
+        "translate(12,{}) rotate(-90)",
+        Fixed((l.plot.1 + l.plot.3) / 2.0, 0)
     );
     m.el(
         "text",
@@ -765,7 +770,7 @@ pub fn paired(rows: &[PairRow], width: f64) -> (Vec<String>, f64) {
     let ticks: Vec<(f64, String)> = x
         .readable_ticks()
         .into_iter()
-        .map(|t| (x.map(t), format!("{t:.1}")))
+        .map(|t| (x.map(t), Fixed(t, 1).to_string()))
         .collect();
     x_axis(&mut m, &ticks, plot, true);
     m.close("g");
@@ -946,7 +951,11 @@ pub fn image_list(cards: &[ImageCard], strip_w: f64, strip_h: f64) -> String {
             &format!("{} · id {}", c.meta, c.id),
         );
         m.el("p", &[("class", "stats".into())], &c.stats);
-        let vb = format!("0 0 {strip_w:.0} {strip_h:.0}");
+        let vb = format!(
+            "0 0 {strip_w_0} {strip_h_0}",
+            strip_w_0 = Fixed(strip_w, 0),
+            strip_h_0 = Fixed(strip_h, 0)
+        );
         let hint = format!(
             "{}; Tab to the marks, arrow keys move, Enter filters to a rater",
             c.strip_label
@@ -1086,7 +1095,7 @@ mod tests {
             min: 1.0,
             max: 5.0,
             now,
-            text: format!("{now:.2}"),
+            text: Fixed(now, 2).to_string(),
             x,
         };
         let with = |span| HistOpts {
@@ -1160,7 +1169,7 @@ mod tests {
         }];
         let o = DotOpts {
             id_prefix: "t",
-            tick: |t| format!("{t:.1}"),
+            tick: |t| Fixed(t, 1).to_string(),
             reference_label: Some("all".into()),
             axis_title: None,
             reference_class: "reference-line",

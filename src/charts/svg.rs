@@ -36,26 +36,7 @@ pub fn esc_into(out: &mut String, s: &str) {
     out.push_str(&s[start..]);
 }
 
-/// Appends `n` in decimal (without `core::fmt`, which is slow in a size-optimized build).
-pub fn push_int(out: &mut String, n: i64) {
-    if n < 0 {
-        out.push('-');
-    }
-    let mut a = n.unsigned_abs();
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (a % 10) as u8;
-        a /= 10;
-        if a == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(d as char);
-    }
-}
+pub use pamela_core::export::push_int;
 
 /// An attribute value: text or a number (printed with one decimal).
 pub enum V<'a> {

@@ -5,6 +5,7 @@
 use crate::app::use_ctx;
 use crate::charts::brush::End;
 use crate::charts::format::thousands;
+use crate::charts::format::Fixed;
 use crate::charts::histogram;
 use crate::charts::render::{self, BrushMarks, HistOpts, Mark, Slider};
 use crate::components::card::{Card, TableData};
@@ -89,7 +90,7 @@ pub fn AgeHistogram() -> impl IntoView {
             min: first as f64,
             max: age_of(n.saturating_sub(1)),
             now: age_of(k),
-            text: format!("{:.0}", age_of(k)),
+            text: Fixed(age_of(k), 0).to_string(),
             x,
         };
         let o = HistOpts {

@@ -7,6 +7,7 @@
 //! moves of one end (see [`crate::charts::brush`]).
 
 use crate::charts::brush::{End, DRAG_PX};
+use crate::charts::format::Fixed;
 use crate::charts::histogram;
 use crate::charts::patch::{diff_parsed, Batch, Parsed};
 use crate::charts::text::PRESENT_SCALE;
@@ -441,17 +442,17 @@ pub fn ChartSvg(
     }
     let view_box = move || {
         let (w, h) = size.get();
-        format!("0 0 {w:.0} {h:.0}")
+        format!("0 0 {w_0} {h_0}", w_0 = Fixed(w, 0), h_0 = Fixed(h, 0))
     };
     view! {
         <svg class=class viewBox=view_box role="group" aria-label=hint node_ref=node
-            width=move || format!("{:.0}", size.get().0 * scale.get())
-            height=move || format!("{:.0}", size.get().1 * scale.get())
+            width=move || Fixed(size.get().0 * scale.get(), 0).to_string()
+            height=move || Fixed(size.get().1 * scale.get(), 0).to_string()
             on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
             on:click=on_click on:keydown=on_key on:focusin=on_focus on:mouseover=on_over on:mouseleave=on_leave>
         </svg>
         {move || tip.get().map(|(text, x, y)| view! {
-            <div class="tooltip" aria-hidden="true" style=format!("left:{:.0}px;top:{:.0}px", x + 14.0, y + 14.0)>{text}</div>
+            <div class="tooltip" aria-hidden="true" style=format!("left:{}px;top:{}px",Fixed(x + 14.0, 0),Fixed(y + 14.0, 0))>{text}</div>
         })}
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::app::use_ctx;
 use crate::charts::dotplot::{self, RowIn};
+use crate::charts::format::Fixed;
 use crate::charts::format::{counts, interval_text, score, signed, thousands};
 use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
@@ -84,7 +85,7 @@ fn shown(r: &CohortRow, k: usize, independent: bool, same: bool) -> (Option<Diff
 /// A number for a CSV: plain ASCII, 4 decimals, empty when missing.
 fn ascii(x: f64) -> String {
     if x.is_finite() {
-        format!("{x:.4}")
+        Fixed(x, 4).to_string()
     } else {
         String::new()
     }
@@ -196,7 +197,7 @@ pub fn Cohorts() -> impl IntoView {
                             lo,
                             hi,
                             if r.p_adjusted.is_finite() {
-                                format!("{:.4}", r.p_adjusted)
+                                Fixed(r.p_adjusted, 4).to_string()
                             } else {
                                 String::new()
                             },

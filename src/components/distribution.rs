@@ -3,6 +3,7 @@
 
 use crate::app::use_ctx;
 use crate::charts::brush::End;
+use crate::charts::format::Fixed;
 use crate::charts::format::{mean_ci, score, thousands};
 use crate::charts::histogram;
 use crate::charts::render::{self, BrushMarks, HistOpts, Mark, Slider};
@@ -53,11 +54,11 @@ pub fn Distribution() -> impl IntoView {
             .iter()
             .map(|b| Mark {
                 label: format!(
-                    "scores {:.2}–{:.2}: {} ratings ({:.1}% of the selection){}",
-                    b.lo as f64 / 1000.0,
-                    b.hi as f64 / 1000.0,
+                    "scores {}–{}: {} ratings ({}% of the selection){}",
+                    Fixed(b.lo as f64 / 1000.0, 2),
+                    Fixed(b.hi as f64 / 1000.0, 2),
                     thousands(b.count),
-                    b.share * 100.0,
+                    Fixed(b.share * 100.0, 1),
                     if outside && !b.selected {
                         ", outside the score filter"
                     } else {
@@ -138,18 +139,25 @@ pub fn Distribution() -> impl IntoView {
             .enumerate()
             .map(|(k, b)| {
                 let mut r = vec![
-                    format!("{:.3}–{:.3}", b.lo as f64 / 1000.0, b.hi as f64 / 1000.0),
+                    format!(
+                        "{}–{}",
+                        Fixed(b.lo as f64 / 1000.0, 3),
+                        Fixed(b.hi as f64 / 1000.0, 3)
+                    ),
                     b.count.to_string(),
-                    format!("{:.4}", b.share),
+                    Fixed(b.share, 4).to_string(),
                 ];
                 if let Some(rf) = &reference {
                     r.push(format!(
-                        "{:.4}",
-                        if ref_total > 0 {
-                            rf[k] as f64 / ref_total as f64
-                        } else {
-                            0.0
-                        }
+                        "{}",
+                        Fixed(
+                            if ref_total > 0 {
+                                rf[k] as f64 / ref_total as f64
+                            } else {
+                                0.0
+                            },
+                            4
+                        )
                     ));
                 }
                 r
@@ -205,7 +213,7 @@ pub fn Distribution() -> impl IntoView {
             let n = move || label_counts.with(|c| c.get(l.index() as usize).copied().unwrap_or(0));
             let width = move || {
                 let max = label_counts.with(|c| c.iter().copied().max().unwrap_or(1).max(1));
-                format!("width:{:.1}%", 100.0 * n() as f64 / max as f64)
+                format!("width:{}%",Fixed(100.0 * n() as f64 / max as f64, 1))
             };
             let id = format!("dist-label-{name}");
             let id2 = id.clone();

@@ -4,6 +4,7 @@
 
 use crate::app::use_ctx;
 use crate::charts::format::thousands;
+use crate::charts::format::Fixed;
 use crate::state::FilterSpec;
 use crate::ui::Ui;
 use leptos::prelude::*;
@@ -252,7 +253,7 @@ fn ScoreRange() -> impl IntoView {
             };
         })
     };
-    let shown = |m: u16| format!("{:.2}", m as f64 / 1000.0);
+    let shown = |m: u16| Fixed(m as f64 / 1000.0, 2).to_string();
     view! {
         <fieldset class="facet range" data-dim="score">
             <legend>"Score"</legend>

@@ -5,6 +5,7 @@
 //! the device only when the visitor asks.
 
 use crate::app::{use_ctx, Level, Shared};
+use crate::charts::format::Fixed;
 use crate::charts::format::{score, signed, thousands};
 use crate::charts::render;
 use crate::charts::render::PairRow;
@@ -369,10 +370,10 @@ pub fn ForYou() -> impl IntoView {
     };
     let card = move || {
         pred.card.get().map(|c: Shared<crate::predictor::Card>| {
-            let fmt = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.3}"));
+            let fmt = |x: Option<f64>| x.map_or("–".to_string(), |v| Fixed(v, 3).to_string());
             // "0.845 [0.830, 0.860]" when the model file carries the interval.
             let with_ci = move |x: Option<f64>, ci: &Option<crate::predictor::CardIntervals>| match ci.as_ref().and_then(|c| c.pairwise) {
-                Some([lo, hi]) => format!("{} [{lo:.3}, {hi:.3}]", fmt(x)),
+                Some([lo, hi]) => format!("{} [{lo_3}, {hi_3}]", fmt(x), lo_3 = Fixed(lo, 3), hi_3 = Fixed(hi, 3)),
                 None => fmt(x),
             };
             let people = |ci: &Option<crate::predictor::CardIntervals>| ci.as_ref().map_or("–".to_string(), |c| c.people.to_string());
@@ -446,10 +447,9 @@ pub fn ForYou() -> impl IntoView {
                 let t = pred.timings.get();
                 let n = ctx.data.with(|d| d.as_ref().map_or(0, |d| d.ds.images.len()));
                 view! {
-                    <p class="note muted timings" data-load=format!("{:.1}", t.load_ms) data-items=format!("{:.1}", t.items_ms) data-base=format!("{:.2}", t.base_ms)
-                        data-fit=format!("{:.2}", t.fit_ms) data-suggest=format!("{:.2}", t.suggest_ms) data-predict=format!("{:.2}", t.predict_ms)>
-                        {format!("In this browser: the model loaded and was optimized in {:.0} ms; all {} images were scored in {:.1} ms; your ratings were fitted in {:.1} ms.",
-                            t.load_ms, thousands(n as u64), t.predict_ms, t.fit_ms)}
+                    <p class="note muted timings" data-load=Fixed(t.load_ms, 1).to_string() data-items=Fixed(t.items_ms, 1).to_string() data-base=Fixed(t.base_ms, 2).to_string()
+                        data-fit=Fixed(t.fit_ms, 2).to_string() data-suggest=Fixed(t.suggest_ms, 2).to_string() data-predict=Fixed(t.predict_ms, 2).to_string()>
+                        {format!("In this browser: the model loaded and was optimized in {} ms; all {} images were scored in {} ms; your ratings were fitted in {} ms.",Fixed(t.load_ms, 0), thousands(n as u64),Fixed(t.predict_ms, 1),Fixed(t.fit_ms, 1))}
                     </p>
                 }
             })}
@@ -457,14 +457,12 @@ pub fn ForYou() -> impl IntoView {
                 <p class="note muted" data-testid="fy-how-to-read">{move || {
                     let m = miss.get();
                     let ranges = m.map(|m| format!(
-                        " Beside each image: your predicted score and a likely range, give or take {:.2}: how far the model typically misses one rating by someone it never saw{}.",
-                        m.rmse,
+                        " Beside each image: your predicted score and a likely range, give or take {}: how far the model typically misses one rating by someone it never saw{}.",Fixed(m.rmse, 2),
                         if m.k > 0 { format!(" who had rated {} images", m.k) } else { String::new() }
                     )).unwrap_or_default();
                     let groups = match pred.group_miss.get() {
                         Some((Some(g), _)) => format!(
-                            " The line above each dot: a likely range for your mean, give or take {:.2}: how far the model's predicted mean for a group missed the own mean of {} people it never saw (test_unseen), from their profiles alone. With so few people it is a rough figure, and once you have rated images it is likely too wide.",
-                            g.rmse, g.people
+                            " The line above each dot: a likely range for your mean, give or take {}: how far the model's predicted mean for a group missed the own mean of {} people it never saw (test_unseen), from their profiles alone. With so few people it is a rough figure, and once you have rated images it is likely too wide.",Fixed(g.rmse, 2), g.people
                         ),
                         Some((None, _)) => " No range is drawn for the means: these data have no test_unseen people to measure it on.".to_string(),
                         None => " Measuring the ranges of the means…".to_string(),

@@ -6,6 +6,7 @@
 //! cells; Enter filters.
 
 use crate::app::use_ctx;
+use crate::charts::format::Fixed;
 use crate::charts::format::{counts, interval_text, score, signed};
 use crate::charts::heatmap::{self, CellIn};
 use crate::charts::render::{self, Mark};
@@ -216,7 +217,7 @@ pub fn Heatmap() -> impl IntoView {
                     if g.centred {
                         let p = found.p_adjusted[k];
                         row.push(if p.is_finite() {
-                            format!("{p:.3}")
+                            Fixed(p, 3).to_string()
                         } else {
                             String::new()
                         });

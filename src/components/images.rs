@@ -3,6 +3,7 @@
 //! from a configurable image host, with the prompt as the fallback.
 
 use crate::app::{use_ctx, Ctx, Level};
+use crate::charts::format::Fixed;
 use crate::charts::format::{score, thousands};
 use crate::charts::render::{self, ImageCard, Mark, Point};
 use crate::charts::Linear;
@@ -193,7 +194,10 @@ pub fn Images() -> impl IntoView {
                         .unwrap_or_default();
                     Point {
                         mark: Mark {
-                            label: format!("{pid} ({label}) gave {:.3}", *sc as f64 / 1000.0),
+                            label: format!(
+                                "{pid} ({label}) gave {}",
+                                Fixed(*sc as f64 / 1000.0, 3)
+                            ),
                             on: false,
                             clickable: true,
                         },

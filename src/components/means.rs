@@ -3,6 +3,7 @@
 
 use crate::app::use_ctx;
 use crate::charts::dotplot::{self, RowIn};
+use crate::charts::format::Fixed;
 use crate::charts::format::{interval_kind, mean_ci, score, thousands};
 use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
@@ -118,7 +119,7 @@ pub fn Means(key: Key) -> impl IntoView {
             .collect();
         let o = DotOpts {
             id_prefix: id,
-            tick: |t| format!("{t:.2}"),
+            tick: |t| Fixed(t, 2).to_string(),
             reference_label: Some(format!("all {}", score(overall))),
             axis_title: None,
             reference_class: "reference-line",

@@ -10,6 +10,7 @@
 use crate::app::{use_ctx, Shared};
 use crate::charts::dotplot::{self, RowIn};
 use crate::charts::format::thousands;
+use crate::charts::format::Fixed;
 use crate::charts::render::{self, DotOpts, DotRow, Mark};
 use crate::components::card::{Card, TableData};
 use crate::components::chart_svg::{chart_width, ChartSvg};
@@ -25,14 +26,14 @@ const SETTLE_MS: i32 = 30;
 pub fn share_text(e: &Estimate) -> String {
     match e.ci {
         Some((lo, hi)) => format!(
-            "{:.0}% (95% CI {:.0}–{:.0}%)",
-            e.value * 100.0,
-            lo * 100.0,
-            hi * 100.0
+            "{}% (95% CI {}–{}%)",
+            Fixed(e.value * 100.0, 0),
+            Fixed(lo * 100.0, 0),
+            Fixed(hi * 100.0, 0)
         ),
         None => format!(
-            "{:.0}% (too few people or images for an interval)",
-            e.value * 100.0
+            "{}% (too few people or images for an interval)",
+            Fixed(e.value * 100.0, 0)
         ),
     }
 }
@@ -54,7 +55,7 @@ fn row_in(label: &str, e: &Estimate) -> RowIn {
 }
 
 fn percent(t: f64) -> String {
-    format!("{:.0}%", t * 100.0)
+    format!("{}%", Fixed(t * 100.0, 0))
 }
 
 #[component]
@@ -226,25 +227,20 @@ pub fn Taste() -> impl IntoView {
             match (&a.components, &a.reliability) {
                 (Some(c), Some(rel)) => {
                     out.push(format!(
-                        "Two ratings of the same image agree with a correlation of {:.2}: that is the reliability of one rating (the image share above).",
-                        c.image_share.value
-                    ));
+                        "Two ratings of the same image agree with a correlation of {}: that is the reliability of one rating (the image share above).",Fixed(c.image_share.value, 2)));
                     let at = &rel.at_raters_per_image;
                     out.push(format!(
-                        "An image's mean over its {:.1} raters (the average here) has a reliability of {:.2}{}.",
-                        rel.raters_per_image,
-                        at.value,
+                        "An image's mean over its {} raters (the average here) has a reliability of {}{}.",Fixed(rel.raters_per_image, 1),Fixed(at.value, 2),
                         at.ci.map_or(String::new(), |(lo, hi)| format!(" (95% CI {lo:.2}–{hi:.2})"))
                     ));
                     out.push(match (rel.raters_needed, rel.raters_needed_ci) {
                         (Some(k), Some((lo, hi))) => format!(
-                            "A reliability of {:.1} takes {} raters per image (95% CI {lo} to {}).",
-                            rel.target,
+                            "A reliability of {} takes {} raters per image (95% CI {lo} to {}).",Fixed(rel.target, 1),
                             k,
                             hi.map_or("no finite number".to_string(), |h| h.to_string())
                         ),
-                        (Some(k), None) => format!("A reliability of {:.1} takes {k} raters per image.", rel.target),
-                        (None, _) => format!("No number of raters reaches a reliability of {:.1}: the images explain nothing here.", rel.target),
+                        (Some(k), None) => format!("A reliability of {} takes {k} raters per image.",Fixed(rel.target, 1)),
+                        (None, _) => format!("No number of raters reaches a reliability of {}: the images explain nothing here.",Fixed(rel.target, 1)),
                     });
                 }
                 _ => out.push("Too few people or images in the selection to split the variance.".to_string()),
@@ -252,8 +248,7 @@ pub fn Taste() -> impl IntoView {
             let cf = &a.crowd;
             out.push(match &cf.mean_r {
                 Some(e) => format!(
-                    "The crowd predicts one person's ratings with a correlation of {:.2} on average{} ({} people; each person's ratings against the mean of the other raters of the same images{}).",
-                    e.value,
+                    "The crowd predicts one person's ratings with a correlation of {} on average{} ({} people; each person's ratings against the mean of the other raters of the same images{}).",Fixed(e.value, 2),
                     e.ci.map_or(String::new(), |(lo, hi)| format!(", 95% CI {lo:.2}–{hi:.2}")),
                     cf.n_people,
                     if cf.n_skipped_few + cf.n_skipped_constant > 0 {
@@ -277,12 +272,12 @@ pub fn Taste() -> impl IntoView {
                     ("taste and noise", c.residual, c.residual_share),
                 ] {
                     let (lo, hi) = share.ci.map_or((String::new(), String::new()), |(a, b)| {
-                        (format!("{a:.4}"), format!("{b:.4}"))
+                        (Fixed(a, 4).to_string(), Fixed(b, 4).to_string())
                     });
                     rows.push(vec![
                         name.to_string(),
-                        format!("{:.4}", e.value),
-                        format!("{:.4}", share.value),
+                        Fixed(e.value, 4).to_string(),
+                        Fixed(share.value, 4).to_string(),
                         lo,
                         hi,
                         String::new(),
@@ -295,14 +290,14 @@ pub fn Taste() -> impl IntoView {
             for (_, label, r) in b.iter().flatten() {
                 let (v, share, lo, hi) = match &r.components {
                     Some(c) => (
-                        format!("{:.4}", c.image.value),
-                        format!("{:.4}", c.image_share.value),
+                        Fixed(c.image.value, 4).to_string(),
+                        Fixed(c.image_share.value, 4).to_string(),
                         c.image_share
                             .ci
-                            .map_or(String::new(), |x| format!("{:.4}", x.0)),
+                            .map_or(String::new(), |x| Fixed(x.0, 4).to_string()),
                         c.image_share
                             .ci
-                            .map_or(String::new(), |x| format!("{:.4}", x.1)),
+                            .map_or(String::new(), |x| Fixed(x.1, 4).to_string()),
                     ),
                     None => Default::default(),
                 };
@@ -344,7 +339,7 @@ pub fn Taste() -> impl IntoView {
                 scale (some rate everything higher), and the rest: their own taste for that image plus noise. \
                 Intervals count people and images (a two-way jackknife)."</p>
             <p class="note muted" class:hidden=move || !stale.get() data-testid="taste-stale">"Updating after the filters settle…"</p>
-            <ul class="taste-facts" aria-live="polite" data-ms=move || format!("{:.1}", took.get())>
+            <ul class="taste-facts" aria-live="polite" data-ms=move || Fixed(took.get(), 1).to_string()>
                 {move || sentences().into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
             </ul>
             <ChartSvg size=Signal::derive(move || (split_w.get(), split_h.get())) measure=split_w markup=split_markup

@@ -3,6 +3,7 @@
 //! says at each step is [`Training::describe`].
 
 use crate::app::use_ctx;
+use crate::charts::format::Fixed;
 use crate::predictor::{PredictorCtx, Training};
 use leptos::prelude::*;
 
@@ -61,7 +62,7 @@ pub fn TrainSection() -> impl IntoView {
             })}
             <p id="train-status" role="status" class:error=move || matches!(pred.training.get(), Training::Failed(_) | Training::NotKept(_))
                 data-state=move || pred.training.with(Training::state)
-                data-ms=move || match pred.training.get() { Training::Done { ms } => format!("{ms:.0}"), _ => String::new() }>
+                data-ms=move || match pred.training.get() { Training::Done { ms } => Fixed(ms, 0).to_string(), _ => String::new() }>
                 {move || pred.training.with(Training::describe)}
             </p>
         </section>

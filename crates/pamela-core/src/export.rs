@@ -28,6 +28,100 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// Appends `n` in decimal, without `core::fmt` (slow in the page's size-optimized build, and
+/// the charts print thousands of numbers per redraw).
+pub fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut a = n.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (a % 10) as u8;
+        a /= 10;
+        if a == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(d as char);
+    }
+}
+
+/// Appends `x` with `decimals` decimals (0 to 4; more are taken as 4), by integer arithmetic.
+/// This is the one fixed-point printer of the page and of the tables the core writes for
+/// people: `format!("{:.2}", x)` would compile the standard library's exact float formatting
+/// into the page (about 3 KB gzip) and is slower in a size-optimized build.
+///
+/// It differs from `{:.N}` in two deliberate ways: halves round away from zero (`{:.N}` rounds
+/// the exact binary value, half to even), and a value that rounds to zero has no sign ("0.00",
+/// never "-0.00"). Not a number prints as "NaN", infinities as "inf" and "-inf".
+pub fn fixed(out: &mut String, x: f64, decimals: u32) {
+    if x.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if x.is_infinite() {
+        out.push_str(if x > 0.0 { "inf" } else { "-inf" });
+        return;
+    }
+    let d = decimals.min(4);
+    let scale = 10u64.pow(d);
+    let a = x.abs();
+    let (int, frac) = if a * (scale as f64) < 9e15 {
+        let v = (a * scale as f64).round() as u64;
+        (v / scale, v % scale)
+    } else if a < 9e18 {
+        // Too large to scale exactly: the whole part is exact, the fraction (if any) is
+        // rounded on its own.
+        let whole = a.trunc();
+        let f = ((a - whole) * scale as f64).round() as u64;
+        if f >= scale {
+            (whole as u64 + 1, 0)
+        } else {
+            (whole as u64, f)
+        }
+    } else {
+        // Beyond 9e18 every f64 is a whole number: its shortest decimal form is all digits.
+        if x < 0.0 {
+            out.push('-');
+        }
+        use std::fmt::Write;
+        let _ = write!(out, "{a}");
+        if d > 0 {
+            out.push('.');
+            out.extend(std::iter::repeat_n('0', d as usize));
+        }
+        return;
+    };
+    if x < 0.0 && (int, frac) != (0, 0) {
+        out.push('-');
+    }
+    push_int(out, int as i64);
+    if d > 0 {
+        out.push('.');
+        // `scale + frac` is a 1 and exactly `d` digits (the fraction's leading zeros
+        // included): write it and drop the 1.
+        let at = out.len();
+        push_int(out, (scale + frac) as i64);
+        out.remove(at);
+    }
+}
+
+/// [`fixed`] as a value to format: `format!("mean {}", Fixed(m, 2))`.
+#[derive(Clone, Copy, Debug)]
+pub struct Fixed(pub f64, pub u32);
+
+impl std::fmt::Display for Fixed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::with_capacity(12);
+        fixed(&mut s, self.0, self.1);
+        f.write_str(&s)
+    }
+}
+
 /// A number written for people ("−0.03", "+0.21", "69,904") as a plain ASCII number ("-0.03",
 /// "0.21", "69904") that any CSV reader parses; anything that is not such a number is kept.
 pub fn plain_number(s: &str) -> std::borrow::Cow<'_, str> {
@@ -205,6 +299,70 @@ pub fn ratings_jsonl(ds: &crate::Dataset, c: &crate::Compiled) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_point_printing_matches_the_standard_formatting_but_for_halves_and_signless_zero() {
+        for &x in &[
+            0.0, 0.04, 0.05, 0.95, 1.005, 2.675, -0.04, -0.06, -1.25, 3.14158, 12345.678, -0.0,
+        ] {
+            for d in 0..=3u32 {
+                let mut s = String::new();
+                fixed(&mut s, x, d);
+                let want = format!("{:.*}", d as usize, x);
+                // Halves may round differently (away from zero vs to even); allow only that.
+                let close = (s.parse::<f64>().unwrap() - want.parse::<f64>().unwrap()).abs()
+                    <= 10f64.powi(-(d as i32)) + 1e-12;
+                assert!(close, "{x} with {d}: {s} vs {want}");
+            }
+        }
+        // Away from halves, exactly equal (leading zeros of the fraction included).
+        for i in -3000..3000 {
+            let x = i as f64 * 0.0173 + 0.00011;
+            for d in 0..=3u32 {
+                let scaled = x * 10f64.powi(d as i32);
+                if (scaled.fract().abs() - 0.5).abs() < 1e-3 {
+                    continue;
+                }
+                let mut s = String::new();
+                fixed(&mut s, x, d);
+                let want = format!("{:.*}", d as usize, x);
+                let want = if want.trim_start_matches(['-', '0', '.']).is_empty() {
+                    want.trim_start_matches('-').to_string() // no "-0.0"
+                } else {
+                    want
+                };
+                assert_eq!(s, want, "{x} with {d}");
+            }
+        }
+        let mut s = String::new();
+        fixed(&mut s, -0.04, 1);
+        assert_eq!(s, "0.0");
+        s.clear();
+        fixed(&mut s, -0.06, 1);
+        assert_eq!(s, "-0.1");
+    }
+
+    #[test]
+    fn fixed_point_printing_handles_the_edges() {
+        let p = |x: f64, d: u32| {
+            let mut s = String::new();
+            fixed(&mut s, x, d);
+            s
+        };
+        assert_eq!(p(f64::NAN, 2), "NaN");
+        assert_eq!(p(f64::INFINITY, 1), "inf");
+        assert_eq!(p(f64::NEG_INFINITY, 0), "-inf");
+        assert_eq!(p(1e20, 2), "100000000000000000000.00");
+        assert_eq!(p(-1e20, 0), "-100000000000000000000");
+        assert_eq!(p(123456789012.25, 4), "123456789012.2500");
+        assert_eq!(p(4503599627370495.5, 1), "4503599627370495.5");
+        assert_eq!(p(0.99996, 4), "1.0000");
+        assert_eq!(p(2.5, 9), "2.5000");
+        assert_eq!(
+            format!("[{}, {}]", Fixed(0.125, 2), Fixed(-3.0, 0)),
+            "[0.13, -3]"
+        );
+    }
 
     #[test]
     fn numbers_for_people_become_plain_ascii_numbers_and_text_stays() {

@@ -16,6 +16,7 @@
 //!   their metadata alone. Symbolic links are followed; one that loops or dangles is named.
 
 use crate::error::{ErrorKind, LoadError, Location};
+use crate::export::Fixed;
 use std::borrow::Cow;
 
 /// The default bound on one file's size (and on what a compressed file inflates to): 2 GiB.
@@ -30,9 +31,9 @@ pub fn show_size(n: u64) -> String {
     const K: u64 = 1 << 10;
     match n {
         n if n >= K * K * K && n % (K * K * K) == 0 => format!("{} GiB", n / (K * K * K)),
-        n if n >= K * K * K => format!("{:.1} GiB", n as f64 / (K * K * K) as f64),
-        n if n >= K * K => format!("{:.1} MiB", n as f64 / (K * K) as f64),
-        n if n >= K => format!("{:.1} KiB", n as f64 / K as f64),
+        n if n >= K * K * K => format!("{} GiB", Fixed(n as f64 / (K * K * K) as f64, 1)),
+        n if n >= K * K => format!("{} MiB", Fixed(n as f64 / (K * K) as f64, 1)),
+        n if n >= K => format!("{} KiB", Fixed(n as f64 / K as f64, 1)),
         n => format!("{n} bytes"),
     }
 }

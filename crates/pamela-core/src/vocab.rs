@@ -26,6 +26,7 @@
 //! type (`landscape`) is the one deliberate shorthand, selecting that name under every type.
 
 use crate::dataset::Dataset;
+use crate::export::Fixed;
 use crate::query::{humanize, Dim, Filter, Key};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -185,7 +186,7 @@ pub fn parse_score_range(s: &str) -> Result<(u16, u16), &'static str> {
 
 /// A score in thousandths as the shortest decimal (`3500` is `3.5`).
 pub fn format_score(m: u16) -> String {
-    let s = format!("{:.3}", m as f64 / 1000.0);
+    let s = Fixed(m as f64 / 1000.0, 3).to_string();
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
@@ -411,7 +412,11 @@ impl FilterSpec {
                 .age
                 .map_or(String::new(), |(a, b)| format!("age {a}–{b}")),
             Part::Score => self.score.map_or(String::new(), |(a, b)| {
-                format!("score {:.2}–{:.2}", a as f64 / 1000.0, b as f64 / 1000.0)
+                format!(
+                    "score {}–{}",
+                    Fixed(a as f64 / 1000.0, 2),
+                    Fixed(b as f64 / 1000.0, 2)
+                )
             }),
             Part::Value(d, t) => {
                 let key = d.key();
