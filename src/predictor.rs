@@ -77,6 +77,10 @@ pub struct CardFewShot {
     #[serde(default)]
     pub k: Option<usize>,
     pub label: String,
+    /// Fitted on the images the page would have suggested first, not k at random (absent,
+    /// false, in older files).
+    #[serde(default)]
+    pub chosen: bool,
     pub split: String,
     pub metrics: CardMetrics,
     pub oracle: Option<CardMetrics>,
@@ -117,7 +121,8 @@ impl Card {
         let people = |ci: &Option<CardIntervals>| ci.as_ref().map_or(0, |c| c.people);
         self.few_shot
             .iter()
-            .filter(|f| f.split == Self::UNSEEN)
+            // k at random: a visitor may rate images of their own choosing too.
+            .filter(|f| f.split == Self::UNSEEN && !f.chosen)
             .filter_map(|f| Some((f.k?, f.metrics.rmse?, people(&f.ci))))
             .filter(|&(k, _, _)| k <= ratings)
             .max_by_key(|&(k, _, _)| k)
@@ -850,6 +855,7 @@ mod tests {
         let few = |k: usize, rmse: f64, split: &str| CardFewShot {
             k: Some(k),
             label: k.to_string(),
+            chosen: false,
             split: split.into(),
             metrics: metrics(0.85, rmse),
             oracle: None,
@@ -874,6 +880,12 @@ mod tests {
                 few(10, 0.463, Card::UNSEEN),
                 few(20, 0.441, Card::UNSEEN),
                 few(10, 0.2, "pamela_val_unseen"),
+                // The chosen curve misses less, but a visitor may rate images of their own.
+                CardFewShot {
+                    chosen: true,
+                    label: "10 chosen".into(),
+                    ..few(10, 0.3, Card::UNSEEN)
+                },
             ],
             notes: vec![],
         }

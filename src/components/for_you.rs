@@ -408,6 +408,7 @@ pub fn ForYou() -> impl IntoView {
                         <tbody>{rows}</tbody>
                     </table></div>
                     <h4>"Few ratings from a new person (unseen participants)"</h4>
+                    <p class="note muted">"k: that many of the person's ratings, at random, fit their personal part; \"k chosen\": the k of their rated images that this page would have suggested first. The rest of their ratings evaluate."</p>
                     <div class="table-wrap"><table>
                         <thead><tr><th scope="col">"ratings used"</th><th scope="col">"split"</th><th scope="col">"pairwise"</th><th scope="col">"oracle"</th><th scope="col">"RMSE"</th></tr></thead>
                         <tbody>{few}</tbody>

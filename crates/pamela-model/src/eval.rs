@@ -311,13 +311,28 @@ pub fn few_shot(
     // Few-shot: each unseen participant's ratings are split at random (repeatedly) into a held-out
     // third for evaluation and a pool; the personal part is fitted on the first k of the pool
     // (k = 0, 5, 10, 20) and on the whole pool ("all": as much as a seen participant has), and
-    // every k is scored on the same held-out ratings.
+    // every k is scored on the same held-out ratings. A second curve ("k chosen") fits on the k
+    // images of the pool that the page's own choice (`model::informative`, which looks at the
+    // images' embeddings only, never at the ratings) would have asked for first: what a visitor
+    // who rates the suggested images gives the model, within the images this person rated.
+    let prior = {
+        let m = &pred.meta;
+        crate::model::Prior::new(
+            m.personal_rank,
+            m.lambda_z,
+            m.lambda_b,
+            &m.prior_mean,
+            &m.prior_precision,
+        )
+    };
+    let chosen_ks: Vec<usize> = FEW_SHOT_KS.iter().copied().filter(|&k| k > 0).collect();
     let mut few = Vec::new();
     for s in [Split::ValUnseen, Split::TestUnseen] {
         let rs = runs(ds, s);
         let kmax = *FEW_SHOT_KS.iter().max().unwrap_or(&0);
         let mut rng = Rng::new(opts.seed ^ s.index() as u64);
         let mut by_k: Vec<Vec<Vec<(f64, f64)>>> = vec![Vec::new(); FEW_SHOT_KS.len() + 1];
+        let mut by_chosen: Vec<Vec<Vec<(f64, f64)>>> = vec![Vec::new(); chosen_ks.len()];
         let mut pool_sizes = Vec::new();
         let mut oracle_groups: Vec<Vec<(f64, f64)>> = Vec::new();
         // Which participant (index into `people`) each group belongs to.
@@ -343,8 +358,9 @@ pub fn few_shot(
                     .iter()
                     .copied()
                     .chain(std::iter::once(pool.len()));
-                for (ki, k) in sizes.enumerate() {
-                    let fit_obs: Vec<(f32, Vec<f32>, f32)> = pool[..k]
+                // Fits the personal part on `fit` (indices into `list`) and scores the held-out.
+                let score_held = |fit: &[usize]| -> Result<Vec<(f64, f64)>, ModelError> {
+                    let fit_obs: Vec<(f32, Vec<f32>, f32)> = fit
                         .iter()
                         .map(|&j| {
                             (
@@ -354,15 +370,28 @@ pub fn few_shot(
                             )
                         })
                         .collect();
-                    let personal = pred_params_fit(pred, &fit_obs);
+                    let personal = prior.fit(&fit_obs);
                     let (scores, _) = run_for(pred, &items, &users[*p], &held_rs, ds, &personal)?;
-                    by_k[ki].push(
-                        held_rs
-                            .iter()
-                            .zip(&scores)
-                            .map(|(&rr, &sc)| (sc as f64, obs(rr)))
-                            .collect(),
-                    );
+                    Ok(held_rs
+                        .iter()
+                        .zip(&scores)
+                        .map(|(&rr, &sc)| (sc as f64, obs(rr)))
+                        .collect())
+                };
+                for (ki, k) in sizes.enumerate() {
+                    by_k[ki].push(score_held(&pool[..k])?);
+                }
+                // The greedy choice is nested: its first k are the choice of k.
+                let pool_emb: Vec<f32> = pool
+                    .iter()
+                    .flat_map(|&j| emb[j * r..(j + 1) * r].iter().copied())
+                    .collect();
+                let picked: Vec<usize> = crate::model::informative(&pool_emb, r, &prior, kmax, &[])
+                    .into_iter()
+                    .map(|i| pool[i])
+                    .collect();
+                for (ci, &k) in chosen_ks.iter().enumerate() {
+                    by_chosen[ci].push(score_held(&picked[..k.min(picked.len())])?);
                 }
                 if truth.is_some() {
                     oracle_groups.push(
@@ -396,6 +425,19 @@ pub fn few_shot(
             few.push(FewShotPoint {
                 k,
                 label,
+                chosen: false,
+                split: s.file_stem().to_string(),
+                metrics: evaluate(groups),
+                oracle,
+                ci: Some(intervals(&per_person(groups), &opts.bootstrap)),
+                oracle_ci,
+            });
+        }
+        for (groups, &k) in by_chosen.iter().zip(&chosen_ks) {
+            few.push(FewShotPoint {
+                k,
+                label: format!("{k} chosen"),
+                chosen: true,
                 split: s.file_stem().to_string(),
                 metrics: evaluate(groups),
                 oracle,
@@ -405,19 +447,6 @@ pub fn few_shot(
         }
     }
     Ok(few)
-}
-
-/// The few-shot fit with the model's own priors.
-fn pred_params_fit(pred: &Predictor, obs: &[(f32, Vec<f32>, f32)]) -> Personal {
-    let m = &pred.meta;
-    crate::model::Prior::new(
-        m.personal_rank,
-        m.lambda_z,
-        m.lambda_b,
-        &m.prior_mean,
-        &m.prior_precision,
-    )
-    .fit(obs)
 }
 
 /// Finds a row of an evaluation table.

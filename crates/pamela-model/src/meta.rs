@@ -31,8 +31,13 @@ pub struct FewShotPoint {
     /// Ratings used for the fit (for "all", the mean pool size).
     pub k: usize,
     /// `0`, `5`, `10`, `20`, or `all (~n)`: every rating not held out, as much as a seen
-    /// participant has.
+    /// participant has; `5 chosen`, `10 chosen`, `20 chosen` for the chosen curve.
     pub label: String,
+    /// Whether the k fitted ratings are the ones the page would have asked for first
+    /// (`model::informative` over the person's pool) rather than k at random (absent, false,
+    /// in files written before the chosen curve existed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chosen: bool,
     pub split: String,
     pub metrics: Metrics,
     /// The oracle on the same held-out ratings (synthetic data only).
