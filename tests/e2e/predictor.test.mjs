@@ -159,6 +159,10 @@ test('rating a few suggested images refits the personal part and changes every p
   await page.click('#for-you .model-card summary');
   assert.match(await page.textContent('#for-you .model-card'), /Trained on synthetic data/);
   assert.ok(await page.locator('#for-you .model-card tbody tr').count() >= 10);
+  // The few-shot table has both curves: k at random, and the k images the page would suggest.
+  const fewRows = (await page.locator('#for-you .model-card-tech table').nth(1).locator('tbody th').allTextContents());
+  for (const k of ['0', '10', '10 chosen', '20 chosen']) assert.ok(fewRows.includes(k), `few-shot row ${k} in ${fewRows}`);
+  assert.match(await page.textContent('#for-you .model-card-tech'), /"k chosen": the k of their rated images that this page would have suggested first/);
   // In plain words first, for a class; the technical table folded below.
   const plain = (await page.locator('#for-you .model-card .plain').allTextContents()).join(' ');
   assert.match(plain, /tested on \d+ people it never saw.*times in 100; guessing gets 50/);
