@@ -509,7 +509,7 @@ pub fn targets(meta: &Report) -> serde_json::Value {
     let fs = |k: usize, chosen: bool| {
         meta.few_shot
             .iter()
-            .find(|p| p.k == k && p.chosen == (chosen && k > 0) && p.split == "pamela_test_unseen")
+            .find(|p| p.k == k && p.chosen == chosen && p.split == "pamela_test_unseen")
     };
     let seen_rel = match (
         get("model", Split::TestSeen),

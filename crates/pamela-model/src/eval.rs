@@ -417,27 +417,20 @@ pub fn few_shot(
         let oracle_ci = (!oracle_groups.is_empty())
             .then(|| intervals(&per_person(&oracle_groups), &opts.bootstrap));
         let mean_pool = pool_sizes.iter().sum::<usize>() / pool_sizes.len().max(1);
-        for (ki, groups) in by_k.iter().enumerate() {
-            let (k, label) = match FEW_SHOT_KS.get(ki) {
-                Some(&k) => (k, k.to_string()),
-                None => (mean_pool, format!("all (~{mean_pool})")),
-            };
+        let random = by_k
+            .iter()
+            .enumerate()
+            .map(|(ki, groups)| match FEW_SHOT_KS.get(ki) {
+                Some(&k) => (k, k.to_string(), false, groups),
+                None => (mean_pool, format!("all (~{mean_pool})"), false, groups),
+            });
+        let chosen = (by_chosen.iter().zip(&chosen_ks))
+            .map(|(groups, &k)| (k, format!("{k} chosen"), true, groups));
+        for (k, label, chosen, groups) in random.chain(chosen) {
             few.push(FewShotPoint {
                 k,
                 label,
-                chosen: false,
-                split: s.file_stem().to_string(),
-                metrics: evaluate(groups),
-                oracle,
-                ci: Some(intervals(&per_person(groups), &opts.bootstrap)),
-                oracle_ci,
-            });
-        }
-        for (groups, &k) in by_chosen.iter().zip(&chosen_ks) {
-            few.push(FewShotPoint {
-                k,
-                label: format!("{k} chosen"),
-                chosen: true,
+                chosen,
                 split: s.file_stem().to_string(),
                 metrics: evaluate(groups),
                 oracle,
