@@ -315,16 +315,7 @@ pub fn few_shot(
     // images of the pool that the page's own choice (`model::informative`, which looks at the
     // images' embeddings only, never at the ratings) would have asked for first: what a visitor
     // who rates the suggested images gives the model, within the images this person rated.
-    let prior = {
-        let m = &pred.meta;
-        crate::model::Prior::new(
-            m.personal_rank,
-            m.lambda_z,
-            m.lambda_b,
-            &m.prior_mean,
-            &m.prior_precision,
-        )
-    };
+    let prior = pred.meta.prior();
     let chosen_ks: Vec<usize> = FEW_SHOT_KS.iter().copied().filter(|&k| k > 0).collect();
     let mut few = Vec::new();
     for s in [Split::ValUnseen, Split::TestUnseen] {

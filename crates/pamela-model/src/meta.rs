@@ -83,6 +83,18 @@ pub struct ModelMeta {
 }
 
 impl ModelMeta {
+    /// The prior of the personal part for the few-shot fit and the choice of images to rate
+    /// (see `model::Prior`), as this model's metadata carries it.
+    pub fn prior(&self) -> crate::model::Prior {
+        crate::model::Prior::new(
+            self.personal_rank,
+            self.lambda_z,
+            self.lambda_b,
+            &self.prior_mean,
+            &self.prior_precision,
+        )
+    }
+
     /// The metadata of a model's weights and encoding, with nothing yet about its data, date
     /// or evaluation.
     pub fn of(spec: &FeatureSpec, p: &crate::model::Params) -> ModelMeta {

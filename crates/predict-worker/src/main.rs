@@ -16,7 +16,6 @@
 #[cfg(target_arch = "wasm32")]
 mod worker {
     use js_sys::{Float32Array, Uint8Array};
-    use pamela_model::model::Prior;
     use pamela_model::onnx::ItemVectors;
     use pamela_model::pipeline;
     use pamela_model::train::TrainConfig;
@@ -373,8 +372,7 @@ mod worker {
         let Some((_, base, emb)) = cache.as_ref() else {
             return;
         };
-        let m = &p.meta;
-        let prior = Prior::new(q, m.lambda_z, m.lambda_b, &m.prior_mean, &m.prior_precision);
+        let prior = p.meta.prior();
         let obs: Vec<(f32, Vec<f32>, f32)> = ratings
             .iter()
             .filter(|(i, y)| *i < *n && y.is_finite())
