@@ -5,7 +5,10 @@
 //!
 //! The figures take a few passes over the ratings and a least-squares fit, more than one frame
 //! of work at every step of a drag: they are computed once the filters have been still for
-//! [`SETTLE_MS`], and the card says so while they are out of date.
+//! [`SETTLE_MS`], and the card says so while they are out of date. They come in two tasks
+//! (the whole selection's figures, then the rows of the key shown), and another key's rows
+//! only when it is chosen: in one task the whole view took over the 50 ms a task may take
+//! (see `pamela_core::agreement::Overall`).
 
 use crate::app::{use_ctx, Shared};
 use crate::charts::dotplot::{self, RowIn};
@@ -17,7 +20,8 @@ use crate::components::chart_svg::{chart_width, ChartSvg};
 use crate::components::key_select::KeySelect;
 use crate::state::TASTE_BY;
 use leptos::prelude::*;
-use pamela_core::agreement::{self, Agreement, Estimate};
+use pamela_core::agreement::{self, Estimate, KeyAgreement, Overall};
+use pamela_core::query::Compiled;
 
 /// How long the filters must stay unchanged before the figures are computed again.
 const SETTLE_MS: i32 = 30;
@@ -38,10 +42,32 @@ pub fn share_text(e: &Estimate) -> String {
     }
 }
 
-/// The figures and the data they were computed on.
+/// The figures and the data and selection they were computed on.
 struct Computed {
     data: Shared<crate::data::Loaded>,
-    a: Agreement,
+    compiled: Shared<Compiled>,
+    overall: Overall,
+    /// The rows of each key computed so far (the one shown first).
+    by: Vec<KeyAgreement>,
+}
+
+impl Computed {
+    /// The same figures with one more key's rows (computed now).
+    fn with_key(&self, key: pamela_core::Key) -> Computed {
+        let mut by = self.by.clone();
+        by.push(agreement::by_key(
+            &self.data.ds,
+            &self.compiled,
+            &self.overall,
+            key,
+        ));
+        Computed {
+            data: self.data.clone(),
+            compiled: self.compiled.clone(),
+            overall: self.overall.clone(),
+            by,
+        }
+    }
 }
 
 fn row_in(label: &str, e: &Estimate) -> RowIn {
@@ -80,16 +106,54 @@ pub fn Taste() -> impl IntoView {
                 return; // a newer change is on its way, or the card is gone
             }
             let t0 = crate::perf::now();
-            let a = agreement::agreement(&d.ds, &c);
-            took.try_set(crate::perf::now() - t0);
-            result.try_set(Some(Shared::new(Computed { data: d, a })));
+            let overall = agreement::overall(&d.ds, &c);
+            let first = crate::perf::now() - t0;
+            // The shown key's rows in a task of their own.
+            crate::dom::after(0, move || {
+                if generation.try_get_value() != Some(mine) {
+                    return;
+                }
+                let Some(key) = by.try_get_untracked() else {
+                    return;
+                };
+                let t1 = crate::perf::now();
+                let computed = Computed {
+                    data: d,
+                    compiled: c,
+                    overall,
+                    by: Vec::new(),
+                }
+                .with_key(key);
+                took.try_set(first + crate::perf::now() - t1);
+                result.try_set(Some(Shared::new(computed)));
+                stale.try_set(false);
+            });
+        });
+    });
+    // Another key chosen: its rows, in a task of their own, unless they are in already.
+    Effect::new(move |_| {
+        let key = by.get();
+        let Some(c) = result.with_untracked(|r| {
+            r.as_ref()
+                .filter(|c| !c.by.iter().any(|k| k.key == key))
+                .cloned()
+        }) else {
+            return;
+        };
+        let mine = generation.get_value();
+        stale.set(true);
+        crate::dom::after(0, move || {
+            if generation.try_get_value() != Some(mine) {
+                return; // a newer computation is on its way and will hold the key
+            }
+            result.try_set(Some(Shared::new(c.with_key(key))));
             stale.try_set(false);
         });
     });
     let split_w = chart_width();
     let split = Memo::new(move |_| {
         result.with(|r| {
-            let c = r.as_ref()?.0.a.components?;
+            let c = r.as_ref()?.overall.components?;
             let rows = [
                 ("images: people agree", c.image_share),
                 ("people: scale use", c.person_share),
@@ -132,7 +196,7 @@ pub fn Taste() -> impl IntoView {
             // replaced `ctx.data` since.
             let c = &r.as_ref()?.0;
             let d = &c.data;
-            let ka = c.a.by.iter().find(|k| k.key == key)?;
+            let ka = c.by.iter().find(|k| k.key == key)?;
             Some(
                 ka.rows
                     .iter()
@@ -217,7 +281,7 @@ pub fn Taste() -> impl IntoView {
             let Some(a) = r.as_ref() else {
                 return vec!["Computing…".to_string()];
             };
-            let a = &a.0.a;
+            let a = &a.overall;
             let mut out = vec![format!(
                 "{} ratings · {} people · {} images in the selection.",
                 thousands(a.counts.n_ratings),
@@ -265,7 +329,7 @@ pub fn Taste() -> impl IntoView {
     let table = Memo::new(move |_| {
         let mut rows = Vec::new();
         result.with(|r| {
-            if let Some(c) = r.as_ref().and_then(|a| a.0.a.components) {
+            if let Some(c) = r.as_ref().and_then(|a| a.overall.components) {
                 for (name, e, share) in [
                     ("image", c.image, c.image_share),
                     ("person", c.person, c.person_share),

@@ -703,6 +703,14 @@ test('how personal is taste: variance shares with intervals, agreement per subje
   assert.ok(await selected(page) < TOTAL);
   await page.selectOption('#taste select', 'style');
   await page.waitForFunction(() => /[?&]agree=style/.test(location.search));
+  // Another key's rows are computed when it is chosen (in a task of their own): the chart
+  // follows, and the card says it is updating until then.
+  const first = label.split(':')[0];
+  await page.waitForFunction((g) => {
+    const r = document.querySelector('#taste svg[aria-label^="Agreement"] .row');
+    return r && !r.getAttribute('aria-label').startsWith(g)
+      && document.querySelector('[data-testid="taste-stale"]').classList.contains('hidden');
+  }, first);
   assert.ok(await page.locator('#taste svg[aria-label^="Agreement"] .row').count() >= 1);
   await clean(o);
 });
