@@ -34,10 +34,13 @@ pub async fn parse_files(
     ctx.progress.set(None);
     // The bundle carries the data notes as structure (kind, count, first places).
     let p = result.map_err(|f| f.message)?;
-    // Decoding, then drawing the new data, each in a task of its own rather than in the one
-    // that received the worker's answer: three shorter tasks instead of one long one.
+    // Opening the bundle (inflating and checking it), decoding it, then drawing the new data,
+    // each in a task of its own rather than in the one that received the worker's answer:
+    // four shorter tasks instead of one long one (see `pamela_core::bundle::Opened`).
     crate::dom::next_task().await;
-    let (ds, notes) = pamela_core::bundle::decode_report(&p.bundle).map_err(|e| e.to_string())?;
+    let opened = pamela_core::bundle::open(&p.bundle).map_err(|e| e.to_string())?;
+    crate::dom::next_task().await;
+    let (ds, notes) = opened.decode_report().map_err(|e| e.to_string())?;
     crate::dom::next_task().await;
     Ok((ds, notes, p.bundle))
 }

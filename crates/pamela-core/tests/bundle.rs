@@ -96,6 +96,30 @@ fn crc32_matches_the_standard_check_value() {
 }
 
 #[test]
+fn crc32_eight_bytes_a_step_equals_the_bytewise_definition_at_every_length_and_offset() {
+    let mut x = 0x9E37_79B9u32;
+    let bytes: Vec<u8> = (0..300)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect();
+    for start in 0..9 {
+        for end in start..bytes.len() {
+            let b = &bytes[start..end];
+            assert_eq!(
+                bundle::crc32(b),
+                bundle::crc32_bytewise(b),
+                "{start}..{end}"
+            );
+        }
+    }
+    assert_eq!(bundle::crc32_bytewise(b"123456789"), 0xCBF4_3926);
+}
+
+#[test]
 fn every_truncation_is_refused() {
     let bytes = bundle::encode(&small());
     for len in 0..bytes.len() {
