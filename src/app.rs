@@ -89,6 +89,11 @@ pub struct Ctx {
     /// The card the address's fragment names (`#cohorts`): the one a link lands on, and the
     /// one presenter mode shows.
     pub card: RwSignal<Option<String>>,
+    /// The tooltip of the chart mark under the pointer: its text and the pointer's place in
+    /// the viewport. One for the page, drawn outside the cards ([`Tooltip`]): a card skips
+    /// layout while off screen (`content-visibility` in `style.css`), which makes it the box
+    /// that fixed elements inside it are placed in and clipped to.
+    pub tip: RwSignal<Option<(String, f64, f64)>>,
 }
 
 impl Ctx {
@@ -213,6 +218,7 @@ pub fn new_ctx() -> Ctx {
         load_open: RwSignal::new(false),
         image_consent: RwSignal::new(None),
         card: RwSignal::new(crate::dom::location_hash()),
+        tip: RwSignal::new(None),
     };
     for n in url_notices {
         ctx.notify(Level::Warning, n);
@@ -559,6 +565,23 @@ pub fn App() -> impl IntoView {
                 </Show>
                 <About/>
             </main>
+            <Tooltip/>
         </div>
+    }
+}
+
+/// The page's one tooltip (see [`Ctx::tip`]), beside the pointer.
+#[component]
+fn Tooltip() -> impl IntoView {
+    let ctx = use_ctx();
+    move || {
+        ctx.tip.get().map(|(text, x, y)| {
+            let place = format!(
+                "left:{}px;top:{}px",
+                crate::charts::format::Fixed(x + 14.0, 0),
+                crate::charts::format::Fixed(y + 14.0, 0)
+            );
+            view! { <div class="tooltip" aria-hidden="true" style=place>{text}</div> }
+        })
     }
 }

@@ -405,7 +405,13 @@ pub fn ChartSvg(
             detail.set(title_of(&el));
         }
     };
-    let tip: RwSignal<Option<(String, f64, f64)>> = RwSignal::new(None);
+    // The page's tooltip (drawn outside the cards, see `Ctx::tip`); a chart mounted without
+    // the page's context keeps one of its own that nothing draws.
+    let tip = use_context::<crate::app::Ctx>().map_or_else(|| RwSignal::new(None), |c| c.tip);
+    // A chart taken away under the pointer gets no `mouseleave`: its tooltip goes with it.
+    on_cleanup(move || {
+        tip.try_set(None);
+    });
     let on_over = move |ev: web_sys::MouseEvent| match mark_of(&ev) {
         Some((el, _)) => {
             let text = title_of(&el);
@@ -451,9 +457,6 @@ pub fn ChartSvg(
             on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
             on:click=on_click on:keydown=on_key on:focusin=on_focus on:mouseover=on_over on:mouseleave=on_leave>
         </svg>
-        {move || tip.get().map(|(text, x, y)| view! {
-            <div class="tooltip" aria-hidden="true" style=format!("left:{}px;top:{}px",Fixed(x + 14.0, 0),Fixed(y + 14.0, 0))>{text}</div>
-        })}
     }
 }
 

@@ -46,6 +46,8 @@ pub fn share_text(e: &Estimate) -> String {
 struct Computed {
     data: Shared<crate::data::Loaded>,
     compiled: Shared<Compiled>,
+    /// The computation these figures came from (see `generation` in [`Taste`]).
+    generation: u64,
     overall: Overall,
     /// The rows of each key computed so far (the one shown first).
     by: Vec<KeyAgreement>,
@@ -64,6 +66,7 @@ impl Computed {
         Computed {
             data: self.data.clone(),
             compiled: self.compiled.clone(),
+            generation: self.generation,
             overall: self.overall.clone(),
             by,
         }
@@ -120,6 +123,7 @@ pub fn Taste() -> impl IntoView {
                 let computed = Computed {
                     data: d,
                     compiled: c,
+                    generation: mine,
                     overall,
                     by: Vec::new(),
                 }
@@ -141,10 +145,13 @@ pub fn Taste() -> impl IntoView {
             return;
         };
         let mine = generation.get_value();
+        if c.generation != mine {
+            return; // a newer computation is on its way and will hold the key
+        }
         stale.set(true);
         crate::dom::after(0, move || {
             if generation.try_get_value() != Some(mine) {
-                return; // a newer computation is on its way and will hold the key
+                return; // as above: a filter changed meanwhile
             }
             result.try_set(Some(Shared::new(c.with_key(key))));
             stale.try_set(false);

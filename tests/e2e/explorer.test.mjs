@@ -715,6 +715,28 @@ test('how personal is taste: variance shares with intervals, agreement per subje
   await clean(o);
 });
 
+test('a mark\'s tooltip sits beside the pointer and says what the mark says, in every card', async () => {
+  const o = await ready();
+  const { page } = o;
+  // Cards skip layout while off screen (content-visibility), which would make a card the box
+  // of a fixed tooltip inside it: the tooltip is the page's, outside the cards.
+  for (const id of ['means-group', 'heatmap', 'participants']) {
+    const mark = page.locator(`#${id} svg [data-k]:not([visibility="hidden"])`).first();
+    await mark.scrollIntoViewIfNeeded();
+    const box = await mark.boundingBox();
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.mouse.move(x, y);
+    const tip = page.locator('.tooltip');
+    await tip.waitFor();
+    const t = await tip.boundingBox();
+    assert.ok(Math.abs(t.x - (x + 14)) <= 2 && Math.abs(t.y - (y + 14)) <= 2, `${id}: ${JSON.stringify({ x, y, t })}`);
+    assert.equal(await tip.textContent(), await mark.getAttribute('aria-label'));
+    await page.mouse.move(1, 1);
+    await page.waitForFunction(() => !document.querySelector('.tooltip'));
+  }
+  await clean(o);
+});
+
 test('the filters stay in view: a sticky panel on wide screens, a summary line on phones', async () => {
   const wide = await open(browser.context, server.url, { viewport: { width: 1440, height: 900 } });
   wide.dialogs = [];
