@@ -559,8 +559,8 @@ pub fn decode_report(bytes: &[u8]) -> Result<(Dataset, Vec<Warning>), BundleErro
 
 /// A bundle checked and inflated, not yet decoded: the first half of [`decode_report`]. The
 /// page does the two halves in two tasks, since on a bundle of the card's size in its wasm
-/// they took about 45 ms together, near the 50 ms a task may take (about 17 ms inflating and
-/// checking, the rest reading the columns and checking the store).
+/// they took about 41 ms together in a CPU profile, near the 50 ms a task may take (about 17
+/// ms inflating and checking, the rest reading the columns and checking the store).
 pub struct Opened {
     version: u16,
     payload: Vec<u8>,
