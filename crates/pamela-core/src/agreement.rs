@@ -269,9 +269,9 @@ pub fn agreement(ds: &Dataset, c: &Compiled) -> Agreement {
 /// The view's figures for the whole selection, without the per-subject rows: what a page
 /// computes first. [`by_key`] then gives one key's rows.
 ///
-/// Why in parts: in the page's wasm the whole view on all 69,904 ratings takes about 50 ms of
-/// the main thread (four designs fitted: the overall one and one per key of
-/// [`AGREEMENT_KEYS`]), over the 50 ms a task may take without the page feeling stuck, while
+/// Why in parts: in the page's wasm the whole view on all 69,904 ratings took about 50 ms of
+/// the main thread in one task (four designs fitted: the overall one and one per key of
+/// [`AGREEMENT_KEYS`]), at the 50 ms a task may take without the page feeling stuck, while
 /// the page shows one key at a time. Computed in parts, each part is a task of its own, and a
 /// key no one looks at is never fitted. The parts give exactly what [`agreement`] gives (a
 /// test checks it).
@@ -292,7 +292,9 @@ pub fn overall(ds: &Dataset, c: &Compiled) -> Overall {
 }
 
 /// One key's rows of the view, for the selection `c` whose [`overall`] figures `o` are (the
-/// same selection: the rows start from its fit).
+/// same selection: the rows start from its fit). It gathers the selection again (one pass over
+/// the ratings) rather than keep it in [`Overall`], which would hold 20 bytes a selected
+/// rating for as long as the page shows the figures.
 pub fn by_key(ds: &Dataset, c: &Compiled, o: &Overall, key: Key) -> KeyAgreement {
     KeyAgreement {
         key,
